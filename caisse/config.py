@@ -1,0 +1,90 @@
+"""Settings: `caisse.toml` (path in CAISSE_CONFIG), each key overridable by a CAISSE_* variable."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+MODES = ("manual", "auto")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    drop: str
+    mode: str = "manual"
+    printer: str = "preview"
+    sftp_key: str = ""
+    sftp_known_hosts: str = ""
+    sftp_password: str = ""
+    import_dir: str = ""
+    export_dir: str = "export/{caisse}"
+    max_file_mb: float = 2048
+    lock_timeout: float = 10.0
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "caisse.duckdb"
+
+    @property
+    def integrity_key_path(self) -> Path:
+        return Path(os.environ.get("CAISSE_INTEGRITY_KEY") or self.home / "integrity.key")
+
+    @property
+    def received_dir(self) -> Path:
+        return self.home / "echanges" / "recu"
+
+    @property
+    def sent_dir(self) -> Path:
+        return self.home / "echanges" / "envoye"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "echanges" / "journaux"
+
+    @property
+    def local_drop_dir(self) -> Path | None:
+        """The folder of a `file://` drop (the embedded default), else None."""
+        if self.drop.startswith("file://"):
+            return Path(self.drop[len("file://"):])
+        return None
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    """Read caisse.toml if present, then the environment; raises ConfigError with a sentence."""
+    env = os.environ if env is None else env
+    config_path = Path(env.get("CAISSE_CONFIG", "caisse.toml"))
+    values: dict = {}
+    if config_path.exists():
+        try:
+            values = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"Le fichier de configuration {config_path} est illisible ({e}). "
+                              "Corrigez-le ou supprimez-le.") from None
+    elif "CAISSE_CONFIG" in env:
+        raise ConfigError(f"Le fichier de configuration {config_path} (CAISSE_CONFIG) n'existe pas.")
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"Clés inconnues dans {config_path} : {', '.join(sorted(unknown))} "
+                          f"(clés possibles : {', '.join(sorted(known))}).")
+    for name in known:
+        if f"CAISSE_{name.upper()}" in env:
+            values[name] = env[f"CAISSE_{name.upper()}"]
+    home = Path(values.get("home") or "data").expanduser().resolve()
+    values["home"] = home
+    values.setdefault("drop", (home / "serveur_principal").as_uri())
+    if values.get("mode", "manual") not in MODES:
+        raise ConfigError(f"Mode de synchronisation inconnu « {values['mode']} » (CAISSE_MODE) : "
+                          "choisissez manual ou auto.")
+    for name in ("max_file_mb", "lock_timeout"):
+        if name in values:
+            try:
+                values[name] = float(values[name])
+            except ValueError:
+                raise ConfigError(f"Le réglage {name} doit être un nombre, pas « {values[name]} ».") from None
+    return Settings(**values)

@@ -1,0 +1,90 @@
+"""A register's state, derived from the store every time (DESIGN section 4), and the import rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+A_IMPORTER = "a_importer"
+PRETE = "prete"
+OUVERTE = "ouverte"
+A_EXPORTER = "a_exporter"
+ECHEC_EXPORT = "echec_export"
+
+STATE_WORDS = {
+    A_IMPORTER: "Fermée, en attente d'import",
+    PRETE: "Fermée, données importées",
+    OUVERTE: "Ouverte",
+    A_EXPORTER: "Fermée, en attente d'export",
+    ECHEC_EXPORT: "Fermée, export en échec : contactez la hotline",
+}
+
+
+@dataclass(frozen=True)
+class RegisterState:
+    id_caisse: int
+    code: str
+    libelle: str
+    etat: str
+    jours_a_exporter: int
+
+    @property
+    def etat_libelle(self) -> str:
+        return STATE_WORDS[self.etat]
+
+
+_STATES_SQL = """
+WITH last_import AS (
+    SELECT caisse, fin FROM sync_run WHERE sens = 'import' AND statut = 'reussi'
+    ORDER BY fin DESC LIMIT 1),
+exports AS (
+    SELECT caisse,
+           max(fin) FILTER (WHERE statut = 'reussi') AS last_ok,
+           max(fin) FILTER (WHERE statut = 'echec') AS last_failed
+    FROM sync_run WHERE sens = 'export' GROUP BY caisse),
+days AS (
+    SELECT id_caisse,
+           count(*) FILTER (WHERE date_fermeture IS NULL) AS ouvertes,
+           count(*) FILTER (WHERE date_fermeture IS NOT NULL AND lot_export IS NULL) AS a_exporter
+    FROM t_journee GROUP BY id_caisse)
+SELECT c.id_caisse, c.code, coalesce(c.libelle, c.code),
+       CASE
+         WHEN coalesce(d.ouvertes, 0) > 0 THEN 'ouverte'
+         WHEN coalesce(d.a_exporter, 0) > 0 AND e.last_failed IS NOT NULL
+              AND (e.last_ok IS NULL OR e.last_failed > e.last_ok) THEN 'echec_export'
+         WHEN coalesce(d.a_exporter, 0) > 0 THEN 'a_exporter'
+         WHEN li.caisse = c.code AND (e.last_ok IS NULL OR e.last_ok < li.fin) THEN 'prete'
+         ELSE 'a_importer'
+       END,
+       coalesce(d.a_exporter, 0)
+FROM t_caisse c
+LEFT JOIN days d ON d.id_caisse = c.id_caisse
+LEFT JOIN exports e ON e.caisse = c.code
+LEFT JOIN last_import li ON true
+WHERE coalesce(c.actif, true)
+ORDER BY c.code
+"""
+
+
+def register_states(con: duckdb.DuckDBPyConnection) -> list[RegisterState]:
+    """Every active register of the store with its state."""
+    return [RegisterState(*row) for row in con.execute(_STATES_SQL).fetchall()]
+
+
+def register_state(con: duckdb.DuckDBPyConnection, code: str) -> RegisterState | None:
+    return next((s for s in register_states(con) if s.code == code), None)
+
+
+def import_blocker(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why an import is not possible now (seed 001), or None when it is."""
+    states = register_states(con)
+    open_ = [s.code for s in states if s.etat == OUVERTE]
+    if open_:
+        return (f"la caisse {', '.join(open_)} est ouverte. Fermez-la avant d'importer "
+                "(une fois la caisse ouverte, il n'est plus possible d'importer les données).")
+    waiting = [s.code for s in states if s.etat in (A_EXPORTER, ECHEC_EXPORT)]
+    if waiting:
+        return (f"les journées de la caisse {', '.join(waiting)} n'ont pas été exportées. "
+                "Exportez-les d'abord (le bouton Importer reste grisé tant que l'export n'est pas fait).")
+    return None

@@ -1,0 +1,135 @@
+"""The DuckDB store: one file, opened per unit of work, its schema made from the table contracts.
+
+Only one process may hold a DuckDB file open for writing, so nothing keeps a connection: each unit of
+work connects, does its work and closes. A connection that meets another process's lock retries for
+`lock_timeout` seconds, then says in a sentence that the store is busy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline import CONTRACTS
+
+from .errors import CaisseError, StoreBusy
+
+OWN_TABLES = [
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)",
+    """CREATE TABLE IF NOT EXISTS sync_run (
+        id_run VARCHAR PRIMARY KEY, sens VARCHAR, lot VARCHAR, caisse VARCHAR, login VARCHAR,
+        hote VARCHAR, debut TIMESTAMP, fin TIMESTAMP, statut VARCHAR, message VARCHAR,
+        fichiers INTEGER, lignes BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS sync_log (
+        id_run VARCHAR, seq INTEGER, ts TIMESTAMP, message VARCHAR, PRIMARY KEY (id_run, seq))""",
+    """CREATE TABLE IF NOT EXISTS sync_fichier (
+        id_run VARCHAR, nom VARCHAR, table_name VARCHAR, lignes BIGINT, sha256 VARCHAR)""",
+    "CREATE SEQUENCE IF NOT EXISTS audit_seq START 1",
+    """CREATE TABLE IF NOT EXISTS audit (
+        seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'), ts TIMESTAMP, action VARCHAR,
+        caisse VARCHAR, login VARCHAR, detail VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS login_echec (
+        login VARCHAR PRIMARY KEY, echecs INTEGER, verrouille_jusqu TIMESTAMP)""",
+]
+
+# Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
+MIGRATIONS: list[list[str]] = [
+    [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """The store's path and settings, never an open connection (safe to cache in the app)."""
+
+    def __init__(self, path: Path, lock_timeout: float = 10.0):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work; waits up to `lock_timeout` for another process's lock."""
+        if not self.path.exists():
+            raise CaisseError(f"La base {self.path} n'existe pas encore : lancez « caisse init » "
+                              "(ou « caisse init --demo »).")
+        con = self._open()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One atomic unit: committed when the block ends, rolled back if it raises."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_timeout
+        pause = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower():
+                    raise CaisseError(f"La base {self.path} ne peut pas être ouverte ({e}).") from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(self.path, self.lock_timeout) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    def migrate(self) -> int:
+        """Create the file if needed and apply the pending migrations; return the schema version."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            self._open().close()
+        with self.transaction() as con:
+            con.execute(OWN_TABLES[0])
+            done = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+            for version, statements in enumerate(MIGRATIONS, 1):
+                if version in done:
+                    continue
+                for sql in statements:
+                    con.execute(sql)
+                con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, datetime.now()])
+        return SCHEMA_VERSION
+
+    def schema_version(self) -> int:
+        with self.connect() as con:
+            return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> int:
+    """DELETE the table's rows and insert `data` (extras become VARCHAR columns); returns rows inserted."""
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+    for name in data.schema.names:
+        if name not in existing:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" VARCHAR')
+    con.execute(f"DELETE FROM {table}")
+    if data.num_rows:
+        columns = ", ".join(f'"{n}"' for n in data.schema.names)
+        con.register("_incoming", data)
+        try:
+            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+        finally:
+            con.unregister("_incoming")
+    return data.num_rows
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """The first column of the first row, or None."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

@@ -1,0 +1,224 @@
+"""Import from the main server's drop (DESIGN section 5), logged in the seed's words.
+
+The received files are kept; every table of the lot is replaced in ONE transaction; the remote files
+are deleted only after the commit, so a failure at any point leaves both the store and the drop as
+they were. Each run keeps its whole log in the store and, line by line as it goes, in a text file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline import (
+    IMPORT_MANIFEST,
+    MANIFESTS,
+    DropUnavailable,
+    PipelineError,
+    check_name,
+    contract_for,
+    open_drop,
+    read_arrow,
+    read_manifest,
+)
+from pipeline.contracts import LOAD_ORDER
+from pipeline.manifest import check_files, check_rows, sha256_file
+
+from . import auth
+from .config import Settings
+from .errors import CaisseError, DropFailed, ImportNotAllowed, LoginFailed, NothingToImport, UnknownRegister
+from .journal import audit
+from .lifecycle import import_blocker
+from .store import Store, replace_table
+
+BANNER = "*** Début de vidage des tables du serveur nomade ***"
+Log = Callable[[str], None]
+
+
+class RunLog:
+    """The log of one sync run: shown live through `echo`, appended to a file, then saved in the store."""
+
+    def __init__(self, folder: Path, id_run: str, echo: Log | None = None):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{id_run}.log"
+        self.lines: list[tuple[datetime, str]] = []
+        self.echo = echo
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def __call__(self, message: str) -> None:
+        now = datetime.now()
+        self.lines.append((now, message))
+        self._file.write(f"{now:%Y-%m-%d %H:%M:%S} {message}\n")
+        self._file.flush()
+        if self.echo:
+            self.echo(message)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass
+class ImportResult:
+    id_run: str
+    lot: str
+    caisse: str
+    host: str
+    tables: dict[str, int] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def new_run_id(sens: str, caisse: str, now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S-%f}"[:-3] + f"-{sens}-{caisse}"
+
+
+def run_import(store: Store, settings: Settings, caisse: str, login: str, password: str, *,
+               echo: Log | None = None, now: datetime | None = None) -> ImportResult:
+    """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence."""
+    now = now or datetime.now()
+    id_run = new_run_id("import", caisse, now)
+    log = RunLog(settings.logs_dir, id_run, echo)
+    result = ImportResult(id_run, "", caisse, "local")
+    try:
+        _import(store, settings, caisse, login, password, log, result, now)
+    except (CaisseError, PipelineError) as e:
+        log(f"Import interrompu : {e}")
+        log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
+        _record_run(store, result, login, now, "echec", str(e), log, audit_action="IMPORT_ECHEC")
+        log.close()
+        if isinstance(e, DropUnavailable):
+            raise DropFailed(str(e)) from e
+        if isinstance(e, PipelineError):
+            raise CaisseError(str(e)) from e
+        raise
+    with store.transaction() as con:
+        _save_log(con, id_run, log)
+    log.close()
+    return result
+
+
+def _import(store, settings, caisse, login, password, log, result, now) -> None:
+    with store.connect() as con:
+        first_import = not auth.has_users(con)
+    if not first_import:
+        user = auth.login(store, login, password, caisse=caisse, now=now)
+        auth.require(user, "CAISSE_IMPORTER")
+        with store.connect() as con:
+            blocker = import_blocker(con)
+        if blocker:
+            raise ImportNotAllowed(caisse, blocker)
+
+    folder = settings.import_dir.replace("{caisse}", caisse)
+    received = settings.received_dir / result.id_run
+    received.mkdir(parents=True, exist_ok=True)
+    with open_drop(settings.drop) as drop:
+        names = [check_name(n) for n in drop.list(folder)]
+        if not names:
+            raise NothingToImport(drop.display(folder, ""), drop.host)
+        log("Synchronisation des données en cours ...")
+        # The manifest first: a local drop is named after its server, and the lot checked against it.
+        # It is also removed first, so that a removal cut short never leaves a manifest whose files are gone.
+        names.sort(key=lambda n: n != IMPORT_MANIFEST)
+        manifest = None
+        for name in names:
+            drop.fetch(folder, name, received / name)
+            if name == IMPORT_MANIFEST:
+                manifest = read_manifest(received / IMPORT_MANIFEST)
+                if drop.host == "local" and manifest.serveur:
+                    drop.host = manifest.serveur
+            log(f"Réception de {drop.display(folder, name)} depuis {drop.host} en tant que {received / name} réussi.")
+        result.host = drop.host
+
+        tables = _validate(received, names, manifest, settings, log, result, caisse)
+        result.lot = manifest.lot if manifest and manifest.lot else result.id_run
+        _load(store, tables, received, caisse, login, password, first_import, log, result, now)
+
+        for name in names:
+            try:
+                drop.remove(folder, name)
+                log(f"Suppression de {drop.display(folder, name)} sur {drop.host} réussie.")
+            except DropUnavailable as e:
+                result.warnings.append(str(e))
+                log(f"Suppression de {drop.display(folder, name)} sur {drop.host} impossible : {e.reason}. "
+                    "Les données sont importées ; le fichier sera simplement relu au prochain import.")
+    log(f"Import terminé : {len(result.tables)} tables, {result.rows} lignes (lot {result.lot}).")
+
+
+def _validate(received: Path, names: list[str], manifest, settings, log, result, caisse) -> dict[str, pa.Table]:
+    """Check the manifest and parse every table file; nothing is written yet."""
+    if manifest:
+        if manifest.caisse and manifest.caisse != caisse:
+            raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")
+        check_files(manifest, received)
+        log(f"Manifeste {IMPORT_MANIFEST} vérifié : {len(manifest.fichiers)} fichiers, empreintes conformes.")
+    tables: dict[str, pa.Table] = {}
+    for name in names:
+        if name in MANIFESTS:
+            continue
+        contract = contract_for(Path(name).stem)
+        if contract is None:
+            result.ignored.append(name)
+            log(f"Fichier {name} ignoré : table inconnue du serveur caisse.")
+            continue
+        tables[contract.name] = read_arrow(received / name, contract, max_mb=settings.max_file_mb)
+    if manifest:
+        check_rows(manifest, {f"{t}.xml": data.num_rows for t, data in tables.items()})
+    return tables
+
+
+def _load(store, tables, received, caisse, login, password, first_import, log, result, now) -> None:
+    """Replace the lot's tables in one transaction; on a first import, check the user against the lot."""
+    try:
+        with store.transaction() as con:
+            log(BANNER)
+            for table in sorted(tables, key=LOAD_ORDER.index):
+                log(f"DELETE FROM {table}")
+                result.tables[table] = replace_table(con, table, tables[table])
+            known = [r[0] for r in con.execute("SELECT code FROM t_caisse ORDER BY code").fetchall()]
+            if caisse not in known:
+                raise UnknownRegister(caisse, known)
+            if first_import:
+                user = auth.check_credentials(con, login, password) if auth.has_users(con) else None
+                if user is None:
+                    raise LoginFailed(login)
+                auth.require(user, "CAISSE_IMPORTER")
+            _insert_run(con, result, login, now, "reussi", "", files=[
+                (f"{t}.xml", t, result.tables[t], sha256_file(received / f"{t}.xml")) for t in result.tables])
+            audit(con, "IMPORT", login=login, caisse=caisse,
+                  detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
+    except LoginFailed:
+        result.tables.clear()
+        with store.transaction() as con:
+            auth.record_failure(con, login, now, caisse)
+        raise
+    except CaisseError:
+        result.tables.clear()
+        raise
+
+
+def _insert_run(con, result: ImportResult, login, now, statut, message, files=()):
+    con.execute("INSERT INTO sync_run VALUES (?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [result.id_run, result.lot, result.caisse, login, result.host, now, datetime.now(), statut,
+                 message, len(result.tables), result.rows])
+    con.executemany("INSERT INTO sync_fichier VALUES (?, ?, ?, ?, ?)", [(result.id_run, *f) for f in files])
+
+
+def _record_run(store, result, login, now, statut, message, log: RunLog, audit_action: str) -> None:
+    """Record a failed run with its whole log (the successful one is recorded with its load)."""
+    with store.transaction() as con:
+        _insert_run(con, result, login, now, statut, message)
+        _save_log(con, result.id_run, log)
+        audit(con, audit_action, login=login, caisse=result.caisse, detail=message, now=now)
+
+
+def _save_log(con, id_run: str, log: RunLog) -> None:
+    con.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?)",
+                    [(id_run, i, ts, message) for i, (ts, message) in enumerate(log.lines, 1)])

@@ -1,0 +1,209 @@
+"""The table contracts: the single source of truth for parsing, DuckDB DDL, writing and the docs.
+
+Each table of DESIGN section 7 is declared once here. The reader (`xmlread`), the writer
+(`xmlwrite`), the store's schema (`caisse.store`) and `docs/tables.md` all read these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+# Contract types -> (Arrow type of a frame column, DuckDB column type).
+TYPES: dict[str, tuple[pa.DataType, str]] = {
+    "INT": (pa.int64(), "BIGINT"),
+    "DEC": (pa.decimal128(18, 2), "DECIMAL(18,2)"),
+    "QTY": (pa.decimal128(18, 3), "DECIMAL(18,3)"),
+    "TXT": (pa.string(), "VARCHAR"),
+    "DATE": (pa.date32(), "DATE"),
+    "TS": (pa.timestamp("us"), "TIMESTAMP"),
+    "BOOL": (pa.bool_(), "BOOLEAN"),
+}
+
+IMPORTED = "importée"
+REFERENCE = "référence"
+EXPORTED = "exportée"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return TYPES[self.type][0]
+
+    @property
+    def sql_type(self) -> str:
+        return TYPES[self.type][1]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One table: its columns in file order, its primary key, and which way it travels."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    role: str
+    description: str = ""
+    exported: bool = False
+    by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def arrow_schema(self, extras: list[str] = ()) -> pa.Schema:
+        fields = [pa.field(c.name, c.arrow_type) for c in self.columns]
+        fields += [pa.field(name, pa.string()) for name in extras]
+        return pa.schema(fields)
+
+    def ddl(self) -> str:
+        cols = [f"{c.name} {c.sql_type}" for c in self.columns]
+        cols.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _parse_columns(spec: str, required: set[str]) -> tuple[tuple[Column, ...], tuple[str, ...]]:
+    """Parse 'name TYPE, *pk TYPE, ...' where a leading * marks a primary key column."""
+    columns, pk = [], []
+    for part in spec.split(","):
+        name, type_ = part.split()
+        if name.startswith("*"):
+            name = name[1:]
+            pk.append(name)
+        columns.append(Column(name, type_, required=name in pk or name in required))
+    return tuple(columns), tuple(pk)
+
+
+def _table(name, spec, role, required=(), description="", exported=False) -> Contract:
+    columns, pk = _parse_columns(spec, set(required))
+    return Contract(name, columns, pk, role, description, exported)
+
+
+_CONTRACTS = [
+    # Imported, used by the rules.
+    _table("t_caisse", "*id_caisse INT, code TXT, libelle TXT, id_emplacement INT, actif BOOL",
+           IMPORTED, ["code"], "Les caisses du magasin."),
+    _table("t_emplacement", "*id_emplacement INT, code TXT, libelle TXT", IMPORTED,
+           description="Emplacements (magasins, sites)."),
+    _table("t_utilisateur", "*id_utilisateur INT, login TXT, nom TXT, prenom TXT, mot_de_passe TXT, "
+           "id_utilisateur_groupe INT, actif BOOL", IMPORTED,
+           ["login", "mot_de_passe", "id_utilisateur_groupe"],
+           "Utilisateurs ; mot_de_passe au format pbkdf2_sha256$iterations$sel$hash."),
+    _table("t_utilisateur_groupe", "*id_utilisateur_groupe INT, libelle TXT", IMPORTED,
+           description="Groupes d'utilisateurs."),
+    _table("tr_fonctionnalite", "*id_fonctionnalite INT, code TXT, libelle TXT", IMPORTED, ["code"],
+           "Droits (CAISSE_OUVRIR, CAISSE_FERMER...)."),
+    _table("tr_groupe_droit", "*id_utilisateur_groupe INT, *id_fonctionnalite INT, autorise BOOL",
+           IMPORTED, ["autorise"], "Droits accordés aux groupes."),
+    _table("tr_parametre", "*cle TXT, valeur TXT", IMPORTED,
+           description="Paramètres : devise, coupures, tolerance_ecart, ticket_entete, ticket_pied."),
+    _table("tr_moyen_paiement", "*id_moyen_paiement INT, code TXT, libelle TXT, especes BOOL, "
+           "rendu_monnaie BOOL, necessite_numero BOOL, actif BOOL, ordre INT", IMPORTED,
+           ["code", "especes", "rendu_monnaie", "necessite_numero", "actif"], "Moyens de paiement."),
+    _table("tr_tva", "*id_tva INT, code TXT, taux DEC, libelle TXT", IMPORTED, ["taux"], "Taux de TVA."),
+    _table("t_famille_art", "*id_famille_art INT, code TXT, libelle TXT, id_parent INT", IMPORTED,
+           description="Familles d'articles."),
+    _table("t_article", "*id_article INT, code TXT, ean TXT, libelle TXT, id_famille_art INT, id_tva INT, "
+           "prix_ttc DEC, id_unite INT, actif BOOL", IMPORTED, ["code", "prix_ttc", "id_tva"], "Articles."),
+    _table("t_unite", "*id_unite INT, code TXT, libelle TXT", IMPORTED, description="Unités de vente."),
+    _table("tr_societe", "*id_societe INT, raison_sociale TXT, adresse TXT, code_postal TXT, ville TXT, "
+           "siret TXT, tva_intracom TXT, telephone TXT", IMPORTED, description="La société (en-tête des tickets)."),
+    _table("t_avoir", "*id_avoir TXT, numero TXT, id_tiers INT, date_emission DATE, date_validite DATE, "
+           "montant DEC, montant_utilise DEC, id_caisse INT, statut TXT", IMPORTED,
+           ["numero", "montant", "montant_utilise"], "Avoirs.", exported=True),
+    _table("t_avoir_utilise", "*id_avoir_utilise TXT, id_avoir TXT, date_utilisation TS, montant DEC, "
+           "id_caisse INT, id_ticket TXT", IMPORTED, ["montant"], "Utilisations d'avoirs.", exported=True),
+    _table("t_cheque_cadeau", "*id_cheque_cadeau TXT, numero TXT, montant DEC, date_emission DATE, "
+           "date_validite DATE, date_utilisation TS, id_ticket TXT, statut TXT", IMPORTED,
+           ["numero", "montant"], "Chèques cadeaux (EMIS, VENDU, UTILISE, ANNULE).", exported=True),
+    _table("t_livre_de_caisse", "*id_mouvement TXT, id_caisse INT, id_journee TXT, date_mouvement TS, "
+           "type TXT, montant DEC, libelle TXT, id_utilisateur INT", IMPORTED,
+           description="Livre de caisse (FOND, ENTREE, SORTIE, REMISE, ECART).", exported=True),
+    # Created at the register and exported.
+    _table("t_journee", "*id_journee TXT, id_caisse INT, numero_z INT, date_ouverture TS, date_fermeture TS, "
+           "id_utilisateur_ouverture INT, id_utilisateur_fermeture INT, fond_caisse DEC, nb_tickets INT, "
+           "total_ttc DEC, especes_theorique DEC, especes_compte DEC, ecart DEC, ecart_valide_par INT, "
+           "fermeture_forcee BOOL, commentaire TXT, grand_total DEC, empreinte TXT, "
+           "empreinte_precedente TXT, lot_export TXT", EXPORTED,
+           description="Journées de caisse (un Z chacune).", exported=True),
+    _table("t_ticket", "*id_ticket TXT, numero INT, id_caisse INT, id_journee TXT, id_utilisateur INT, "
+           "date_creation TS, date_validation TS, statut TXT, total_ttc DEC, total_ht DEC, empreinte TXT, "
+           "empreinte_precedente TXT", EXPORTED, description="Tickets de vente.", exported=True),
+    _table("t_ligne_ticket", "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, "
+           "code_article TXT, libelle TXT, quantite QTY, prix_unitaire_ttc DEC, remise DEC, taux_tva DEC, "
+           "montant_ttc DEC, montant_ht DEC", EXPORTED, description="Lignes de ticket.", exported=True),
+    _table("t_reglement", "*id_reglement TXT, id_ticket TXT, id_moyen_paiement INT, code_moyen TXT, "
+           "montant DEC, numero_piece TXT, rendu DEC", EXPORTED,
+           description="Règlements (montant remis, rendu monnaie).", exported=True),
+    _table("t_comptage", "*id_journee TXT, *valeur DEC, nombre INT, total DEC", EXPORTED,
+           description="Comptage du tiroir par coupure.", exported=True),
+]
+
+REFERENCE_TABLES = [
+    "tr_code_comptable", "tr_section_comptable", "tr_type_art", "tr_nature_art", "tr_etiquette",
+    "tr_collection", "t_declinaison", "t_grille_declinaison", "tr_classification", "t_compta",
+    "t_classification_tiers", "t_pays", "tr_famille_tiers", "tr_gestion_stock", "t_tiers",
+]
+
+
+def _reference(name: str) -> Contract:
+    key = "id_" + name.split("_", 1)[1]
+    return _table(name, f"*{key} INT, code TXT, libelle TXT", REFERENCE,
+                  description="Table de référence (colonnes supplémentaires gardées en texte).")
+
+
+CONTRACTS: dict[str, Contract] = {c.name: c for c in _CONTRACTS + [_reference(n) for n in REFERENCE_TABLES]}
+
+EXPORT_TABLES = ["t_journee", "t_ticket", "t_ligne_ticket", "t_reglement", "t_comptage",
+                 "t_livre_de_caisse", "t_avoir", "t_avoir_utilise", "t_cheque_cadeau"]
+
+# The order tables are emptied and loaded in, the seed's log order first.
+_SEED_ORDER = ["t_caisse", "t_utilisateur", "t_utilisateur_groupe", "tr_fonctionnalite", "tr_groupe_droit",
+               "tr_parametre", "t_emplacement", "tr_code_comptable", "tr_section_comptable", "tr_type_art",
+               "tr_nature_art", "tr_etiquette", "tr_collection", "tr_moyen_paiement", "t_declinaison",
+               "t_grille_declinaison", "tr_classification", "t_unite", "t_compta", "t_classification_tiers",
+               "t_pays", "tr_famille_tiers", "t_famille_art", "tr_gestion_stock"]
+LOAD_ORDER = _SEED_ORDER + [name for name in CONTRACTS if name not in _SEED_ORDER]
+
+# A register cannot be opened until these hold data (DESIGN section 5).
+CORE_TABLES = ["t_caisse", "t_utilisateur", "tr_fonctionnalite", "tr_groupe_droit",
+               "tr_moyen_paiement", "t_article", "tr_tva"]
+
+
+def contract_for(table: str) -> Contract | None:
+    """The contract of a table name (case-insensitive), or None for a table we do not know."""
+    return CONTRACTS.get(table.lower())
+
+
+def table_reference_markdown() -> str:
+    """The generated table reference of docs/tables.md."""
+    out = ["# Tables échangées avec le serveur principal", "",
+           "Généré depuis `pipeline/contracts.py` (`caisse docs`). **Gras** : clé primaire ; "
+           "`*` : obligatoire (présente et jamais vide).", ""]
+    for role in (IMPORTED, REFERENCE, EXPORTED):
+        out += [f"## Tables {role}s", ""]
+        for c in CONTRACTS.values():
+            if c.role != role:
+                continue
+            sens = " Exportée aussi." if c.exported and role == IMPORTED else ""
+            out += [f"### `{c.name}`", "", f"{c.description}{sens}", "", "| colonne | type | DuckDB |",
+                    "| --- | --- | --- |"]
+            for col in c.columns:
+                name = f"**{col.name}**" if col.name in c.primary_key else col.name
+                star = " *" if col.required else ""
+                out.append(f"| {name}{star} | {col.type} | {col.sql_type} |")
+            out.append("")
+    return "\n".join(out)

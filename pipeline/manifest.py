@@ -1,0 +1,106 @@
+"""Manifests of a lot: `infos_import.xml` (main server -> register) and `infos_export.xml` (back)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import BadTableFile, ManifestMismatch
+from .xmlread import check_prolog
+
+IMPORT_MANIFEST = "infos_import.xml"
+EXPORT_MANIFEST = "infos_export.xml"
+MANIFESTS = (IMPORT_MANIFEST, EXPORT_MANIFEST)
+_FIELDS = ("lot", "date_creation", "serveur", "caisse", "empreinte")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    nom: str
+    lignes: int
+    sha256: str
+
+
+@dataclass
+class Manifest:
+    lot: str
+    date_creation: str = ""
+    serveur: str = ""
+    caisse: str = ""
+    fichiers: list[FileEntry] = field(default_factory=list)
+    journees: list[tuple[str, int]] = field(default_factory=list)
+    empreinte: str = ""
+
+    def entry(self, name: str) -> FileEntry | None:
+        return next((f for f in self.fichiers if f.nom == name), None)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read a manifest, liberal as the tables are: fields as elements or as attributes of the root."""
+    check_prolog(path)
+    try:
+        root = etree.parse(str(path), _PARSER).getroot()
+    except etree.XMLSyntaxError as e:
+        raise BadTableFile(path.name, f"le manifeste est mal formé ({e.msg})") from None
+
+    def value(name: str) -> str:
+        found = root.find(name)
+        text = found.text if found is not None else root.get(name)
+        return (text or "").strip()
+
+    m = Manifest(**{name: value(name) for name in _FIELDS})
+    for f in root.iter("fichier"):
+        name = f.get("nom") or (f.findtext("nom") or "").strip()
+        lines = f.get("lignes") or f.findtext("lignes") or ""
+        digest = f.get("sha256") or f.findtext("sha256") or ""
+        if not name or not lines.strip().isdigit():
+            raise BadTableFile(path.name, "une entrée <fichier> n'a pas de nom ou de nombre de lignes valide")
+        m.fichiers.append(FileEntry(name.strip(), int(lines), digest.strip().lower()))
+    for j in root.iter("journee"):
+        m.journees.append((j.get("id_journee", ""), int(j.get("numero_z", "0"))))
+    return m
+
+
+def write_manifest(m: Manifest, path: Path) -> None:
+    root = etree.Element(path.stem)
+    for name in _FIELDS:
+        if getattr(m, name):
+            etree.SubElement(root, name).text = getattr(m, name)
+    files = etree.SubElement(root, "fichiers")
+    for f in m.fichiers:
+        etree.SubElement(files, "fichier", nom=f.nom, lignes=str(f.lignes), sha256=f.sha256)
+    if m.journees:
+        days = etree.SubElement(root, "journees")
+        for id_journee, numero_z in m.journees:
+            etree.SubElement(days, "journee", id_journee=id_journee, numero_z=str(numero_z))
+    etree.ElementTree(root).write(str(path), encoding="UTF-8", xml_declaration=True, pretty_print=True)
+
+
+def check_files(m: Manifest, folder: Path, manifest_name: str = IMPORT_MANIFEST) -> None:
+    """Every listed file is there and has the listed sha256 (when one is given)."""
+    for f in m.fichiers:
+        path = folder / f.nom
+        if not path.exists():
+            raise ManifestMismatch(manifest_name, f.nom, "fichier annoncé mais absent du lot")
+        if f.sha256 and sha256_file(path) != f.sha256:
+            raise ManifestMismatch(manifest_name, f.nom, "l'empreinte sha256 ne correspond pas")
+
+
+def check_rows(m: Manifest, counts: dict[str, int], manifest_name: str = IMPORT_MANIFEST) -> None:
+    """The row counts read equal the counts listed."""
+    for f in m.fichiers:
+        if f.nom in counts and counts[f.nom] != f.lignes:
+            raise ManifestMismatch(manifest_name, f.nom,
+                                   f"{counts[f.nom]} lignes lues pour {f.lignes} annoncées")

@@ -1,0 +1,36 @@
+"""How text that XML 1.0 cannot carry travels anyway.
+
+XML 1.0 forbids most control characters (U+0000-U+001F but tab, newline and carriage return) and
+U+FFFE/U+FFFF, even as character references. A register may still receive them (a barcode scanner
+sends U+001D, a label pasted from elsewhere), so the writer replaces each by ESCAPE followed by a
+private-use character, and ESCAPE itself by ESCAPE twice; the reader undoes it. `\\r` is written as
+`&#13;`, which XML keeps. Both sides of the exchange must apply this (docs/format.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+ESCAPE = "\uf8ff"
+_BASE = 0xF700
+FORBIDDEN = [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + [0xFFFE, 0xFFFF]
+
+
+def _stand_in(code: int) -> str:
+    return chr(_BASE + (code & 0xFF))
+
+
+ENCODE = {chr(c): ESCAPE + _stand_in(c) for c in FORBIDDEN} | {ESCAPE: ESCAPE + ESCAPE}
+DECODE = {_stand_in(c): chr(c) for c in FORBIDDEN} | {ESCAPE: ESCAPE}
+FORBIDDEN_PATTERN = "[" + "".join(f"\\x{{{c:04x}}}" for c in FORBIDDEN) + "\\x{f8ff}]"
+_DECODE_RE = re.compile(ESCAPE + "(.)", re.S)
+
+
+def encode_text(value: str) -> str:
+    return "".join(ENCODE.get(ch, ch) for ch in value)
+
+
+def decode_text(value: str | None) -> str | None:
+    if value is None or ESCAPE not in value:
+        return value
+    return _DECODE_RE.sub(lambda m: DECODE.get(m.group(1), m.group(1)), value)

@@ -1,0 +1,104 @@
+"""Streaming writer: Arrow batches -> one table file of DESIGN section 6.
+
+Every `<row>` line is built column-wise by Arrow compute (formatting, escaping `&<>`, `\\r` as
+`&#13;`, an empty element for NULL), and the finished batch is written straight from the Arrow string
+buffer: no Python object per row or per value. STACK-NOTES measured this style ninefold faster than
+`etree.xmlfile`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .contracts import Contract, contract_for
+from .textcodec import FORBIDDEN_PATTERN, encode_text
+
+_XML_ESCAPES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")]
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a written file holds, for its manifest."""
+
+    path: Path
+    rows: int
+    sha256: str
+
+
+def write_table(data, path: str | Path, table: str | None = None, contract: Contract | None = None) -> Written:
+    """Write a frame, an Arrow table or an iterable of record batches as one table file."""
+    path = Path(path)
+    table = table or path.stem.split(".")[0]
+    contract = contract or contract_for(table)
+    digest, rows = hashlib.sha256(), 0
+    with open(path, "wb") as f:
+        def emit(chunk: bytes | memoryview) -> None:
+            digest.update(chunk)
+            f.write(chunk)
+
+        emit(f'<?xml version="1.0" encoding="UTF-8"?>\n<{table}>\n'.encode())
+        for batch in _batches(data):
+            if batch.num_rows:
+                rows += batch.num_rows
+                emit(_row_bytes(batch, contract))
+        emit(f"</{table}>\n".encode())
+    return Written(path, rows, digest.hexdigest())
+
+
+def _batches(data) -> Iterable[pa.RecordBatch]:
+    if isinstance(data, pd.DataFrame):
+        data = pa.Table.from_pandas(data, preserve_index=False)
+    if isinstance(data, pa.Table):
+        return data.to_batches(BATCH_ROWS)
+    return data
+
+
+def _row_bytes(batch: pa.RecordBatch, contract: Contract | None) -> memoryview:
+    cells = []
+    for name, values in zip(batch.schema.names, batch.columns):
+        column = contract.by_name.get(name) if contract else None
+        text = _format(values, column.type if column else None)
+        cell = pc.binary_join_element_wise(f"<{name}>", text, f"</{name}>", "")
+        cells.append(pc.fill_null(cell, f"<{name}/>"))
+    rows = pc.binary_join_element_wise("<row>", *cells, "</row>\n", "")
+    return _buffer(rows)
+
+
+def _buffer(strings: pa.Array) -> memoryview:
+    """The bytes of a string array without nulls, in one piece, as Arrow stores them."""
+    if strings.type == pa.large_string():
+        width = np.int64
+    else:
+        width = np.int32
+    offsets = np.frombuffer(strings.buffers()[1], dtype=width, count=len(strings) + 1,
+                            offset=strings.offset * np.dtype(width).itemsize)
+    return memoryview(strings.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def _format(values: pa.Array, type_: str | None) -> pa.Array:
+    kind = values.type
+    if type_ == "BOOL" or pa.types.is_boolean(kind):
+        return pc.if_else(values, "1", "0")
+    if pa.types.is_timestamp(kind):
+        text = pc.strftime(values, format="%Y-%m-%dT%H:%M:%S")
+        return pc.replace_substring_regex(text, r"\.0+$", "")
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return _escape(values.cast(pa.string()))
+    return values.cast(pa.string())
+
+
+def _escape(values: pa.Array) -> pa.Array:
+    if pc.any(pc.match_substring_regex(values, FORBIDDEN_PATTERN)).as_py():
+        values = pa.array([None if v is None else encode_text(v) for v in values.to_pylist()], pa.string())
+    for raw, escaped in _XML_ESCAPES:
+        values = pc.replace_substring(values, raw, escaped)
+    return values
