@@ -106,6 +106,7 @@ def check_prolog(path: Path) -> str:
 
 def _iter_rows(path: Path, name: str, encoding: str) -> Iterator[dict]:
     """Each child of the root as a dict {column: text}, whatever its tag; attributes count as columns."""
+    etree.clear_error_log()  # the error log is per thread and keeps earlier files' errors
     context = etree.iterparse(str(path), events=("end",), resolve_entities=False, no_network=True,
                               load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False)
     row_number = 0
@@ -127,19 +128,26 @@ def _iter_rows(path: Path, name: str, encoding: str) -> Iterator[dict]:
             while el.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as e:
-        raise BadTableFile(name, _syntax_reason(e, encoding), row=row_number + 1) from None
+        raise BadTableFile(name, _syntax_reason(e, path, encoding), row=row_number + 1) from None
 
 
-def _syntax_reason(e: etree.XMLSyntaxError, encoding: str) -> str:
-    message = str(e.msg or e)
-    line, col = (e.position or (e.lineno, 0))
+def _syntax_reason(e: etree.XMLSyntaxError, path: Path, encoding: str) -> str:
+    # With resolve_entities=False lxml may raise a generic "no element found"; the parser's own log
+    # (filtered on this file, since it also holds earlier files' errors) says what really went wrong.
+    entries = [x for x in e.error_log if x.filename == str(path)]
+    if entries:
+        message, line, col = entries[0].message, entries[0].line, entries[0].column
+    else:
+        message, (line, col) = str(e.msg or e), (e.position or (e.lineno, 0))
+    if line == 0 and path.stat().st_size < 64 and not path.read_bytes().strip():
+        return "le fichier est vide (il faut au moins l'élément racine, par exemple <t_article/>)"
     where = f"ligne de texte {line}, caractère {col}"
     lowered = message.lower()
     if "encoding" in lowered or "not proper" in lowered or "invalid byte" in lowered or "bytes:" in lowered:
         return f"des octets ne sont pas dans l'encodage déclaré {encoding.upper()} ({where})"
     if "entity" in lowered:
-        return f"il utilise une entité non déclarée, refusée ({where})"
-    return f"le XML est mal formé ({where} : {message})"
+        return f"il utilise une entité non déclarée, refusée ({where} : {message.strip()})"
+    return f"le XML est mal formé ({where} : {message.strip()})"
 
 
 class _KeyChecker:

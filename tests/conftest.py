@@ -1,0 +1,48 @@
+"""Fixtures that build real things: a CAISSE_HOME under tmp_path, a local drop with the demo shop, a store."""
+
+from __future__ import annotations
+
+import pytest
+
+from caisse import initialise, load_settings, open_store, run_import
+from pipeline.demo import DEMO_USERS
+
+MANAGER = DEMO_USERS[0]
+SELLER = DEMO_USERS[1]
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Settings of a fresh CAISSE_HOME whose drop is a local folder; no caisse.toml."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("CAISSE_CONFIG", "CAISSE_DROP", "CAISSE_MODE", "CAISSE_PASSWORD", "CAISSE_INTEGRITY_KEY",
+                 "CAISSE_IMPORT_DIR", "CAISSE_MAX_FILE_MB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CAISSE_HOME", str(tmp_path / "home"))
+    return load_settings()
+
+
+@pytest.fixture
+def demo(settings):
+    """An initialised store with the demo shop waiting in the local drop."""
+    initialise(settings, demo=True)
+    return settings
+
+
+@pytest.fixture
+def imported(demo):
+    """The demo shop imported for C01 (the drop is empty afterwards)."""
+    run_import(open_store(demo), demo, "C01", MANAGER.login, MANAGER.password)
+    return demo
+
+
+def snapshot(settings) -> dict:
+    """Every table's rows, to check that a refused operation changed nothing."""
+    from pipeline import CONTRACTS
+    with open_store(settings).connect() as con:
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in CONTRACTS}
+
+
+def drop_files(settings) -> dict:
+    folder = settings.local_drop_dir
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
