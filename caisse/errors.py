@@ -33,7 +33,8 @@ class LoginFailed(CaisseError):
 class RightMissing(CaisseError):
     def __init__(self, login: str, right: str, action: str):
         self.login, self.right, self.action = login, right, action
-        super().__init__(f"L'utilisateur {login} n'a pas le droit de {action} ({right}). "
+        de = "d'" if action[:1].lower() in "aeéèêiou" else "de "
+        super().__init__(f"L'utilisateur {login} n'a pas le droit {de}{action} ({right}). "
                          "Demandez à un responsable.")
 
 

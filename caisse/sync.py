@@ -208,7 +208,8 @@ def _insert_run(con, result: ImportResult, login, now, statut, message, files=()
     con.execute("INSERT INTO sync_run VALUES (?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [result.id_run, result.lot, result.caisse, login, result.host, now, datetime.now(), statut,
                  message, len(result.tables), result.rows])
-    con.executemany("INSERT INTO sync_fichier VALUES (?, ?, ?, ?, ?)", [(result.id_run, *f) for f in files])
+    if files:  # DuckDB refuses executemany with no rows
+        con.executemany("INSERT INTO sync_fichier VALUES (?, ?, ?, ?, ?)", [(result.id_run, *f) for f in files])
 
 
 def _record_run(store, result, login, now, statut, message, log: RunLog, audit_action: str) -> None:
@@ -220,5 +221,6 @@ def _record_run(store, result, login, now, statut, message, log: RunLog, audit_a
 
 
 def _save_log(con, id_run: str, log: RunLog) -> None:
-    con.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?)",
-                    [(id_run, i, ts, message) for i, (ts, message) in enumerate(log.lines, 1)])
+    if log.lines:
+        con.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?)",
+                        [(id_run, i, ts, message) for i, (ts, message) in enumerate(log.lines, 1)])

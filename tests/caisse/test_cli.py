@@ -1,0 +1,92 @@
+"""The `caisse` command as an operator runs it: real processes, exit codes, sentences, no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.caisse.test_store import hold_lock
+from tests.conftest import MANAGER
+
+
+def caisse(*args, password=None, env=None, timeout=60):
+    environ = {**os.environ, **(env or {})}
+    environ.pop("CAISSE_PASSWORD", None)
+    if password is not None:
+        environ["CAISSE_PASSWORD"] = password
+    done = subprocess.run([sys.executable, "-m", "caisse", *args], capture_output=True, text=True, env=environ,
+                          stdin=subprocess.DEVNULL, timeout=timeout)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def status(env=None):
+    done = caisse("status", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_init_demo_import_and_status_on_the_embedded_default(settings):
+    done = caisse("init", "--demo")
+    assert done.returncode == 0 and "Boutique de démonstration" in done.stdout
+    assert (settings.integrity_key_path.stat().st_mode & 0o777) == 0o600
+    assert status()["caisses"] == []
+    done = caisse("import", "--caisse", "C01", "--user", MANAGER.login, password=MANAGER.password)
+    assert done.returncode == 0, done.stderr
+    assert "Réception de /t_avoir.xml depuis srv-appli2" in done.stdout
+    assert "DELETE FROM t_caisse" in done.stdout
+    assert [(c["code"], c["etat"]) for c in status()["caisses"]] == [("C01", "prete"), ("C02", "a_importer")]
+    lot = status()["synchronisations"][0]["lot"]
+    log = caisse("log", lot)
+    assert log.returncode == 0 and "*** Début de vidage des tables du serveur nomade ***" in log.stdout
+
+
+def test_a_second_init_keeps_the_integrity_key(settings):
+    caisse("init")
+    key = settings.integrity_key_path.read_bytes()
+    assert "déjà présente" in caisse("init").stdout
+    assert settings.integrity_key_path.read_bytes() == key
+
+
+@pytest.mark.parametrize("args,password,code,words", [
+    (["import", "--caisse", "C01", "--user", "responsable"], "faux", 1, "mot de passe incorrect"),
+    (["import", "--caisse", "C01", "--user", "responsable"], None, 2, "CAISSE_PASSWORD"),
+    (["import", "--caisse", "C09", "--user", "responsable"], MANAGER.password, 1, "C09 n'existe pas"),
+    (["import", "--user", "responsable"], MANAGER.password, 2, "--caisse"),
+    (["log", "inconnu"], None, 1, "Aucun échange"),
+])
+def test_refusals_exit_with_their_code_and_a_sentence(settings, args, password, code, words):
+    caisse("init", "--demo")
+    done = caisse(*args, password=password)
+    assert done.returncode == code
+    assert words in done.stderr
+
+
+def test_a_drop_that_cannot_be_reached_exits_3(settings, tmp_path):
+    caisse("init")
+    done = caisse("import", "--caisse", "C01", "--user", "responsable", password="x",
+                  env={"CAISSE_DROP": (tmp_path / "absent").as_uri()})
+    assert done.returncode == 3 and "n'est pas joignable" in done.stderr
+
+
+def test_a_bad_mode_is_a_usage_error(settings):
+    done = caisse("status", env={"CAISSE_MODE": "turbo"})
+    assert done.returncode == 2 and "manual ou auto" in done.stderr
+
+
+def test_the_cli_works_beside_another_process_holding_the_store(settings):
+    caisse("init", "--demo")
+    holder = hold_lock(settings.store_path, 1.5)
+    done = caisse("import", "--caisse", "C01", "--user", MANAGER.login, password=MANAGER.password)
+    holder.wait()
+    assert done.returncode == 0, done.stderr
+    holder = hold_lock(settings.store_path, 30)
+    try:
+        done = caisse("status", env={"CAISSE_LOCK_TIMEOUT": "1"})
+    finally:
+        holder.kill()
+    assert done.returncode == 1 and "occupée par un autre programme" in done.stderr
