@@ -46,10 +46,10 @@ def test_five_failures_in_a_row_lock_the_account_for_five_minutes(imported):
 
 def test_a_success_resets_the_count_of_failures(imported):
     store = open_store(imported)
-    for i in range(4):
+    for _ in range(4):
         with pytest.raises(LoginFailed):
             login(store, SELLER.login, "faux", now=NOW)
     login(store, SELLER.login, SELLER.password, now=NOW)
-    for i in range(4):
+    for _ in range(4):
         with pytest.raises(LoginFailed, match="incorrect"):
             login(store, SELLER.login, "faux", now=NOW)

@@ -10,7 +10,8 @@ from caisse import open_store
 from caisse.errors import CaisseError, StoreBusy
 from caisse.store import SCHEMA_VERSION, Store
 
-HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(float(sys.argv[2]))"
+HOLD = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+        "time.sleep(float(sys.argv[2]))")
 
 
 def hold_lock(path, seconds):

@@ -9,12 +9,14 @@ from decimal import Decimal
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline import CONTRACTS, read_table, write_table
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12) | st.sampled_from(
-    ["Crème brûlée", "<b>&amp;</b>", "l'été \"chaud\"", "ligne\r\nsuivante", "\x00\x1d\x1f", "\uf8ff\uf700", " espace "])
+TRICKY = ["Crème brûlée", "<b>&amp;</b>", "l'été \"chaud\"", "ligne\r\nsuivante", "\x00\x1d\x1f", "\uf8ff\uf700",
+          " espace "]
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12) | st.sampled_from(TRICKY)
 VALUES = {
     "INT": st.integers(-(2**63), 2**63 - 1),
     "DEC": st.decimals(min_value=Decimal("-9999999999999999.99"), max_value=Decimal("9999999999999999.99"),

@@ -26,7 +26,8 @@ def article_rows(*prices):
 
 
 def test_any_row_tag_and_any_root_name_are_read(tmp_path):
-    body = f"<export><article>{ARTICLE.format(id=1, prix='1.00')}</article><ligne>{ARTICLE.format(id=2, prix='2')}</ligne></export>"
+    body = (f"<export><article>{ARTICLE.format(id=1, prix='1.00')}</article>"
+            f"<ligne>{ARTICLE.format(id=2, prix='2')}</ligne></export>")
     frame = read_table(write(tmp_path, body))
     assert list(frame.id_article) == [1, 2]
 
@@ -49,7 +50,8 @@ def test_windows_1252_euro_sign_is_read(tmp_path):
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
-    body = b"\xef\xbb\xbf<t_article><row>" + ARTICLE.format(id=1, prix="1").encode() + b"<libelle>\xc3\xa9t\xc3\xa9</libelle></row></t_article>"
+    body = (b"\xef\xbb\xbf<t_article><row>" + ARTICLE.format(id=1, prix="1").encode()
+            + b"<libelle>\xc3\xa9t\xc3\xa9</libelle></row></t_article>")
     assert read_table(write(tmp_path, body)).libelle[0] == "été"
 
 
