@@ -43,3 +43,9 @@ def run_log(con: duckdb.DuckDBPyConnection, key: str) -> tuple[SyncRun, list[tup
     run = SyncRun(*rows[0])
     lines = con.execute("SELECT ts, message FROM sync_log WHERE id_run = ? ORDER BY seq", [run.id_run]).fetchall()
     return run, lines
+
+
+def read_history(store, limit: int = 20) -> list[tuple[SyncRun, list[tuple[datetime, str]]]]:
+    """The last runs, each with its whole log, in one unit of work (the Synchronisation page)."""
+    with store.connect() as con:
+        return [run_log(con, run.id_run) for run in last_runs(con, limit)]

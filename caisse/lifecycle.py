@@ -88,3 +88,24 @@ def import_blocker(con: duckdb.DuckDBPyConnection) -> str | None:
         return (f"les journées de la caisse {', '.join(waiting)} n'ont pas été exportées. "
                 "Exportez-les d'abord (le bouton Importer reste grisé tant que l'export n'est pas fait).")
     return None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the opening screen shows: every register's state, why import is blocked, who may log in."""
+
+    caisses: list[RegisterState]
+    import_blocker: str | None
+    logins: list[str]
+
+
+def overview(con: duckdb.DuckDBPyConnection) -> Overview:
+    logins = [r[0] for r in con.execute(
+        "SELECT login FROM t_utilisateur WHERE coalesce(actif, true) ORDER BY login").fetchall()]
+    return Overview(register_states(con), import_blocker(con), logins)
+
+
+def read_overview(store) -> Overview:
+    """The opening screen's data in one unit of work."""
+    with store.connect() as con:
+        return overview(con)

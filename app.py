@@ -1,0 +1,9 @@
+"""Caisse web: the Streamlit entry. Page setup and navigation, nothing else."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Caisse web", page_icon="🧾", layout="wide")
+st.navigation([
+    st.Page("pages/ouverture.py", title="Ouverture", icon="🔓", default=True),
+    st.Page("pages/synchronisation.py", title="Synchronisation", icon="🔄"),
+]).run()
