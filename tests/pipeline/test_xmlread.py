@@ -189,3 +189,16 @@ def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path):
 def test_an_unknown_table_is_refused(tmp_path):
     with pytest.raises(BadTableFile, match="t_inconnue"):
         read_table(write(tmp_path, "<t/>", name="t_inconnue.xml"))
+
+
+def test_rows_of_mixed_tags_are_all_read_in_order(tmp_path):
+    rows = [f"<{tag}>{ARTICLE.format(id=i, prix='1')}</{tag}>" for i, tag in
+            enumerate(["row", "row", "article", "row", "autre"], 1)]
+    frame = read_table(write(tmp_path, f"<t>{''.join(rows)}</t>"), batch_rows=2)
+    assert list(frame.id_article) == [1, 2, 3, 4, 5]
+
+
+def test_a_column_named_like_the_rows_is_a_column(tmp_path):
+    body = f"<t><row>{ARTICLE.format(id=1, prix='1')}<row>x</row></row></t>"
+    frame = read_table(write(tmp_path, body))
+    assert len(frame) == 1 and frame["row"][0] == "x"
