@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Caisse web", page_icon="🧾", layout="wide")
+st.set_page_config(page_title="Caisse web", page_icon=":material/point_of_sale:", layout="wide")
 st.navigation([
-    st.Page("pages/ouverture.py", title="Ouverture", icon="🔓", default=True),
-    st.Page("pages/synchronisation.py", title="Synchronisation", icon="🔄"),
+    st.Page("pages/ouverture.py", title="Ouverture", icon=":material/lock_open:", default=True),
+    st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"),
 ]).run()

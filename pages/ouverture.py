@@ -3,10 +3,11 @@
 import streamlit as st
 
 import caisse
-from pages.ui import context, sync_window
+from pages.ui import SyncWindow, context, flash, show_flash
 
 settings, store = context()
 st.title("Ouverture de la caisse")
+show_flash()
 
 try:
     view = caisse.read_overview(store)
@@ -32,13 +33,13 @@ with st.form("import"):
     submitted = st.form_submit_button("Importer", disabled=view.import_blocker is not None)
 
 if submitted:
-    box, echo = sync_window("Synchronisation des données en cours ...")
+    window = SyncWindow("Synchronisation des données en cours ...")
     try:
-        result = caisse.run_import(store, settings, code, user, password, echo=echo)
+        result = caisse.run_import(store, settings, code, user, password, echo=window)
     except caisse.CaisseError as e:
-        box.update(label="Import interrompu", state="error")
+        window.box.update(label="Import interrompu", state="error")
         st.error(str(e))
     else:
-        box.update(label=f"Import terminé : lot {result.lot}, {result.rows} lignes", state="complete",
-                   expanded=False)
-        st.success(f"Données importées pour la caisse {code}. La caisse peut maintenant être ouverte.")
+        # As in the manual: once the import is done, the opening page comes back in its new state.
+        flash("success", f"Données importées pour la caisse {code} (lot {result.lot}, {result.rows} lignes). "
+                         "La caisse peut maintenant être ouverte.", window.lines)

@@ -18,8 +18,9 @@ except caisse.CaisseError as e:
 if not runs:
     st.info("Aucun échange pour l'instant.")
 for run, lines in runs:
-    icon = "✅" if run.statut == "reussi" else "❌"
-    with st.expander(f"{icon} {run.debut:%d/%m/%Y %H:%M:%S} · {run.sens} · caisse {run.caisse} · lot {run.lot or '—'}"):
+    icon = ":material/check_circle:" if run.statut == "reussi" else ":material/error:"
+    label = f"{run.debut:%d/%m/%Y %H:%M:%S} · {run.sens} · caisse {run.caisse} · lot {run.lot or '—'}"
+    with st.expander(label, icon=icon):
         if run.message:
             st.error(run.message)
-        st.code("\n".join(f"{ts:%H:%M:%S} {message}" for ts, message in lines), language=None)
+        st.code("\n".join(f"{ts:%H:%M:%S} {message}" for ts, message in lines), language=None, wrap_lines=True)
