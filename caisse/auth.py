@@ -112,3 +112,14 @@ def login(store: Store, login: str, password: str, *, caisse: str | None = None,
             until = locked_until(con, login, now)
             refused = LoginFailed(login, locked_message(login, until)) if until else LoginFailed(login)
     raise refused
+
+
+def require_now(con: duckdb.DuckDBPyConnection, user: User, right: str) -> None:
+    """Check `right` against the store as it is now (rights may have been re-imported since the login)."""
+    rows = con.execute("""
+        SELECT count(*) FROM t_utilisateur u
+        JOIN tr_groupe_droit g ON g.id_utilisateur_groupe = u.id_utilisateur_groupe AND g.autorise
+        JOIN tr_fonctionnalite f ON f.id_fonctionnalite = g.id_fonctionnalite
+        WHERE u.id_utilisateur = ? AND f.code = ? AND coalesce(u.actif, true)""", [user.id_utilisateur, right])
+    if rows.fetchall()[0][0] == 0:
+        raise RightMissing(user.login, right, RIGHT_WORDS.get(right, right))

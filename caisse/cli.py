@@ -7,14 +7,22 @@ import getpass
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from pipeline import PipelineError
 
-from . import history, lifecycle
+from . import auth, history, integrity, lifecycle
+from .closing import close_day, read_summary
 from .config import load_settings
-from .errors import CaisseError, ConfigError
+from .errors import CaisseError, ConfigError, ExportFailed
+from .export import run_export
 from .home import initialise, open_store
+from .money import eur, parse_amount, parse_quantity
+from .opening import open_day, open_day_auto
+from .payments import PaymentRequest
+from .reports import report_lines, x_report, z_report
+from .sales import LineRequest, cash_move, connect_seller, disconnect_seller, ring_ticket, void_ticket
 from .sync import run_import
 
 
@@ -79,6 +87,124 @@ def cmd_import(args, settings) -> int:
     return 0
 
 
+def _login(args, settings):
+    store = open_store(settings)
+    password = _password(args)
+    return store, auth.login(store, args.user, password, caisse=getattr(args, "caisse", None)), password
+
+
+def cmd_open(args, settings) -> int:
+    store, user, password = _login(args, settings)
+    fond = parse_amount(args.fond, "Le fond de caisse")
+    if settings.mode == "auto":
+        opened = open_day_auto(store, settings, args.caisse, user, password, fond, echo=print)
+    else:
+        opened = open_day(store, args.caisse, user, fond)
+    print(f"Caisse {opened.caisse} ouverte par {user.display}, fond de caisse {eur(opened.fond)}.")
+    return 0
+
+
+def _article(text: str) -> LineRequest:
+    code, sep, qty = text.rpartition("x") if "x" in text[1:] else (text, "", "")
+    if sep and qty.replace(",", ".").replace(".", "", 1).isdigit():
+        return LineRequest(code, parse_quantity(qty))
+    return LineRequest(text)
+
+
+def _payment(text: str) -> PaymentRequest:
+    code, sep, rest = text.partition("=")
+    if not sep:
+        raise ConfigError(f"Paiement « {text} » mal écrit : attendu CODE=MONTANT[:NUMERO], par exemple ESP=20.00.")
+    amount, _, number = rest.partition(":")
+    return PaymentRequest(code.strip().upper(), parse_amount(amount, f"Le montant payé en {code}"), number or None)
+
+
+def cmd_sell(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    connection = connect_seller(store, args.caisse, user)
+    try:
+        ticket = ring_ticket(store, args.caisse, user, [_article(a) for a in args.article],
+                             [_payment(p) for p in args.pay])
+    finally:
+        disconnect_seller(store, connection)
+    print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
+          + (f", rendu {eur(ticket.rendu)}" if ticket.rendu else "") + ".")
+    return 0
+
+
+def cmd_void(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    void_ticket(store, args.caisse, user, args.ticket, args.reason)
+    print(f"Ticket n°{args.ticket} annulé ({args.reason}).")
+    return 0
+
+
+def cmd_move(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    cash_move(store, args.caisse, user, args.type, parse_amount(args.amount), args.reason)
+    print(f"Mouvement {args.type} de {eur(parse_amount(args.amount))} enregistré.")
+    return 0
+
+
+def _count(items: list[str]) -> dict[Decimal, int]:
+    count = {}
+    for item in items:
+        value, sep, number = item.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise ConfigError(f"Comptage « {item} » mal écrit : attendu VALEUR=NOMBRE, par exemple 20=3.")
+        count[parse_amount(value, "La coupure")] = count.get(parse_amount(value, "La coupure"), 0) + int(number)
+    return count
+
+
+def cmd_close(args, settings) -> int:
+    store, user, password = _login(args, settings)
+    if bool(args.count) == (args.especes is not None):
+        raise ConfigError("Indiquez le comptage (--count VALEUR=NOMBRE ...) ou le montant des espèces (--especes), "
+                          "l'un ou l'autre.")
+    summary = read_summary(store, args.caisse)
+    closed = close_day(store, args.caisse, user, count=_count(args.count) if args.count else None,
+                       especes=parse_amount(args.especes, "Le montant des espèces") if args.especes else None,
+                       force=args.force, accept_difference=args.accept_difference, comment=args.comment or "")
+    print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {summary.nb_tickets} ticket(s), "
+          f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
+          f"(écart {eur(closed.ecart)}).")
+    with store.connect() as con:
+        print("\n".join(report_lines(z_report(con, args.caisse, closed.numero_z))))
+    if settings.mode == "auto":
+        try:
+            run_export(store, settings, args.caisse, user, echo=print)
+        except ExportFailed as e:
+            print(f"Erreur : la journée est fermée (Z n°{closed.numero_z}), mais {e}", file=sys.stderr)
+            return e.exit_code
+    return 0
+
+
+def cmd_export(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    result = run_export(store, settings, args.caisse, user, echo=print)
+    print(f"Lot {result.lot} envoyé à {result.host} ({len(result.days)} journée(s)).")
+    return 0
+
+
+def cmd_verify(args, settings) -> int:
+    store = open_store(settings)
+    with store.connect() as con:
+        broken = integrity.verify(con, store.key_path)
+    if broken:
+        for b in broken:
+            print(f"Chaîne rompue : {b}", file=sys.stderr)
+        return 1
+    print("Intégrité vérifiée : toutes les chaînes de tickets et de journées sont intactes.")
+    return 0
+
+
+def cmd_report(args, settings) -> int:
+    with open_store(settings).connect() as con:
+        report = z_report(con, args.caisse, args.numero) if args.kind == "z" else x_report(con, args.caisse)
+    print("\n".join(report_lines(report, args.width)))
+    return 0
+
+
 def cmd_log(args, settings) -> int:
     with open_store(settings).connect() as con:
         run, lines = history.run_log(con, args.lot)
@@ -104,6 +230,11 @@ def cmd_serve(args, settings) -> int:
     return 0  # not reached
 
 
+def _who(p) -> None:
+    p.add_argument("--caisse", required=True)
+    p.add_argument("--user", required=True, help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="caisse", description="Serveur caisse : import, ouverture, vente, "
                                      "fermeture et export des journées de caisse.")
@@ -119,6 +250,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--caisse", required=True)
     p.add_argument("--user", required=True, help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
+    _who(p)
+    p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150.00")
+    p.set_defaults(func=cmd_open)
+    p = sub.add_parser("sell", help="encaisser un ticket complet")
+    _who(p)
+    p.add_argument("--article", action="append", required=True, metavar="CODE[xQTE]",
+                   help="article par code, EAN ou identifiant, quantité après x (répétable)")
+    p.add_argument("--pay", action="append", required=True, metavar="CODE=MONTANT[:NUMERO]",
+                   help="règlement, par exemple ESP=20.00 ou AVOIR=10.00:AV000001 (répétable)")
+    p.set_defaults(func=cmd_sell)
+    p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
+    _who(p)
+    p.add_argument("--ticket", type=int, required=True)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_void)
+    p = sub.add_parser("move", help="entrée, sortie ou remise d'espèces (avec un motif)")
+    _who(p)
+    p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"])
+    p.add_argument("--amount", required=True)
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_move)
+    p = sub.add_parser("close", help="fermer la journée sur un comptage (mode auto : exporte ensuite)")
+    _who(p)
+    p.add_argument("--count", action="append", default=[], metavar="VALEUR=NOMBRE",
+                   help="comptage par coupure, par exemple 20=3 0.50=4 (répétable)")
+    p.add_argument("--especes", help="ou le montant des espèces comptées, sans détail")
+    p.add_argument("--force", action="store_true", help="déconnecter les vendeurs encore connectés")
+    p.add_argument("--accept-difference", action="store_true", help="valider un écart hors tolérance")
+    p.add_argument("--comment", help="commentaire de l'écart")
+    p.set_defaults(func=cmd_close)
+    p = sub.add_parser("export", help="exporter les journées fermées vers le serveur principal")
+    _who(p)
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("verify", help="vérifier les chaînes d'intégrité des tickets et des journées")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("report", help="le ticket Z d'une journée fermée, ou le rapport X de la journée en cours")
+    p.add_argument("kind", choices=["z", "x"])
+    p.add_argument("--caisse", required=True)
+    p.add_argument("--numero", type=int, help="numéro du Z (par défaut : le dernier)")
+    p.add_argument("--width", type=int, default=42, choices=[42, 48], help="largeur du papier en colonnes")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
     p.add_argument("lot")
     p.set_defaults(func=cmd_log)

@@ -63,3 +63,64 @@ class DropFailed(CaisseError):
     """The drop could not be used: exit 3, the day's data untouched."""
 
     exit_code = 3
+
+
+class RegisterNotOpen(CaisseError):
+    def __init__(self, caisse: str, etat: str = ""):
+        self.caisse = caisse
+        super().__init__(f"La caisse {caisse} n'est pas ouverte{f' ({etat})' if etat else ''} : "
+                         "un responsable doit d'abord l'ouvrir.")
+
+
+class OpenNotAllowed(CaisseError):
+    def __init__(self, caisse: str, raison: str):
+        self.caisse, self.raison = caisse, raison
+        super().__init__(f"Ouverture impossible pour la caisse {caisse} : {raison}")
+
+
+class SaleRefused(CaisseError):
+    """A ticket, a payment, a void or a cash move refused by a rule; nothing was written."""
+
+
+class TicketsEnCours(CaisseError):
+    def __init__(self, caisse: str, tickets: list):
+        self.caisse, self.tickets = caisse, tickets
+        listed = ", ".join(f"{t.id_ticket[:8]} ({t.vendeur}, {t.total_ttc} €)" for t in tickets)
+        super().__init__(f"Fermeture impossible : {len(tickets)} ticket(s) en cours sur la caisse {caisse} : "
+                         f"{listed}. Terminez-les, ou annulez-les avec un motif (droit CAISSE_ANNULER).")
+
+
+class UsersConnected(CaisseError):
+    def __init__(self, caisse: str, users: list[str]):
+        self.caisse, self.users = caisse, users
+        super().__init__(f"Un ou plusieurs utilisateurs encore connectés à la caisse {caisse} : {', '.join(users)}. "
+                         "Il est possible de forcer la fermeture (droit CAISSE_FORCER_FERMETURE).")
+
+
+class EcartNonValide(CaisseError):
+    def __init__(self, caisse: str, attendu, compte, ecart, tolerance):
+        from .money import eur
+        self.caisse, self.attendu, self.compte, self.ecart, self.tolerance = caisse, attendu, compte, ecart, tolerance
+        super().__init__(f"Le montant indiqué n'est pas celui attendu : {eur(compte)} comptés pour {eur(attendu)} "
+                         f"attendus (écart {'+' if ecart > 0 else ''}{eur(ecart)}, tolérance {eur(tolerance)}). "
+                         "Recomptez, ou validez la fermeture quand même avec un commentaire (droit "
+                         "CAISSE_VALIDER_ECART).")
+
+
+class NothingToExport(CaisseError):
+    def __init__(self, caisse: str):
+        self.caisse = caisse
+        super().__init__(f"Aucune journée fermée à exporter pour la caisse {caisse}.")
+
+
+class ExportFailed(CaisseError):
+    """The export did not reach the main server: the days stay unexported (exit 3)."""
+
+    exit_code = 3
+
+    def __init__(self, caisse: str, cause: str):
+        self.caisse, self.cause = caisse, cause
+        super().__init__(f"L'export des données de la caisse {caisse} vers le serveur principal a échoué : {cause} "
+                         "Contactez la hotline. Il n'est plus possible d'importer de nouvelles données, mais il "
+                         "est toujours possible d'ouvrir une nouvelle journée de caisse ; « Exporter » renverra "
+                         "le même lot.")

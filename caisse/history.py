@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -24,6 +26,49 @@ class SyncRun:
     message: str
     fichiers: int
     lignes: int
+
+
+Log = Callable[[str], None]
+
+
+def new_run_id(sens: str, caisse: str, now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S-%f}"[:-3] + f"-{sens}-{caisse}"
+
+
+class RunLog:
+    """The log of one sync run: shown live through `echo`, appended to a file, then saved in the store."""
+
+    def __init__(self, folder: Path, id_run: str, echo: Log | None = None):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{id_run}.log"
+        self.lines: list[tuple[datetime, str]] = []
+        self.echo = echo
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def __call__(self, message: str) -> None:
+        now = datetime.now()
+        self.lines.append((now, message))
+        self._file.write(f"{now:%Y-%m-%d %H:%M:%S} {message}\n")
+        self._file.flush()
+        if self.echo:
+            self.echo(message)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def record_run(con, sens, id_run, lot, caisse, login, host, debut, statut, message, fichiers, lignes,
+               files=()) -> None:
+    con.execute("INSERT INTO sync_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [id_run, sens, lot, caisse, login, host, debut, datetime.now(), statut, message, fichiers, lignes])
+    if files:  # DuckDB refuses executemany with no rows
+        con.executemany("INSERT INTO sync_fichier VALUES (?, ?, ?, ?, ?)", [(id_run, *f) for f in files])
+
+
+def save_log(con, id_run: str, log: RunLog) -> None:
+    if log.lines:
+        con.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?)",
+                        [(id_run, i, ts, message) for i, (ts, message) in enumerate(log.lines, 1)])
 
 
 _COLUMNS = "id_run, sens, lot, caisse, login, hote, debut, fin, statut, message, fichiers, lignes"

@@ -24,7 +24,7 @@ class InitReport:
 
 
 def open_store(settings: Settings) -> Store:
-    return Store(settings.store_path, settings.lock_timeout)
+    return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path)
 
 
 def initialise(settings: Settings, demo: bool = False) -> InitReport:

@@ -7,6 +7,7 @@ work connects, does its work and closes. A connection that meets another process
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,19 +39,33 @@ OWN_TABLES = [
         login VARCHAR PRIMARY KEY, echecs INTEGER, verrouille_jusqu TIMESTAMP)""",
 ]
 
+# Sellers connected to an open register: the "users still connected" of the closing.
+CONNEXION = """CREATE TABLE IF NOT EXISTS connexion (
+    id_connexion VARCHAR PRIMARY KEY, id_caisse BIGINT, id_journee VARCHAR, id_utilisateur BIGINT,
+    debut TIMESTAMP, fin TIMESTAMP, fin_forcee BOOLEAN)"""
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
+    [CONNEXION],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Store:
-    """The store's path and settings, never an open connection (safe to cache in the app)."""
+_WRITERS: dict[Path, threading.RLock] = {}
 
-    def __init__(self, path: Path, lock_timeout: float = 10.0):
+
+class Store:
+    """The store's path and settings, never an open connection (safe to cache in the app).
+
+    Write units (`transaction`) are serialised within the process, so that numbering by max()+1 is
+    safe for every thread of the app; DuckDB's file lock already keeps other processes out."""
+
+    def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.key_path = Path(key_path) if key_path else self.path.parent / "integrity.key"
+        self._writer = _WRITERS.setdefault(self.path.resolve(), threading.RLock())
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -67,7 +82,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One atomic unit: committed when the block ends, rolled back if it raises."""
-        with self.connect() as con:
+        with self._writer, self.connect() as con:
             con.begin()
             try:
                 yield con
@@ -104,11 +119,22 @@ class Store:
                 for sql in statements:
                     con.execute(sql)
                 con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, datetime.now()])
+            add_missing_columns(con)
         return SCHEMA_VERSION
 
     def schema_version(self) -> int:
         with self.connect() as con:
             return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns added to a contract since the store was made are added to its table (NULL for old rows)."""
+    existing = set(con.execute("SELECT table_name || '.' || column_name FROM information_schema.columns")
+                   .fetchall())
+    for contract in CONTRACTS.values():
+        for column in contract.columns:
+            if (f"{contract.name}.{column.name}",) not in existing:
+                con.execute(f"ALTER TABLE {contract.name} ADD COLUMN {column.name} {column.sql_type}")
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> int:

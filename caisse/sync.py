@@ -7,7 +7,6 @@ they were. Each run keeps its whole log in the store and, line by line as it goe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,34 +30,12 @@ from pipeline.manifest import check_files, check_rows, sha256_file
 from . import auth
 from .config import Settings
 from .errors import CaisseError, DropFailed, ImportNotAllowed, LoginFailed, NothingToImport, UnknownRegister
+from .history import Log, RunLog, new_run_id, record_run, save_log
 from .journal import audit
 from .lifecycle import import_blocker
 from .store import Store, replace_table
 
 BANNER = "*** Début de vidage des tables du serveur nomade ***"
-Log = Callable[[str], None]
-
-
-class RunLog:
-    """The log of one sync run: shown live through `echo`, appended to a file, then saved in the store."""
-
-    def __init__(self, folder: Path, id_run: str, echo: Log | None = None):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"{id_run}.log"
-        self.lines: list[tuple[datetime, str]] = []
-        self.echo = echo
-        self._file = open(self.path, "a", encoding="utf-8")
-
-    def __call__(self, message: str) -> None:
-        now = datetime.now()
-        self.lines.append((now, message))
-        self._file.write(f"{now:%Y-%m-%d %H:%M:%S} {message}\n")
-        self._file.flush()
-        if self.echo:
-            self.echo(message)
-
-    def close(self) -> None:
-        self._file.close()
 
 
 @dataclass
@@ -76,10 +53,6 @@ class ImportResult:
         return sum(self.tables.values())
 
 
-def new_run_id(sens: str, caisse: str, now: datetime) -> str:
-    return f"{now:%Y%m%d-%H%M%S-%f}"[:-3] + f"-{sens}-{caisse}"
-
-
 def run_import(store: Store, settings: Settings, caisse: str, login: str, password: str, *,
                echo: Log | None = None, now: datetime | None = None) -> ImportResult:
     """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence."""
@@ -92,7 +65,10 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     except (CaisseError, PipelineError) as e:
         log(f"Import interrompu : {e}")
         log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
-        _record_run(store, result, login, now, "echec", str(e), log, audit_action="IMPORT_ECHEC")
+        with store.transaction() as con:
+            record_run(con, "import", id_run, result.lot, caisse, login, result.host, now, "echec", str(e), 0, 0)
+            save_log(con, id_run, log)
+            audit(con, "IMPORT_ECHEC", login=login, caisse=caisse, detail=str(e), now=now)
         log.close()
         if isinstance(e, DropUnavailable):
             raise DropFailed(str(e)) from e
@@ -100,7 +76,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
             raise CaisseError(str(e)) from e
         raise
     with store.transaction() as con:
-        _save_log(con, id_run, log)
+        save_log(con, id_run, log)
     log.close()
     return result
 
@@ -190,8 +166,9 @@ def _load(store, tables, received, caisse, login, password, first_import, log, r
                 if user is None:
                     raise LoginFailed(login)
                 auth.require(user, "CAISSE_IMPORTER")
-            _insert_run(con, result, login, now, "reussi", "", files=[
-                (f"{t}.xml", t, result.tables[t], sha256_file(received / f"{t}.xml")) for t in result.tables])
+            record_run(con, "import", result.id_run, result.lot, result.caisse, login, result.host, now, "reussi", "",
+                       len(result.tables), result.rows,
+                       [(f"{t}.xml", t, n, sha256_file(received / f"{t}.xml")) for t, n in result.tables.items()])
             audit(con, "IMPORT", login=login, caisse=caisse,
                   detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
     except LoginFailed:
@@ -202,25 +179,3 @@ def _load(store, tables, received, caisse, login, password, first_import, log, r
     except CaisseError:
         result.tables.clear()
         raise
-
-
-def _insert_run(con, result: ImportResult, login, now, statut, message, files=()):
-    con.execute("INSERT INTO sync_run VALUES (?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [result.id_run, result.lot, result.caisse, login, result.host, now, datetime.now(), statut,
-                 message, len(result.tables), result.rows])
-    if files:  # DuckDB refuses executemany with no rows
-        con.executemany("INSERT INTO sync_fichier VALUES (?, ?, ?, ?, ?)", [(result.id_run, *f) for f in files])
-
-
-def _record_run(store, result, login, now, statut, message, log: RunLog, audit_action: str) -> None:
-    """Record a failed run with its whole log (the successful one is recorded with its load)."""
-    with store.transaction() as con:
-        _insert_run(con, result, login, now, statut, message)
-        _save_log(con, result.id_run, log)
-        audit(con, audit_action, login=login, caisse=result.caisse, detail=message, now=now)
-
-
-def _save_log(con, id_run: str, log: RunLog) -> None:
-    if log.lines:
-        con.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?)",
-                        [(id_run, i, ts, message) for i, (ts, message) in enumerate(log.lines, 1)])

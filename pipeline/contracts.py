@@ -141,7 +141,9 @@ _CONTRACTS = [
            description="Journées de caisse (un Z chacune).", exported=True),
     _table("t_ticket", "*id_ticket TXT, numero INT, id_caisse INT, id_journee TXT, id_utilisateur INT, "
            "date_creation TS, date_validation TS, statut TXT, total_ttc DEC, total_ht DEC, empreinte TXT, "
-           "empreinte_precedente TXT", EXPORTED, description="Tickets de vente.", exported=True),
+           "empreinte_precedente TXT, date_annulation TS, id_utilisateur_annulation INT, motif_annulation TXT",
+           EXPORTED, description="Tickets de vente (VALIDE, ANNULE ; EN_COURS tant qu'ils ne sont pas payés, "
+           "jamais exportés).", exported=True),
     _table("t_ligne_ticket", "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, "
            "code_article TXT, libelle TXT, quantite QTY, prix_unitaire_ttc DEC, remise DEC, taux_tva DEC, "
            "montant_ttc DEC, montant_ht DEC", EXPORTED, description="Lignes de ticket.", exported=True),

@@ -1,0 +1,148 @@
+"""Export to the main server (DESIGN section 5): the register's closed, unexported days, as one lot.
+
+The lot is written under `CAISSE_HOME/echanges/envoye/<lot>/`, uploaded into `export_dir/<lot>/` (each
+file as `.part` then renamed, the manifest last: its presence means "complete"), and only then are the
+days marked exported, in one transaction. A lot is named after its register and its first and last Z,
+and its content depends only on those days, so a retry sends the same lot again, name and content.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipeline import EXPORT_MANIFEST, EXPORT_TABLES, FileEntry, Manifest, PipelineError, open_drop, write_manifest
+from pipeline.contracts import CONTRACTS
+from pipeline.xmlwrite import write_table
+
+from .auth import User, require_now
+from .config import Settings
+from .errors import CaisseError, ExportFailed, NothingToExport
+from .history import Log, RunLog, new_run_id, record_run, save_log
+from .journal import audit
+from .lifecycle import OUVERTE, register_state
+from .store import Store
+
+BATCH_ROWS = 65_536
+
+# What each export table holds for the lot's days (`days` and `tickets` are temporary tables).
+_QUERIES = {
+    "t_journee": "SELECT * REPLACE (? AS lot_export) FROM t_journee WHERE id_journee IN (SELECT id FROM days) "
+                 "ORDER BY numero_z",
+    "t_ticket": "SELECT * FROM t_ticket WHERE id_ticket IN (SELECT id FROM tickets) ORDER BY numero NULLS LAST, "
+                "id_ticket",
+    "t_ligne_ticket": "SELECT * FROM t_ligne_ticket WHERE id_ticket IN (SELECT id FROM tickets) "
+                      "ORDER BY id_ticket, num_ligne",
+    "t_reglement": "SELECT * FROM t_reglement WHERE id_ticket IN (SELECT id FROM tickets) "
+                   "ORDER BY id_ticket, id_reglement",
+    "t_comptage": "SELECT * FROM t_comptage WHERE id_journee IN (SELECT id FROM days) ORDER BY id_journee, valeur",
+    "t_livre_de_caisse": "SELECT * FROM t_livre_de_caisse WHERE id_journee IN (SELECT id FROM days) "
+                         "ORDER BY date_mouvement, id_mouvement",
+    "t_avoir": "SELECT * FROM t_avoir WHERE id_avoir IN (SELECT id_avoir FROM t_avoir_utilise "
+               "WHERE id_ticket IN (SELECT id FROM tickets)) ORDER BY id_avoir",
+    "t_avoir_utilise": "SELECT * FROM t_avoir_utilise WHERE id_ticket IN (SELECT id FROM tickets) "
+                       "ORDER BY id_avoir_utilise",
+    "t_cheque_cadeau": "SELECT * FROM t_cheque_cadeau WHERE id_ticket IN (SELECT id FROM tickets) "
+                       "ORDER BY id_cheque_cadeau",
+}
+assert set(_QUERIES) == set(EXPORT_TABLES)
+
+
+@dataclass
+class ExportResult:
+    id_run: str
+    lot: str
+    caisse: str
+    host: str
+    days: list[tuple[str, int]] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.files.values())
+
+
+def lot_name(caisse: str, first_z: int, last_z: int) -> str:
+    return f"{caisse}-Z{first_z:06d}-Z{last_z:06d}"
+
+
+def run_export(store: Store, settings: Settings, caisse: str, user: User, *, echo: Log | None = None,
+               now: datetime | None = None) -> ExportResult:
+    """Send every closed, unexported day of `caisse`; raises ExportFailed (the days stay unexported)."""
+    now = now or datetime.now()
+    with store.connect() as con:
+        require_now(con, user, "CAISSE_EXPORTER")
+        state = register_state(con, caisse)
+        if state is None:
+            raise CaisseError(f"La caisse {caisse} n'existe pas.")
+        if state.etat == OUVERTE:
+            raise CaisseError(f"Export impossible : la caisse {caisse} est ouverte. Fermez-la d'abord.")
+        days = con.execute("SELECT id_journee, numero_z, date_fermeture FROM t_journee WHERE id_caisse = ? "
+                           "AND numero_z IS NOT NULL AND lot_export IS NULL ORDER BY numero_z",
+                           [state.id_caisse]).fetchall()
+    if not days:
+        raise NothingToExport(caisse)
+    lot = lot_name(caisse, days[0][1], days[-1][1])
+    id_run = new_run_id("export", caisse, now)
+    log = RunLog(settings.logs_dir, id_run, echo)
+    result = ExportResult(id_run, lot, caisse, "local", [(d, z) for d, z, _ in days])
+    try:
+        log("Synchronisation des données en cours ...")
+        log(f"Export du lot {lot} : {len(days)} journée(s), Z n°{days[0][1]} à {days[-1][1]}.")
+        folder = _write_lot(store, settings, result, days[-1][2], log)
+        _upload(settings, folder, result, log)
+    except (PipelineError, OSError) as e:
+        cause = str(e) if isinstance(e, PipelineError) else f"{e.strerror or e} ({getattr(e, 'filename', '')})."
+        log(f"Export interrompu : {cause}")
+        with store.transaction() as con:
+            record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "echec", cause, 0, 0)
+            save_log(con, id_run, log)
+            audit(con, "EXPORT_ECHEC", login=user.login, caisse=caisse, detail=f"lot {lot} : {cause}", now=now)
+        log.close()
+        raise ExportFailed(caisse, cause) from e
+    log(f"Export terminé : lot {lot}, {len(result.files)} fichiers, {result.rows} lignes.")
+    with store.transaction() as con:
+        con.execute("UPDATE t_journee SET lot_export = ? WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))",
+                    [lot, [d for d, _ in result.days]])
+        record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "reussi", "",
+                   len(result.files), result.rows)
+        save_log(con, id_run, log)
+        audit(con, "EXPORT", login=user.login, caisse=caisse,
+              detail=f"lot {lot} : {len(days)} journée(s), {result.rows} lignes", now=now)
+    log.close()
+    return result
+
+
+def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at: datetime, log: Log):
+    folder = settings.sent_dir / result.lot
+    if folder.exists():
+        shutil.rmtree(folder)  # a retry writes the same lot again from the store
+    folder.mkdir(parents=True)
+    manifest = Manifest(lot=result.lot, date_creation=closed_at.isoformat(timespec="seconds"),
+                        serveur=socket.gethostname(), caisse=result.caisse, journees=list(result.days))
+    with store.connect() as con:
+        con.execute("CREATE TEMP TABLE days AS SELECT unnest(?::VARCHAR[]) AS id", [[d for d, _ in result.days]])
+        con.execute("CREATE TEMP TABLE tickets AS SELECT id_ticket AS id FROM t_ticket WHERE id_journee IN "
+                    "(SELECT id FROM days) AND statut IN ('VALIDE', 'ANNULE')")
+        for table in EXPORT_TABLES:
+            params = [result.lot] if table == "t_journee" else []
+            reader = con.sql(_QUERIES[table], params=params).to_arrow_reader(BATCH_ROWS)
+            written = write_table(reader, folder / f"{table}.xml", table, CONTRACTS[table])
+            result.files[table] = written.rows
+            manifest.fichiers.append(FileEntry(f"{table}.xml", written.rows, written.sha256))
+            log(f"Écriture de {table}.xml : {written.rows} lignes.")
+        manifest.empreinte = con.execute("SELECT empreinte FROM t_journee WHERE id_journee = ?",
+                                         [result.days[-1][0]]).fetchall()[0][0]
+    write_manifest(manifest, folder / EXPORT_MANIFEST)
+    return folder
+
+
+def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
+    remote = f"{settings.export_dir.replace('{caisse}', result.caisse).rstrip('/')}/{result.lot}"
+    with open_drop(settings.drop) as drop:
+        result.host = drop.host
+        for name in [f"{t}.xml" for t in EXPORT_TABLES] + [EXPORT_MANIFEST]:  # the manifest last
+            drop.put(folder / name, remote, name)
+            log(f"Envoi de {folder / name} vers {drop.display(remote, name)} sur {drop.host} réussi.")

@@ -1,0 +1,55 @@
+"""Money: Decimal only, two places, rounded half up; amounts typed by people read liberally."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import CaisseError
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(value) -> Decimal:
+    """Round to the cent, half up (the register's rounding)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text, what: str = "Le montant", allow_negative: bool = False) -> Decimal:
+    """`150`, `150.00`, `150,5` -> Decimal('150.50'); refuses anything else with a sentence."""
+    raw = str(text).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".").removesuffix("€")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise CaisseError(f"{what} « {text} » n'est pas un montant : écrivez par exemple 150,00.") from None
+    if not value.is_finite() or value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise CaisseError(f"{what} « {text} » doit avoir au plus deux décimales.")
+    if value < 0 and not allow_negative:
+        raise CaisseError(f"{what} « {text} » ne peut pas être négatif.")
+    if abs(value) >= Decimal("1e16"):
+        raise CaisseError(f"{what} « {text} » est trop grand.")
+    return cents(value)
+
+
+def parse_quantity(text) -> Decimal:
+    raw = str(text).strip().replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise CaisseError(f"La quantité « {text} » n'est pas un nombre.") from None
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.001")) or value >= 10**9:
+        raise CaisseError(f"La quantité « {text} » doit être positive, avec au plus trois décimales.")
+    return value.quantize(Decimal("0.001"))
+
+
+def eur(value: Decimal | None) -> str:
+    """`1234.5` -> `1 234,50 €`, as the manual writes amounts."""
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    units, _, decimals = f"{abs(cents(value)):.2f}".partition(".")
+    groups = []
+    while units:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    return f"{sign}{' '.join(groups)},{decimals} €"

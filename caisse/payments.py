@@ -1,0 +1,128 @@
+"""Payments of a ticket (DESIGN section 8): methods, change, credit notes (AVOIR) and gift vouchers (CHQCAD)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+
+from .errors import SaleRefused
+from .money import ZERO, cents, eur
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """What the customer hands over with one method; `numero` for a credit note or a voucher."""
+
+    code: str
+    montant: Decimal
+    numero: str | None = None
+
+
+@dataclass(frozen=True)
+class Payment:
+    id_moyen_paiement: int
+    code: str
+    montant: Decimal
+    numero: str | None
+    rendu_monnaie: bool
+
+
+def payment_methods(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(code, libelle, especes, rendu_monnaie, necessite_numero) of the active methods, in their order."""
+    return con.execute("SELECT code, coalesce(libelle, code), especes, rendu_monnaie, necessite_numero "
+                       "FROM tr_moyen_paiement WHERE actif ORDER BY ordre NULLS LAST, code").fetchall()
+
+
+def _resolve(con, request: PaymentRequest) -> Payment:
+    rows = con.execute("SELECT id_moyen_paiement, code, rendu_monnaie, necessite_numero, actif, "
+                       "coalesce(libelle, code) FROM tr_moyen_paiement WHERE code = ?",
+                       [request.code.upper()]).fetchall()
+    if not rows or not rows[0][4]:
+        known = ", ".join(r[0] for r in payment_methods(con))
+        raise SaleRefused(f"Moyen de paiement « {request.code} » inconnu ou inactif (moyens possibles : {known}).")
+    ident, code, rendu, needs_number, _, libelle = rows[0]
+    montant = cents(request.montant)
+    if montant <= 0:
+        raise SaleRefused(f"Le montant payé en {libelle} doit être positif.")
+    numero = (request.numero or "").strip() or None
+    if needs_number and not numero:
+        raise SaleRefused(f"Le paiement par {libelle} demande son numéro.")
+    return Payment(ident, code, montant, numero, bool(rendu))
+
+
+def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests: list[PaymentRequest],
+                   now: datetime) -> list[tuple[str, Payment, Decimal]]:
+    """Check the payments against the total and apply their side effects; (id, payment, change) each.
+
+    Payments must cover the total exactly, except that a method giving change (cash) may bring more:
+    the surplus is given back from it. Methods without change may not exceed what remains to pay."""
+    payments = [_resolve(con, r) for r in requests]
+    paid = sum((p.montant for p in payments), ZERO)
+    without_change = sum((p.montant for p in payments if not p.rendu_monnaie), ZERO)
+    with_change = paid - without_change
+    if paid < total:
+        raise SaleRefused(f"Le paiement ({eur(paid)}) ne couvre pas le total du ticket ({eur(total)}) : "
+                          f"il reste {eur(total - paid)} à payer.")
+    if without_change > total:
+        raise SaleRefused(f"Les moyens de paiement qui ne rendent pas la monnaie ({eur(without_change)}) dépassent "
+                          f"le total du ticket ({eur(total)}).")
+    change = paid - total
+    if change > with_change:  # cannot happen given the two checks above; kept as the rule's statement
+        raise SaleRefused("La monnaie ne peut être rendue que sur les espèces.")
+    out = []
+    remaining_change = change
+    for p in reversed(payments):  # the change comes from the last cash payment first
+        rendu = ZERO
+        if p.rendu_monnaie and remaining_change > 0:
+            rendu = min(p.montant, remaining_change)
+            remaining_change -= rendu
+        out.append((str(uuid.uuid4()), p, rendu))
+    out.reverse()
+    for _, p, _ in out:
+        if p.code == "AVOIR":
+            _use_credit_note(con, p, id_ticket, id_caisse, now)
+        elif p.code == "CHQCAD":
+            _use_voucher(con, p, id_ticket, now)
+    return out
+
+
+def _use_credit_note(con, p: Payment, id_ticket: str, id_caisse: int, now: datetime) -> None:
+    rows = con.execute("SELECT id_avoir, montant, coalesce(montant_utilise, 0), statut, date_validite FROM t_avoir "
+                       "WHERE numero = ?", [p.numero]).fetchall()
+    if not rows:
+        raise SaleRefused(f"L'avoir n°{p.numero} n'existe pas.")
+    id_avoir, montant, used, statut, validite = rows[0]
+    if statut != "EMIS":
+        raise SaleRefused(f"L'avoir n°{p.numero} ne peut pas servir (statut {statut}).")
+    if validite is not None and validite < now.date():
+        raise SaleRefused(f"L'avoir n°{p.numero} a expiré le {validite:%d/%m/%Y}.")
+    remaining = montant - used
+    if p.montant > remaining:
+        raise SaleRefused(f"L'avoir n°{p.numero} n'a plus que {eur(remaining)} disponibles "
+                          f"({eur(p.montant)} demandés).")
+    con.execute("UPDATE t_avoir SET montant_utilise = ?, statut = ? WHERE id_avoir = ?",
+                [used + p.montant, "UTILISE" if used + p.montant == montant else "EMIS", id_avoir])
+    con.execute("INSERT INTO t_avoir_utilise VALUES (?, ?, ?, ?, ?, ?)",
+                [str(uuid.uuid4()), id_avoir, now, p.montant, id_caisse, id_ticket])
+
+
+def _use_voucher(con, p: Payment, id_ticket: str, now: datetime) -> None:
+    rows = con.execute("SELECT id_cheque_cadeau, montant, statut, date_validite FROM t_cheque_cadeau "
+                       "WHERE numero = ?", [p.numero]).fetchall()
+    if not rows:
+        raise SaleRefused(f"Le chèque cadeau n°{p.numero} n'existe pas.")
+    ident, montant, statut, validite = rows[0]
+    if statut != "VENDU":
+        words = {"EMIS": "n'a pas encore été vendu", "UTILISE": "a déjà été utilisé", "ANNULE": "est annulé"}
+        raise SaleRefused(f"Le chèque cadeau n°{p.numero} {words.get(statut, f'a le statut {statut}')}.")
+    if validite is not None and validite < now.date():
+        raise SaleRefused(f"Le chèque cadeau n°{p.numero} a expiré le {validite:%d/%m/%Y}.")
+    if p.montant != montant:
+        raise SaleRefused(f"Le chèque cadeau n°{p.numero} vaut {eur(montant)} : il s'utilise en entier "
+                          f"({eur(p.montant)} indiqués).")
+    con.execute("UPDATE t_cheque_cadeau SET statut = 'UTILISE', date_utilisation = ?, id_ticket = ? "
+                "WHERE id_cheque_cadeau = ?", [now, id_ticket, ident])

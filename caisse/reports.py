@@ -1,0 +1,143 @@
+"""The Z ticket (the manual's "ticket récapitulatif de la journée") and the X report, as text lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+
+from .closing import day_figures
+from .errors import CaisseError
+from .money import ZERO, eur
+from .sales import open_day_of
+from .store import scalar
+
+WIDTH = 42
+
+
+@dataclass
+class DayReport:
+    kind: str  # "Z" (a closed day) or "X" (the open day, nothing closed)
+    caisse: str
+    libelle: str
+    numero_z: int | None
+    date_ouverture: datetime
+    date_fermeture: datetime | None
+    ouvert_par: str
+    ferme_par: str
+    fond: Decimal
+    per_method: list[tuple[str, str, Decimal]]
+    nb_tickets: int
+    nb_annules: int
+    total_ttc: Decimal
+    vat: list[tuple[Decimal, Decimal, Decimal]]  # taux, HT, TTC
+    moves: dict[str, Decimal]
+    especes_theorique: Decimal
+    especes_compte: Decimal | None = None
+    ecart: Decimal | None = None
+    ecart_valide_par: str = ""
+    commentaire: str = ""
+    grand_total: Decimal | None = None
+    empreinte: str = ""
+    comptage: list[tuple[Decimal, int, Decimal]] = field(default_factory=list)
+    societe: list[str] = field(default_factory=list)
+
+
+def _user(con, ident) -> str:
+    if ident is None:
+        return ""
+    rows = con.execute("SELECT trim(coalesce(prenom, '') || ' ' || coalesce(nom, '')), login FROM t_utilisateur "
+                       "WHERE id_utilisateur = ?", [ident]).fetchall()
+    return (rows[0][0] or rows[0][1]) if rows else f"utilisateur {ident}"
+
+
+def _report(con, kind: str, id_journee: str) -> DayReport:
+    row = con.execute("SELECT c.code, coalesce(c.libelle, c.code), j.numero_z, j.date_ouverture, j.date_fermeture, "
+                      "j.id_utilisateur_ouverture, j.id_utilisateur_fermeture, j.fond_caisse, j.especes_compte, "
+                      "j.ecart, j.ecart_valide_par, j.commentaire, j.grand_total, j.empreinte "
+                      "FROM t_journee j JOIN t_caisse c USING (id_caisse) WHERE j.id_journee = ?",
+                      [id_journee]).fetchall()[0]
+    code, libelle, z, opened, closed, by_open, by_close, fond, counted, ecart, valid_by, comment, grand, link = row
+    per_method, nb, voided, total, moves, expected = day_figures(con, id_journee)
+    vat = con.execute("SELECT l.taux_tva, sum(l.montant_ht), sum(l.montant_ttc) FROM t_ligne_ticket l "
+                      "JOIN t_ticket t USING (id_ticket) WHERE t.id_journee = ? AND t.statut = 'VALIDE' "
+                      "GROUP BY l.taux_tva ORDER BY l.taux_tva", [id_journee]).fetchall()
+    comptage = con.execute("SELECT valeur, nombre, total FROM t_comptage WHERE id_journee = ? ORDER BY valeur DESC",
+                           [id_journee]).fetchall()
+    societe = con.execute("SELECT raison_sociale, adresse, trim(coalesce(code_postal, '') || ' ' || "
+                          "coalesce(ville, '')), siret FROM tr_societe ORDER BY id_societe LIMIT 1").fetchall()
+    lines = [v for v in (societe[0] if societe else ()) if v]
+    if societe and societe[0][3]:
+        lines[-1] = f"SIRET {societe[0][3]}"
+    return DayReport(kind, code, libelle, z, opened, closed, _user(con, by_open), _user(con, by_close), fond,
+                     per_method, nb, voided, total, vat, moves, expected, counted, ecart, _user(con, valid_by),
+                     comment or "", grand, link or "", comptage, lines)
+
+
+def z_report(con: duckdb.DuckDBPyConnection, caisse: str, numero: int | None = None) -> DayReport:
+    """The Z of a closed day: the last one of the register, or Z n°`numero`."""
+    id_caisse = scalar(con, "SELECT id_caisse FROM t_caisse WHERE code = ?", [caisse])
+    if id_caisse is None:
+        raise CaisseError(f"La caisse {caisse} n'existe pas.")
+    if numero is None:
+        numero = scalar(con, "SELECT max(numero_z) FROM t_journee WHERE id_caisse = ?", [id_caisse])
+        if numero is None:
+            raise CaisseError(f"La caisse {caisse} n'a encore aucune journée fermée.")
+    id_journee = scalar(con, "SELECT id_journee FROM t_journee WHERE id_caisse = ? AND numero_z = ?",
+                        [id_caisse, numero])
+    if id_journee is None:
+        raise CaisseError(f"La caisse {caisse} n'a pas de Z n°{numero}.")
+    return _report(con, "Z", id_journee)
+
+
+def x_report(con: duckdb.DuckDBPyConnection, caisse: str) -> DayReport:
+    """The open day's figures so far, closing nothing."""
+    _, id_journee = open_day_of(con, caisse)
+    return _report(con, "X", id_journee)
+
+
+def _row(left: str, right: str, width: int) -> str:
+    if len(left) + len(right) >= width:
+        left = left[:max(0, width - len(right) - 1)]
+    return f"{left}{' ' * max(1, width - len(left) - len(right))}{right}"
+
+
+def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
+    """The report laid out for a paper `width` columns wide (42 or 48)."""
+    rule = "-" * width
+    title = f"TICKET Z n°{r.numero_z}" if r.kind == "Z" else "RAPPORT X (journée en cours)"
+    out = [line.center(width).rstrip() for line in r.societe]
+    out += [rule, title.center(width).rstrip(), f"Caisse {r.caisse} - {r.libelle}"[:width], rule,
+            _row("Ouverture", f"{r.date_ouverture:%d/%m/%Y %H:%M}", width), f"  par {r.ouvert_par}"[:width]]
+    if r.date_fermeture:
+        out += [_row("Fermeture", f"{r.date_fermeture:%d/%m/%Y %H:%M}", width), f"  par {r.ferme_par}"[:width]]
+    out += [rule, _row("Moyen", "Montant", width)]
+    out += [_row(libelle, eur(amount), width) for _, libelle, amount in r.per_method] or ["  aucun règlement"]
+    out += [_row("Total TTC", eur(r.total_ttc), width), _row("Nombre de ticket", str(r.nb_tickets), width)]
+    if r.nb_annules:
+        out.append(_row("Tickets annulés", str(r.nb_annules), width))
+    out += [rule, _row("TVA", "HT / TVA / TTC", width)]
+    for taux, ht, ttc in r.vat:
+        rate = f"{taux:.2f}".replace(".", ",") + " %"
+        out.append(_row(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
+    out += [rule, _row("Fond de caisse", eur(r.fond), width)]
+    for kind, label in (("ENTREE", "Entrées"), ("SORTIE", "Sorties"), ("REMISE", "Remises en banque")):
+        if r.moves.get(kind):
+            out.append(_row(label, eur(r.moves[kind]), width))
+    if r.comptage:
+        out += [rule, _row("Unité", "Nombre     Total", width)]
+        out += [_row(eur(v), f"{n:>6} {eur(t):>11}", width) for v, n, t in r.comptage]
+    out.append(_row("Espèces attendues", eur(r.especes_theorique), width))
+    if r.especes_compte is not None:
+        out += [_row("Espèces comptées", eur(r.especes_compte), width), _row("Écart", eur(r.ecart or ZERO), width)]
+        if r.ecart_valide_par:
+            out.append(f"  écart validé par {r.ecart_valide_par}"[:width])
+        if r.commentaire:
+            out.append(f"  {r.commentaire}"[:width])
+    if r.grand_total is not None:
+        out += [rule, _row("Grand total", eur(r.grand_total), width)]
+    if r.empreinte:
+        out += ["Empreinte", r.empreinte[:width], r.empreinte[width:]]
+    return [line for line in out if line is not None]
