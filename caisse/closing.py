@@ -134,7 +134,7 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
     if (count is None) == (especes is None):
         raise CaisseError("Indiquez le comptage par coupure ou le montant des espèces (l'un ou l'autre).")
     now = now or datetime.now()
-    with store.transaction() as con:
+    with store.writing(), store.transaction() as con:
         require_now(con, user, "CAISSE_FERMER")
         try:
             summary = closing_summary(con, caisse)
@@ -174,7 +174,7 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
                   detail="déconnectés : " + ", ".join(login for login, _, _ in summary.connectes), now=now)
         if validated_by:
             audit(con, "ECART_VALIDE", login=user.login, caisse=caisse, detail=f"{eur(ecart)} : {comment}", now=now)
-        integrity.write_head(store.key_path, con, caisse, id_caisse)
+        integrity.write_head(store.key_path, con, caisse, id_caisse, day=(numero_z, link))
     return Closed(caisse, id_journee, numero_z, summary.especes_theorique, counted, ecart, link)
 
 

@@ -51,21 +51,38 @@ def _mac(key: bytes, previous: str, payload: dict) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+TICKET_COLUMNS = ("id_ticket, numero, id_caisse, id_journee, id_utilisateur, date_creation, date_validation, "
+                  "total_ttc, total_ht")
+LINE_COLUMNS = ("num_ligne, id_article, code_article, libelle, quantite, prix_unitaire_ttc, remise, taux_tva, "
+                "montant_ttc, montant_ht")
+PAYMENT_COLUMNS = "id_reglement, code_moyen, montant, rendu, numero_piece"
+
+
+def canonical_ticket(header: tuple, lines: list[tuple], payments: list[tuple]) -> dict:
+    """The ticket as hashed: header (TICKET_COLUMNS), lines (LINE_COLUMNS, by num_ligne), VAT breakdown, payments
+    (PAYMENT_COLUMNS, by id). Built from Python values at validation and from the store's rows by `verify`:
+    both give the same Decimals (2 or 3 places) and microsecond timestamps. The statut is left out: a void
+    is recorded apart and checked through the day's link."""
+    lines = sorted(lines, key=lambda line: line[0])
+    vat: dict = {}
+    for line in lines:
+        ttc, ht = vat.get(line[7], (0, 0))
+        vat[line[7]] = (ttc + line[8], ht + line[9])
+    return {"ticket": list(header), "lignes": [list(line) for line in lines],
+            "tva": [[rate, ttc, ht] for rate, (ttc, ht) in sorted(vat.items())],
+            "reglements": [list(p) for p in sorted(payments, key=lambda p: p[0])]}
+
+
 def ticket_payload(con: duckdb.DuckDBPyConnection, id_ticket: str) -> dict:
-    """The canonical ticket: header, lines, VAT breakdown, payments (statut excluded: a void is recorded apart)."""
-    (numero, id_caisse, id_journee, id_utilisateur, creation, validation, ttc, ht), = con.execute(
-        "SELECT numero, id_caisse, id_journee, id_utilisateur, date_creation, date_validation, total_ttc, "
-        "total_ht FROM t_ticket WHERE id_ticket = ?", [id_ticket]).fetchall()
-    lines = con.execute("SELECT num_ligne, id_article, code_article, libelle, quantite, prix_unitaire_ttc, remise, "
-                        "taux_tva, montant_ttc, montant_ht FROM t_ligne_ticket WHERE id_ticket = ? "
-                        "ORDER BY num_ligne", [id_ticket]).fetchall()
-    vat = con.execute("SELECT taux_tva, sum(montant_ttc), sum(montant_ht) FROM t_ligne_ticket WHERE id_ticket = ? "
-                      "GROUP BY taux_tva ORDER BY taux_tva", [id_ticket]).fetchall()
-    payments = con.execute("SELECT id_reglement, code_moyen, montant, rendu, numero_piece FROM t_reglement "
-                           "WHERE id_ticket = ? ORDER BY id_reglement", [id_ticket]).fetchall()
-    return {"id_ticket": id_ticket, "numero": numero, "id_caisse": id_caisse, "id_journee": id_journee,
-            "id_utilisateur": id_utilisateur, "date_creation": creation, "date_validation": validation,
-            "total_ttc": ttc, "total_ht": ht, "lignes": lines, "tva": vat, "reglements": payments}
+    """The canonical ticket read back from the store."""
+    header = con.execute(f"SELECT {TICKET_COLUMNS} FROM t_ticket WHERE id_ticket = ?", [id_ticket]).fetchall()[0]
+    lines = con.execute(f"SELECT {LINE_COLUMNS} FROM t_ligne_ticket WHERE id_ticket = ?", [id_ticket]).fetchall()
+    payments = con.execute(f"SELECT {PAYMENT_COLUMNS} FROM t_reglement WHERE id_ticket = ?", [id_ticket]).fetchall()
+    return canonical_ticket(header, lines, payments)
+
+
+def mac_ticket(key: bytes, previous: str, header: tuple, lines: list[tuple], payments: list[tuple]) -> str:
+    return _mac(key, previous, canonical_ticket(header, lines, payments))
 
 
 def day_payload(con: duckdb.DuckDBPyConnection, id_journee: str) -> dict:
@@ -109,16 +126,20 @@ def _head_path(key_path: Path, caisse: str) -> Path:
     return key_path.parent / "chaines" / f"{caisse}.json"
 
 
-def write_head(key_path: Path, con: duckdb.DuckDBPyConnection, caisse: str, id_caisse: int) -> None:
-    """Record the register's chain heads beside the key (atomically; never moves backwards)."""
+def write_head(key_path: Path, con: duckdb.DuckDBPyConnection, caisse: str, id_caisse: int, *,
+               ticket: tuple[int, str] | None = None, day: tuple[int, str] | None = None) -> None:
+    """Record the register's chain heads beside the key (atomically; never moves backwards). A head not
+    given is kept from the current file, or read from the store."""
     key = load_key(key_path)
-    ticket, ticket_link = last_link(con, "ticket", id_caisse)
-    day, day_link = last_link(con, "journee", id_caisse)
     current = read_head(key_path, caisse)
-    if current and (current["ticket"] > ticket or current["numero_z"] > day):
+    if ticket is None:
+        ticket = (current["ticket"], current["ticket_empreinte"]) if current else last_link(con, "ticket", id_caisse)
+    if day is None:
+        day = (current["numero_z"], current["journee_empreinte"]) if current else last_link(con, "journee", id_caisse)
+    if current and (current["ticket"] > ticket[0] or current["numero_z"] > day[0]):
         return
-    head = {"caisse": caisse, "ticket": ticket, "ticket_empreinte": ticket_link, "numero_z": day,
-            "journee_empreinte": day_link}
+    head = {"caisse": caisse, "ticket": ticket[0], "ticket_empreinte": ticket[1], "numero_z": day[0],
+            "journee_empreinte": day[1]}
     head["mac"] = _mac(key, "", head)
     path = _head_path(key_path, caisse)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,14 +37,12 @@ def payment_methods(con: duckdb.DuckDBPyConnection) -> list[tuple]:
                        "FROM tr_moyen_paiement WHERE actif ORDER BY ordre NULLS LAST, code").fetchall()
 
 
-def _resolve(con, request: PaymentRequest) -> Payment:
-    rows = con.execute("SELECT id_moyen_paiement, code, rendu_monnaie, necessite_numero, actif, "
-                       "coalesce(libelle, code) FROM tr_moyen_paiement WHERE code = ?",
-                       [request.code.upper()]).fetchall()
-    if not rows or not rows[0][4]:
-        known = ", ".join(r[0] for r in payment_methods(con))
+def _resolve(methods: dict[str, tuple], request: PaymentRequest) -> Payment:
+    method = methods.get(request.code.upper())
+    if method is None or not method[4]:
+        known = ", ".join(code for code, m in methods.items() if m[4])
         raise SaleRefused(f"Moyen de paiement « {request.code} » inconnu ou inactif (moyens possibles : {known}).")
-    ident, code, rendu, needs_number, _, libelle = rows[0]
+    ident, code, rendu, needs_number, _, libelle = method
     montant = cents(request.montant)
     if montant <= 0:
         raise SaleRefused(f"Le montant payé en {libelle} doit être positif.")
@@ -60,7 +58,10 @@ def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests
 
     Payments must cover the total exactly, except that a method giving change (cash) may bring more:
     the surplus is given back from it. Methods without change may not exceed what remains to pay."""
-    payments = [_resolve(con, r) for r in requests]
+    methods = {row[1]: row for row in con.execute(
+        "SELECT id_moyen_paiement, code, rendu_monnaie, necessite_numero, actif, coalesce(libelle, code) "
+        "FROM tr_moyen_paiement ORDER BY ordre NULLS LAST, code").fetchall()}
+    payments = [_resolve(methods, r) for r in requests]
     paid = sum((p.montant for p in payments), ZERO)
     without_change = sum((p.montant for p in payments if not p.rendu_monnaie), ZERO)
     with_change = paid - without_change

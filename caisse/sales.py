@@ -96,42 +96,84 @@ def connected_sellers(con: duckdb.DuckDBPyConnection, id_journee: str) -> list[t
                        "WHERE c.id_journee = ? AND c.fin IS NULL ORDER BY c.debut", [id_journee]).fetchall()
 
 
-def _require_connected(con, id_journee: str, user: User) -> None:
-    if not scalar(con, "SELECT count(*) FROM connexion WHERE id_journee = ? AND id_utilisateur = ? AND fin IS NULL",
-                  [id_journee, user.id_utilisateur]):
-        raise SaleRefused(f"{user.login} n'est pas connecté à la caisse : cliquez d'abord sur Connecter.")
-
-
 # Tickets.
 
+_CONTEXT = """
+    SELECT c.id_caisse, any_value(j.id_journee), count(k.id_connexion) FROM t_caisse c
+    LEFT JOIN t_journee j ON j.id_caisse = c.id_caisse AND j.date_fermeture IS NULL
+    LEFT JOIN connexion k ON k.id_journee = j.id_journee AND k.id_utilisateur = ? AND k.fin IS NULL
+    WHERE c.code = ? GROUP BY c.id_caisse"""
+
+
+def _selling_context(con, caisse: str, user: User) -> tuple[int, str]:
+    """(id_caisse, id_journee) when `user` may sell on `caisse` now: the register is open and the seller is
+    connected to it. CAISSE_VENDRE was checked at the connection, and rights cannot change while a register
+    is open (an import, their only source, is refused then), so one query is enough here."""
+    rows = con.execute(_CONTEXT, [user.id_utilisateur, caisse]).fetchall()
+    if not rows or rows[0][1] is None:
+        raise RegisterNotOpen(caisse)
+    id_caisse, id_journee, connected = rows[0]
+    if not connected:
+        raise SaleRefused(f"{user.login} n'est pas connecté à la caisse {caisse} : cliquez d'abord sur Connecter.")
+    return id_caisse, id_journee
+
+
 def start_ticket(store: Store, caisse: str, user: User, now: datetime | None = None) -> str:
+    """A new, empty ticket EN_COURS for a connected seller."""
     with store.transaction() as con:
-        return _start(con, caisse, user, now or datetime.now())
+        id_caisse, id_journee = _selling_context(con, caisse, user)
+        id_ticket = new_id()
+        con.execute("INSERT INTO t_ticket (id_ticket, id_caisse, id_journee, id_utilisateur, date_creation, statut, "
+                    "total_ttc, total_ht) VALUES (?, ?, ?, ?, ?, 'EN_COURS', 0, 0)",
+                    [id_ticket, id_caisse, id_journee, user.id_utilisateur, now or datetime.now()])
+        return id_ticket
 
 
-def _start(con, caisse, user, now) -> str:
-    require_now(con, user, "CAISSE_VENDRE")
-    id_caisse, id_journee = open_day_of(con, caisse)
-    _require_connected(con, id_journee, user)
-    id_ticket = new_id()
-    con.execute("INSERT INTO t_ticket (id_ticket, id_caisse, id_journee, id_utilisateur, date_creation, statut, "
-                "total_ttc, total_ht) VALUES (?, ?, ?, ?, ?, 'EN_COURS', 0, 0)",
-                [id_ticket, id_caisse, id_journee, user.id_utilisateur, now])
-    return id_ticket
+_ARTICLES = """
+    SELECT a.id_article, a.code, a.ean, coalesce(a.libelle, a.code), a.prix_ttc, t.taux FROM t_article a
+    LEFT JOIN tr_tva t USING (id_tva)
+    WHERE coalesce(a.actif, true) AND (a.code IN ({marks}) OR a.ean IN ({marks}) OR a.id_article IN ({ids}))"""
+
+
+def _articles(con, queries: list[str]) -> dict[str, tuple]:
+    """Each query (code, EAN or id) -> (id_article, code, libelle, prix_ttc, taux); a code wins over an EAN."""
+    found: dict[str, tuple] = {}
+    rank: dict[str, int] = {}
+    wanted = set(queries)
+    texts = sorted(wanted)
+    ids = [int(q) for q in texts if q.isdigit() and len(q) < 18] or [-1]
+    sql = _ARTICLES.format(marks=", ".join("?" * len(texts)), ids=", ".join("?" * len(ids)))
+    for ident, code, ean, libelle, prix, taux in con.execute(sql, texts + texts + ids).fetchall():
+        for key, strength in ((str(ident), 0), (ean, 1), (code, 2)):
+            if key in wanted and strength >= rank.get(key, -1):
+                found[key], rank[key] = (ident, code, libelle, prix, taux), strength
+    for query in queries:
+        if query not in found:
+            raise SaleRefused(f"Article « {query} » introuvable (ni code, ni EAN, ni identifiant d'un article actif).")
+        if found[query][4] is None:
+            raise SaleRefused(f"L'article {found[query][1]} n'a pas de taux de TVA connu : réimportez tr_tva.")
+    return found
 
 
 def find_article(con: duckdb.DuckDBPyConnection, query: str) -> tuple:
     """(id_article, code, libelle, prix_ttc, taux) of an active article by code, EAN or id."""
-    rows = con.execute(
-        "SELECT a.id_article, a.code, coalesce(a.libelle, a.code), a.prix_ttc, t.taux FROM t_article a "
-        "LEFT JOIN tr_tva t USING (id_tva) WHERE coalesce(a.actif, true) AND "
-        "(a.code = ? OR a.ean = ? OR CAST(a.id_article AS VARCHAR) = ?) ORDER BY a.code = ? DESC LIMIT 1",
-        [query, query, query, query]).fetchall()
-    if not rows:
-        raise SaleRefused(f"Article « {query} » introuvable (ni code, ni EAN, ni identifiant d'un article actif).")
-    if rows[0][4] is None:
-        raise SaleRefused(f"L'article {rows[0][1]} n'a pas de taux de TVA connu : réimportez tr_tva.")
-    return rows[0]
+    return _articles(con, [query])[query]
+
+
+def _line(num: int, article: tuple, request: LineRequest) -> tuple:
+    """A ticket line in LINE_COLUMNS order, its amounts computed once, here."""
+    id_article, code, libelle, prix, taux = article
+    quantite = request.quantite.quantize(Decimal("0.001"))
+    if quantite <= 0:
+        raise SaleRefused(f"La quantité de {code} doit être positive.")
+    remise = cents(request.remise)
+    gross = cents(quantite * prix)
+    if remise < 0 or remise > gross:
+        raise SaleRefused(f"La remise {eur(remise)} sur {code} doit être comprise entre 0 et le montant de la "
+                          f"ligne ({eur(gross)}).")
+    ttc = gross - remise
+    ht = cents(ttc * 100 / (100 + taux))
+    return (num, id_article, code, libelle, quantite, prix, remise, taux, ttc, ht)
 
 
 def search_articles(con: duckdb.DuckDBPyConnection, text: str, limit: int = 20) -> list[tuple]:
@@ -144,7 +186,11 @@ def search_articles(con: duckdb.DuckDBPyConnection, text: str, limit: int = 20) 
 
 def add_line(store: Store, id_ticket: str, user: User, line: LineRequest) -> TicketView:
     with store.transaction() as con:
-        _add_line(con, _editable(con, id_ticket, user), line)
+        _editable(con, id_ticket, user)
+        num = scalar(con, "SELECT coalesce(max(num_ligne), 0) + 1 FROM t_ligne_ticket WHERE id_ticket = ?",
+                     [id_ticket])
+        _insert_lines(con, id_ticket, [_line(num, find_article(con, line.article), line)])
+        _update_totals(con, id_ticket)
         return ticket_view(con, id_ticket)
 
 
@@ -156,29 +202,28 @@ def remove_line(store: Store, id_ticket: str, user: User, num_ligne: int) -> Tic
         return ticket_view(con, id_ticket)
 
 
-def _editable(con, id_ticket: str, user: User) -> str:
+def _editable(con, id_ticket: str, user: User) -> tuple:
+    """(id_caisse, id_journee, date_creation) of a ticket the user may still change."""
     require_now(con, user, "CAISSE_VENDRE")
-    rows = con.execute("SELECT statut, id_journee FROM t_ticket WHERE id_ticket = ?", [id_ticket]).fetchall()
+    rows = con.execute("SELECT statut, id_caisse, id_journee, date_creation FROM t_ticket WHERE id_ticket = ?",
+                       [id_ticket]).fetchall()
     if not rows:
         raise SaleRefused("Ce ticket n'existe pas.")
     if rows[0][0] != "EN_COURS":
         raise SaleRefused("Ce ticket est déjà validé ou annulé : il ne peut plus être modifié.")
-    return id_ticket
+    return rows[0][1:]
 
 
-def _add_line(con, id_ticket: str, line: LineRequest) -> None:
-    id_article, code, libelle, prix, taux = find_article(con, line.article)
-    remise = cents(line.remise)
-    gross = cents(line.quantite * prix)
-    if remise < 0 or remise > gross:
-        raise SaleRefused(f"La remise {eur(remise)} sur {code} doit être comprise entre 0 et le montant de la "
-                          f"ligne ({eur(gross)}).")
-    ttc = gross - remise
-    ht = cents(ttc * 100 / (100 + taux))
-    num = scalar(con, "SELECT coalesce(max(num_ligne), 0) + 1 FROM t_ligne_ticket WHERE id_ticket = ?", [id_ticket])
-    con.execute("INSERT INTO t_ligne_ticket VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [new_id(), id_ticket, num, id_article, code, libelle, line.quantite, prix, remise, taux, ttc, ht])
-    _update_totals(con, id_ticket)
+def _insert_rows(con, table: str, rows: list[tuple]) -> None:
+    """One multi-row INSERT (DuckDB pays per statement, not per row)."""
+    if rows:
+        marks = "(" + ", ".join("?" * len(rows[0])) + ")"
+        con.execute(f"INSERT INTO {table} VALUES {', '.join([marks] * len(rows))}",
+                    [value for row in rows for value in row])
+
+
+def _insert_lines(con, id_ticket: str, lines: list[tuple]) -> None:
+    _insert_rows(con, "t_ligne_ticket", [(new_id(), id_ticket, *line) for line in lines])
 
 
 def _update_totals(con, id_ticket: str) -> None:
@@ -190,10 +235,16 @@ def _update_totals(con, id_ticket: str) -> None:
 def pay_ticket(store: Store, id_ticket: str, user: User, payments: list[PaymentRequest],
                now: datetime | None = None) -> TicketView:
     """Validate a parked ticket with its payments: number, chain link and VALIDE, in one transaction."""
-    with store.transaction() as con:
-        _editable(con, id_ticket, user)
-        view = _validate(con, store, id_ticket, payments, now or datetime.now())
-        integrity.write_head(store.key_path, con, view.caisse, _id_caisse(con, id_ticket))
+    now = now or datetime.now()
+    with store.writing(), store.transaction() as con:
+        id_caisse, id_journee, created = _editable(con, id_ticket, user)
+        if scalar(con, "SELECT date_fermeture FROM t_journee WHERE id_journee = ?", [id_journee]) is not None:
+            raise SaleRefused("La journée de ce ticket est fermée : il ne peut plus être validé.")
+        lines = con.execute(f"SELECT {integrity.LINE_COLUMNS} FROM t_ligne_ticket WHERE id_ticket = ?",
+                            [id_ticket]).fetchall()
+        caisse = scalar(con, "SELECT code FROM t_caisse WHERE id_caisse = ?", [id_caisse])
+        view = _validate(con, store, (id_ticket, id_caisse, caisse, id_journee, user, created), lines, payments, now,
+                         new=False)
     return view
 
 
@@ -203,36 +254,42 @@ def ring_ticket(store: Store, caisse: str, user: User, lines: list[LineRequest],
     if not lines:
         raise SaleRefused("Un ticket doit avoir au moins une ligne.")
     now = now or datetime.now()
-    with store.transaction() as con:
-        id_ticket = _start(con, caisse, user, now)
-        for line in lines:
-            _add_line(con, id_ticket, line)
-        view = _validate(con, store, id_ticket, payments, now)
-        integrity.write_head(store.key_path, con, caisse, _id_caisse(con, id_ticket))
+    with store.writing(), store.transaction() as con:
+        id_caisse, id_journee = _selling_context(con, caisse, user)
+        articles = _articles(con, [line.article for line in lines])
+        built = [_line(num, articles[line.article], line) for num, line in enumerate(lines, 1)]
+        view = _validate(con, store, (new_id(), id_caisse, caisse, id_journee, user, now), built, payments, now,
+                         new=True)
     return view
 
 
-def _id_caisse(con, id_ticket) -> int:
-    return scalar(con, "SELECT id_caisse FROM t_ticket WHERE id_ticket = ?", [id_ticket])
-
-
-def _validate(con, store: Store, id_ticket: str, payments: list[PaymentRequest], now: datetime) -> TicketView:
-    total, id_caisse, id_journee = con.execute("SELECT total_ttc, id_caisse, id_journee FROM t_ticket "
-                                               "WHERE id_ticket = ?", [id_ticket]).fetchall()[0]
-    if not scalar(con, "SELECT count(*) FROM t_ligne_ticket WHERE id_ticket = ?", [id_ticket]):
+def _validate(con, store: Store, ticket: tuple, lines: list[tuple], payments: list[PaymentRequest],
+              now: datetime, new: bool) -> TicketView:
+    id_ticket, id_caisse, caisse, id_journee, user, created = ticket
+    if not lines:
         raise SaleRefused("Un ticket sans ligne ne peut pas être validé.")
-    if scalar(con, "SELECT date_fermeture FROM t_journee WHERE id_journee = ?", [id_journee]) is not None:
-        raise SaleRefused("La journée de ce ticket est fermée : il ne peut plus être validé.")
-    for id_reglement, request, rendu in apply_payments(con, id_ticket, id_caisse, total, payments, now):
-        con.execute("INSERT INTO t_reglement VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [id_reglement, id_ticket, request.id_moyen_paiement, request.code, request.montant,
-                     request.numero, rendu])
+    total = sum((line[8] for line in lines), ZERO)
+    total_ht = sum((line[9] for line in lines), ZERO)
+    applied = apply_payments(con, id_ticket, id_caisse, total, payments, now)
     numero, previous = integrity.last_link(con, "ticket", id_caisse)
-    con.execute("UPDATE t_ticket SET numero = ?, statut = 'VALIDE', date_validation = ?, empreinte_precedente = ? "
-                "WHERE id_ticket = ?", [numero + 1, now, previous, id_ticket])
-    link = integrity.link_ticket(con, integrity.load_key(store.key_path), id_ticket, previous)
-    con.execute("UPDATE t_ticket SET empreinte = ? WHERE id_ticket = ?", [link, id_ticket])
-    return ticket_view(con, id_ticket)
+    header = (id_ticket, numero + 1, id_caisse, id_journee, user.id_utilisateur, created, now, total, total_ht)
+    paid = [(ident, p.code, p.montant, rendu, p.numero) for ident, p, rendu in applied]
+    link = integrity.mac_ticket(integrity.load_key(store.key_path), previous, header, lines, paid)
+    if new:
+        con.execute("INSERT INTO t_ticket (id_ticket, numero, id_caisse, id_journee, id_utilisateur, date_creation, "
+                    "date_validation, total_ttc, total_ht, statut, empreinte, empreinte_precedente) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'VALIDE', ?, ?)", [*header, link, previous])
+        _insert_lines(con, id_ticket, lines)
+    else:
+        con.execute("UPDATE t_ticket SET numero = ?, date_validation = ?, total_ttc = ?, total_ht = ?, "
+                    "statut = 'VALIDE', empreinte = ?, empreinte_precedente = ? WHERE id_ticket = ?",
+                    [numero + 1, now, total, total_ht, link, previous, id_ticket])
+    _insert_rows(con, "t_reglement", [(ident, id_ticket, p.id_moyen_paiement, p.code, p.montant, p.numero, rendu)
+                                      for ident, p, rendu in applied])
+    integrity.write_head(store.key_path, con, caisse, id_caisse, ticket=(numero + 1, link))
+    return TicketView(id_ticket, numero + 1, "VALIDE", caisse, user.login, total, total_ht,
+                      [(n, code, lib, q, pu, rem, taux, ttc) for n, _, code, lib, q, pu, rem, taux, ttc, _ in lines],
+                      [(p.code, p.montant, p.numero, rendu) for _, p, rendu in applied], link, now)
 
 
 def ticket_view(con: duckdb.DuckDBPyConnection, id_ticket: str) -> TicketView:

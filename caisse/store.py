@@ -7,6 +7,7 @@ work connects, does its work and closes. A connection that meets another process
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections.abc import Iterator
@@ -52,37 +53,95 @@ MIGRATIONS: list[list[str]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-_WRITERS: dict[Path, threading.RLock] = {}
+class _Database:
+    """One open DuckDB instance per file and process, shared by every unit of work through cursors, and
+    closed once no unit has used it for `LINGER` seconds: consecutive units (a seller's tickets) skip the
+    cost of opening the file, and another process (the CLI beside the app) gets the file between bursts."""
+
+    LINGER = 0.5
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.writer = threading.RLock()  # write units are serialised within the process
+        self.lock = threading.Lock()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.users = 0
+        self.generation = 0
+
+    def acquire(self, opener) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            if self.con is None:
+                self.con = opener()
+            self.users += 1
+            return self.con.cursor()
+
+    def release(self, cursor) -> None:
+        cursor.close()
+        with self.lock:
+            self.users -= 1
+            if self.users == 0:
+                self.generation += 1
+                timer = threading.Timer(self.LINGER, self._close_if_idle, [self.generation])
+                timer.daemon = True
+                timer.start()
+
+    def _close_if_idle(self, generation: int) -> None:
+        with self.lock:
+            if self.users == 0 and self.generation == generation and self.con is not None:
+                self.con.close()
+                self.con = None
+
+    def close_now(self) -> None:
+        with self.lock:
+            if self.users == 0 and self.con is not None:
+                self.con.close()
+                self.con = None
+
+
+_DATABASES: dict[Path, _Database] = {}
+_DATABASES_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    for db in list(_DATABASES.values()):
+        db.close_now()
+
+
+def _database(path: Path) -> _Database:
+    with _DATABASES_LOCK:
+        return _DATABASES.setdefault(path.resolve(), _Database(path.resolve()))
 
 
 class Store:
-    """The store's path and settings, never an open connection (safe to cache in the app).
-
-    Write units (`transaction`) are serialised within the process, so that numbering by max()+1 is
-    safe for every thread of the app; DuckDB's file lock already keeps other processes out."""
+    """The store's path and settings, never an open connection (safe to cache in the app)."""
 
     def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.key_path = Path(key_path) if key_path else self.path.parent / "integrity.key"
-        self._writer = _WRITERS.setdefault(self.path.resolve(), threading.RLock())
+
+    @property
+    def _db(self) -> _Database:
+        return _database(self.path)
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for one unit of work; waits up to `lock_timeout` for another process's lock."""
+        """A cursor for one unit of work; waits up to `lock_timeout` for another process's lock."""
         if not self.path.exists():
             raise CaisseError(f"La base {self.path} n'existe pas encore : lancez « caisse init » "
                               "(ou « caisse init --demo »).")
-        con = self._open()
+        db = self._db
+        cursor = db.acquire(self._open)
         try:
-            yield con
+            yield cursor
         finally:
-            con.close()
+            db.release(cursor)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One atomic unit: committed when the block ends, rolled back if it raises."""
-        with self._writer, self.connect() as con:
+        with self._db.writer, self.connect() as con:
             con.begin()
             try:
                 yield con
@@ -90,6 +149,14 @@ class Store:
                 con.rollback()
                 raise
             con.commit()
+
+    def writing(self):
+        """Hold the process's write lock across several units (a commit and what must follow it)."""
+        return self._db.writer
+
+    def release(self) -> None:
+        """Close the file now if no unit uses it (before handing it to another process)."""
+        self._db.close_now()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_timeout
@@ -109,7 +176,7 @@ class Store:
         """Create the file if needed and apply the pending migrations; return the schema version."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
-            self._open().close()
+            duckdb.connect(str(self.path)).close()
         with self.transaction() as con:
             con.execute(OWN_TABLES[0])
             done = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}

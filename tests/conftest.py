@@ -46,3 +46,30 @@ def snapshot(settings) -> dict:
 def drop_files(settings) -> dict:
     folder = settings.local_drop_dir
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def store(imported):
+    return open_store(imported)
+
+
+@pytest.fixture
+def manager(store):
+    from caisse import login
+    return login(store, MANAGER.login, MANAGER.password)
+
+
+@pytest.fixture
+def seller(store):
+    from caisse import login
+    return login(store, SELLER.login, SELLER.password)
+
+
+@pytest.fixture
+def opened(store, manager):
+    """C01 open with a 150.00 float."""
+    from decimal import Decimal
+
+    from caisse.opening import open_day
+    open_day(store, "C01", manager, Decimal("150.00"))
+    return store

@@ -16,6 +16,7 @@ HOLD = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', 
 
 def hold_lock(path, seconds):
     """Another process holding the store open for writing, as the app or a script would."""
+    Store(path).release()  # this process lets the file go first, as it does after its linger
     proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ok"
     return proc
