@@ -1,0 +1,56 @@
+"""Small steps of a register day, for the tests (they call the public domain API, nothing private)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from caisse import login, open_store, register_states, run_import
+from caisse.closing import close_day, read_summary
+from caisse.export import run_export
+from caisse.opening import open_day
+from caisse.payments import PaymentRequest
+from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from pipeline.demo import write_demo_shop
+from tests.conftest import MANAGER, SELLER
+
+D = Decimal
+
+
+def users(store):
+    return login(store, MANAGER.login, MANAGER.password), login(store, SELLER.login, SELLER.password)
+
+
+def states(store) -> dict[str, str]:
+    with store.connect() as con:
+        return {s.code: s.etat for s in register_states(con)}
+
+
+def sell(store, seller, caisse="C01", articles=(("ART00001", 1),), pay=None):
+    """Connect, ring one ticket (paid in cash with change by default), disconnect."""
+    connection = connect_seller(store, caisse, seller)
+    try:
+        lines = [LineRequest(code, D(str(q))) for code, q in articles]
+        return ring_ticket(store, caisse, seller, lines, pay or [PaymentRequest("ESP", D("500.00"))])
+    finally:
+        disconnect_seller(store, connection)
+
+
+def close_exact(store, manager, caisse="C01", **options):
+    """Close with exactly the expected cash, typed as a total."""
+    return close_day(store, caisse, manager, especes=read_summary(store, caisse).especes_theorique, **options)
+
+
+def redeliver_and_import(settings, caisse="C01"):
+    write_demo_shop(settings.local_drop_dir)
+    run_import(open_store(settings), settings, caisse, MANAGER.login, MANAGER.password)
+
+
+def full_day(settings, store, manager, seller, caisse="C01", tickets=2):
+    open_day(store, caisse, manager, D("150.00"))
+    for _ in range(tickets):
+        sell(store, seller, caisse)
+    return close_exact(store, manager, caisse)
+
+
+def export(settings, store, manager, caisse="C01"):
+    return run_export(store, settings, caisse, manager)

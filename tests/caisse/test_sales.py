@@ -1,0 +1,203 @@
+"""Selling (DESIGN section 8): lines, payments, change, credit notes, gift vouchers, voids, cash moves."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import pytest
+
+from caisse.errors import RightMissing, SaleRefused
+from caisse.payments import PaymentRequest as Pay
+from caisse.sales import (
+    LineRequest,
+    add_line,
+    cash_move,
+    connect_seller,
+    parked_tickets,
+    pay_ticket,
+    ring_ticket,
+    start_ticket,
+    void_ticket,
+)
+from caisse.store import Store
+from tests.caisse.helpers import D, sell, users
+
+
+@pytest.fixture
+def counter(opened):
+    """The opened store, a connected seller and the manager."""
+    manager, seller = users(opened)
+    connect_seller(opened, "C01", seller)
+    return opened, seller, manager
+
+
+def one(store, seller, pay, articles=(("ART00001", 1),)):
+    return ring_ticket(store, "C01", seller, [LineRequest(c, D(str(q))) for c, q in articles], pay)
+
+
+def table(store, sql, params=()):
+    with store.connect() as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_cash_gives_change_and_the_ticket_gets_number_one(counter):
+    store, seller, _ = counter
+    ticket = one(store, seller, [Pay("ESP", D("50"))])  # ART00001 costs 10.70
+    assert (ticket.numero, ticket.total_ttc, ticket.rendu) == (1, D("10.70"), D("39.30"))
+    assert table(store, "SELECT montant, rendu FROM t_reglement") == [(D("50.00"), D("39.30"))]
+
+
+def test_a_card_payment_must_be_exact(counter):
+    store, seller, _ = counter
+    with pytest.raises(SaleRefused, match="ne rendent pas la monnaie"):
+        one(store, seller, [Pay("CB", D("20"))])
+    with pytest.raises(SaleRefused, match="il reste 0,70 € à payer"):
+        one(store, seller, [Pay("CB", D("10"))])
+    assert one(store, seller, [Pay("CB", D("10.70"))]).rendu == 0
+    assert table(store, "SELECT count(*) FROM t_ticket") == [(1,)]
+
+
+def test_mixed_payments_give_change_only_on_cash(counter):
+    store, seller, _ = counter
+    ticket = one(store, seller, [Pay("CB", D("5")), Pay("ESP", D("10"))])
+    assert ticket.rendu == D("4.30")
+
+
+def test_quantities_and_discounts_make_the_line_amounts_and_vat(counter):
+    store, seller, _ = counter
+    ticket = ring_ticket(store, "C01", seller, [LineRequest("ART00001", D("3"), D("2.10"))], [Pay("CB", D("30"))])
+    assert ticket.total_ttc == D("30.00") and ticket.total_ht == D("25.00")  # 20 % VAT
+    with pytest.raises(SaleRefused, match="remise"):
+        ring_ticket(store, "C01", seller, [LineRequest("ART00001", D("1"), D("11"))], [Pay("CB", D("1"))])
+
+
+def test_an_article_is_found_by_code_ean_or_id(counter):
+    store, seller, _ = counter
+    ticket = one(store, seller, [Pay("CB", D("61.30"))], [("ART00001", 1), ("3760000000024", 1), ("3", 1)])
+    assert [line[1] for line in ticket.lines] == ["ART00001", "ART00002", "ART00003"]
+    with pytest.raises(SaleRefused, match="introuvable"):
+        one(store, seller, [Pay("CB", D("1"))], [("NEXISTEPAS", 1)])
+
+
+def test_a_credit_note_needs_its_number_and_enough_remaining(counter):
+    store, seller, _ = counter
+    with pytest.raises(SaleRefused, match="demande son numéro"):
+        one(store, seller, [Pay("AVOIR", D("10.70"))])
+    with pytest.raises(SaleRefused, match="n'a plus que 10,00 €"):
+        one(store, seller, [Pay("AVOIR", D("10.70"), "AV000001")])
+    one(store, seller, [Pay("AVOIR", D("10.00"), "AV000002"), Pay("ESP", D("1"))])  # AV000002 is worth 20
+    assert table(store, "SELECT montant_utilise, statut FROM t_avoir WHERE numero = 'AV000002'") == [
+        (D("10.00"), "EMIS")]
+    one(store, seller, [Pay("AVOIR", D("10.00"), "AV000002"), Pay("ESP", D("1"))])
+    assert table(store, "SELECT montant_utilise, statut FROM t_avoir WHERE numero = 'AV000002'") == [
+        (D("20.00"), "UTILISE")]
+    assert table(store, "SELECT count(*), sum(montant) FROM t_avoir_utilise") == [(2, D("20.00"))]
+    with pytest.raises(SaleRefused, match="statut UTILISE"):
+        one(store, seller, [Pay("AVOIR", D("1"), "AV000002"), Pay("ESP", D("10"))])
+
+
+def test_an_expired_credit_note_is_refused(counter):
+    store, seller, _ = counter
+    with pytest.raises(SaleRefused, match="expiré"):
+        ring_ticket(store, "C01", seller, [LineRequest("ART00001")], [Pay("AVOIR", D("10"), "AV000001"),
+                                                                      Pay("ESP", D("1"))], now=datetime(2028, 1, 1))
+
+
+def test_a_gift_voucher_is_used_whole_once_and_only_when_sold(counter):
+    store, seller, _ = counter
+    # CC000001 is a sold voucher worth 30.00; ART00002 costs 40.60.
+    with pytest.raises(SaleRefused, match="s'utilise en entier"):
+        one(store, seller, [Pay("CHQCAD", D("20"), "CC000001"), Pay("ESP", D("50"))], [("ART00002", 1)])
+    one(store, seller, [Pay("CHQCAD", D("30"), "CC000001"), Pay("ESP", D("20"))], [("ART00002", 1)])
+    assert table(store, "SELECT statut FROM t_cheque_cadeau WHERE numero = 'CC000001'") == [("UTILISE",)]
+    with pytest.raises(SaleRefused, match="déjà été utilisé"):
+        one(store, seller, [Pay("CHQCAD", D("30"), "CC000001"), Pay("ESP", D("20"))], [("ART00002", 1)])
+    with pytest.raises(SaleRefused, match="pas encore été vendu"):
+        one(store, seller, [Pay("CHQCAD", D("20"), "CC000008"), Pay("ESP", D("30"))], [("ART00002", 1)])
+    with pytest.raises(SaleRefused, match="dépassent le total"):
+        one(store, seller, [Pay("CHQCAD", D("30"), "CC000001")], [("ART00001", 1)])
+
+
+def test_an_unknown_payment_method_is_refused_with_the_known_ones(counter):
+    store, seller, _ = counter
+    with pytest.raises(SaleRefused, match="ESP, CB, CHQ, AVOIR, CHQCAD"):
+        one(store, seller, [Pay("BITCOIN", D("10.70"))])
+
+
+def test_a_seller_must_be_connected_and_the_register_open(opened):
+    _, seller = users(opened)
+    with pytest.raises(SaleRefused, match="pas connecté"):
+        one(opened, seller, [Pay("ESP", D("20"))])
+
+
+def test_a_parked_ticket_survives_a_restart_and_can_be_paid_later(counter):
+    store, seller, _ = counter
+    id_ticket = start_ticket(store, "C01", seller)
+    add_line(store, id_ticket, seller, LineRequest("ART00001", D("2")))
+    store.release()
+    again = Store(store.path, key_path=store.key_path)  # as a restarted app would
+    with again.connect() as con:
+        parked = parked_tickets(con, "C01")
+    assert [(t.id_ticket, t.total_ttc, t.statut) for t in parked] == [(id_ticket, D("21.40"), "EN_COURS")]
+    ticket = pay_ticket(again, id_ticket, seller, [Pay("ESP", D("25"))])
+    assert (ticket.numero, ticket.rendu) == (1, D("3.60"))
+
+
+def test_voiding_needs_the_right_and_a_reason_and_is_recorded_not_deleted(counter):
+    store, seller, manager = counter
+    one(store, seller, [Pay("AVOIR", D("10.00"), "AV000002"), Pay("ESP", D("1"))])
+    with pytest.raises(RightMissing, match="CAISSE_ANNULER"):
+        void_ticket(store, "C01", seller, 1, "erreur")
+    with pytest.raises(SaleRefused, match="motif"):
+        void_ticket(store, "C01", manager, 1, "  ")
+    void_ticket(store, "C01", manager, 1, "Erreur de saisie")
+    assert table(store, "SELECT numero, statut, motif_annulation FROM t_ticket") == [(1, "ANNULE", "Erreur de saisie")]
+    assert table(store, "SELECT montant_utilise FROM t_avoir WHERE numero = 'AV000002'") == [(D("0.00"),)]
+    with pytest.raises(SaleRefused, match="déjà annulé"):
+        void_ticket(store, "C01", manager, 1, "encore")
+
+
+def test_cash_moves_need_the_right_and_a_reason(counter):
+    store, seller, manager = counter
+    with pytest.raises(SaleRefused, match="motif"):
+        cash_move(store, "C01", manager, "SORTIE", D("5"), "")
+    cash_move(store, "C01", seller, "ENTREE", D("20"), "Appoint de monnaie")
+    assert table(store, "SELECT type, montant, libelle FROM t_livre_de_caisse WHERE type <> 'FOND'") == [
+        ("ENTREE", D("20.00"), "Appoint de monnaie")]
+
+
+def test_four_sellers_at_once_never_get_a_duplicate_or_a_missing_number(opened):
+    from caisse import login
+    from tests.conftest import MANAGER
+    manager = login(opened, MANAGER.login, MANAGER.password)
+    sellers = [login(opened, u, p) for u, p in [("vendeur1", "vente2026"), ("vendeur2", "vente2026")]] + [manager]
+    sellers.append(sellers[0])
+    for s in set(sellers):
+        connect_seller(opened, "C01", s)
+    errors = []
+
+    def ring(seller):
+        try:
+            for _ in range(25):
+                one(opened, seller, [Pay("ESP", D("20"))])
+        except Exception as e:  # collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=ring, args=(s,)) for s in sellers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    numbers = [n for (n,) in table(opened, "SELECT numero FROM t_ticket ORDER BY numero")]
+    assert numbers == list(range(1, 101))
+    from caisse import integrity
+    with opened.connect() as con:
+        assert integrity.verify(con, opened.key_path) == []
+
+
+def test_a_ticket_rung_through_the_cli_helper_disconnects_the_seller(opened):
+    _, seller = users(opened)
+    sell(opened, seller)
+    assert table(opened, "SELECT count(*) FROM connexion WHERE fin IS NULL") == [(0,)]
