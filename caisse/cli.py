@@ -94,8 +94,8 @@ def _login(args, settings):
 
 
 def cmd_open(args, settings) -> int:
-    store, user, password = _login(args, settings)
     fond = parse_amount(args.fond, "Le fond de caisse")
+    store, user, password = _login(args, settings)
     if settings.mode == "auto":
         opened = open_day_auto(store, settings, args.caisse, user, password, fond, echo=print)
     else:
@@ -120,11 +120,11 @@ def _payment(text: str) -> PaymentRequest:
 
 
 def cmd_sell(args, settings) -> int:
+    lines, payments = [_article(a) for a in args.article], [_payment(p) for p in args.pay]
     store, user, _ = _login(args, settings)
     connection = connect_seller(store, args.caisse, user)
     try:
-        ticket = ring_ticket(store, args.caisse, user, [_article(a) for a in args.article],
-                             [_payment(p) for p in args.pay])
+        ticket = ring_ticket(store, args.caisse, user, lines, payments)
     finally:
         disconnect_seller(store, connection)
     print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
@@ -140,9 +140,10 @@ def cmd_void(args, settings) -> int:
 
 
 def cmd_move(args, settings) -> int:
+    amount = parse_amount(args.amount)
     store, user, _ = _login(args, settings)
-    cash_move(store, args.caisse, user, args.type, parse_amount(args.amount), args.reason)
-    print(f"Mouvement {args.type} de {eur(parse_amount(args.amount))} enregistré.")
+    cash_move(store, args.caisse, user, args.type, amount, args.reason)
+    print(f"Mouvement {args.type} de {eur(amount)} enregistré.")
     return 0
 
 
@@ -157,14 +158,15 @@ def _count(items: list[str]) -> dict[Decimal, int]:
 
 
 def cmd_close(args, settings) -> int:
-    store, user, password = _login(args, settings)
     if bool(args.count) == (args.especes is not None):
         raise ConfigError("Indiquez le comptage (--count VALEUR=NOMBRE ...) ou le montant des espèces (--especes), "
                           "l'un ou l'autre.")
+    count = _count(args.count) if args.count else None
+    especes = parse_amount(args.especes, "Le montant des espèces") if args.especes is not None else None
+    store, user, _ = _login(args, settings)
     summary = read_summary(store, args.caisse)
-    closed = close_day(store, args.caisse, user, count=_count(args.count) if args.count else None,
-                       especes=parse_amount(args.especes, "Le montant des espèces") if args.especes else None,
-                       force=args.force, accept_difference=args.accept_difference, comment=args.comment or "")
+    closed = close_day(store, args.caisse, user, count=count, especes=especes, force=args.force,
+                       accept_difference=args.accept_difference, comment=args.comment or "")
     print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {summary.nb_tickets} ticket(s), "
           f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
           f"(écart {eur(closed.ecart)}).")

@@ -39,7 +39,8 @@ def test_a_two_day_export_is_one_lot_that_adds_up_when_read_back(imported, store
     assert manifest.empreinte == days.empreinte.iloc[-1]
     valid = tickets[tickets.statut == "VALIDE"]
     assert list(days.nb_tickets) == [2, 2] and len(tickets) == 6
-    assert days.total_ttc.sum() == valid.total_ttc.sum() == lines[lines.id_ticket.isin(valid.id_ticket)].montant_ttc.sum()
+    valid_lines = lines[lines.id_ticket.isin(valid.id_ticket)]
+    assert days.total_ttc.sum() == valid.total_ttc.sum() == valid_lines.montant_ttc.sum()
     paid = payments[payments.id_ticket.isin(valid.id_ticket)]
     assert (paid.montant - paid.rendu).sum() == days.total_ttc.sum()
     assert set(frames["t_avoir"].numero) == {"AV000002", "AV000003"}
