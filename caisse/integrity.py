@@ -73,14 +73,6 @@ def canonical_ticket(header: tuple, lines: list[tuple], payments: list[tuple]) -
             "reglements": [list(p) for p in sorted(payments, key=lambda p: p[0])]}
 
 
-def ticket_payload(con: duckdb.DuckDBPyConnection, id_ticket: str) -> dict:
-    """The canonical ticket read back from the store."""
-    header = con.execute(f"SELECT {TICKET_COLUMNS} FROM t_ticket WHERE id_ticket = ?", [id_ticket]).fetchall()[0]
-    lines = con.execute(f"SELECT {LINE_COLUMNS} FROM t_ligne_ticket WHERE id_ticket = ?", [id_ticket]).fetchall()
-    payments = con.execute(f"SELECT {PAYMENT_COLUMNS} FROM t_reglement WHERE id_ticket = ?", [id_ticket]).fetchall()
-    return canonical_ticket(header, lines, payments)
-
-
 def mac_ticket(key: bytes, previous: str, header: tuple, lines: list[tuple], payments: list[tuple]) -> str:
     return _mac(key, previous, canonical_ticket(header, lines, payments))
 
@@ -110,10 +102,6 @@ def last_link(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int) -> tupl
                "ORDER BY numero_z DESC LIMIT 1")
     rows = con.execute(sql, [id_caisse]).fetchall()
     return rows[0] if rows else (0, GENESIS)
-
-
-def link_ticket(con, key: bytes, id_ticket: str, previous: str) -> str:
-    return _mac(key, previous, ticket_payload(con, id_ticket))
 
 
 def link_day(con, key: bytes, id_journee: str, previous: str) -> str:
@@ -185,27 +173,45 @@ def verify(con: duckdb.DuckDBPyConnection, key_path: Path) -> list[Broken]:
     return broken
 
 
+def _ticket_records(con, id_caisse: int):
+    """(numero, link, previous, canonical record) of every numbered ticket of a register, read in bulk."""
+    where = "id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_caisse = ? AND numero IS NOT NULL)"
+    lines: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_ticket, {LINE_COLUMNS} FROM t_ligne_ticket WHERE {where}",
+                           [id_caisse]).fetchall():
+        lines.setdefault(row[0], []).append(row[1:])
+    payments: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_ticket, {PAYMENT_COLUMNS} FROM t_reglement WHERE {where}",
+                           [id_caisse]).fetchall():
+        payments.setdefault(row[0], []).append(row[1:])
+    for row in con.execute(f"SELECT {TICKET_COLUMNS}, empreinte, empreinte_precedente FROM t_ticket "
+                           "WHERE id_caisse = ? AND numero IS NOT NULL ORDER BY numero", [id_caisse]).fetchall():
+        header = row[:-2]
+        yield header[1], row[-2], row[-1], canonical_ticket(header, lines.get(header[0], []),
+                                                            payments.get(header[0], []))
+
+
+def _day_records(con, id_caisse: int):
+    for numero, id_journee, link, previous, stored in con.execute(
+            "SELECT numero_z, id_journee, empreinte, empreinte_precedente, nb_tickets FROM t_journee "
+            "WHERE id_caisse = ? AND numero_z IS NOT NULL ORDER BY numero_z", [id_caisse]).fetchall():
+        yield numero, link, previous, day_payload(con, id_journee), (id_journee, stored)
+
+
 def _verify_chain(con, key, kind, id_caisse, code) -> Broken | None:
-    if kind == "ticket":
-        rows = con.execute("SELECT numero, id_ticket, empreinte, empreinte_precedente FROM t_ticket "
-                           "WHERE id_caisse = ? AND numero IS NOT NULL ORDER BY numero", [id_caisse]).fetchall()
-    else:
-        rows = con.execute("SELECT numero_z, id_journee, empreinte, empreinte_precedente FROM t_journee "
-                           "WHERE id_caisse = ? AND numero_z IS NOT NULL ORDER BY numero_z", [id_caisse]).fetchall()
+    records = _ticket_records(con, id_caisse) if kind == "ticket" else _day_records(con, id_caisse)
     previous = GENESIS
-    for expected, (numero, record, link, stored_previous) in enumerate(rows, 1):
+    for expected, (numero, link, stored_previous, payload, *day) in enumerate(records, 1):
         if numero != expected:
             return Broken(code, kind, expected, "manquant dans la numérotation (enregistrement supprimé)")
         if stored_previous != previous:
             return Broken(code, kind, numero, "le lien vers l'enregistrement précédent ne correspond pas")
-        recomputed = link_ticket(con, key, record, previous) if kind == "ticket" else link_day(con, key, record,
-                                                                                                 previous)
-        if not hmac.compare_digest(recomputed, link or ""):
+        if not hmac.compare_digest(_mac(key, previous, payload), link or ""):
             return Broken(code, kind, numero, "son contenu a été modifié après validation")
-        if kind == "journee":
+        if day:
+            id_journee, stored = day[0]
             counted = con.execute("SELECT count(*) FROM t_ticket WHERE id_journee = ? AND statut = 'VALIDE'",
-                                  [record]).fetchall()[0][0]
-            stored = con.execute("SELECT nb_tickets FROM t_journee WHERE id_journee = ?", [record]).fetchall()[0][0]
+                                  [id_journee]).fetchall()[0][0]
             if counted != stored:
                 return Broken(code, kind, numero, f"{stored} tickets enregistrés à la fermeture, {counted} trouvés")
         previous = link

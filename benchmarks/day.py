@@ -1,0 +1,72 @@
+"""`python -m benchmarks.day`: a register day of N tickets (default 5,000): ring, close, export, verify.
+
+The day is rung through the real API into a fresh store (its time is reported too), then the closing
+(summary + close_day) and the export to the local drop are timed, each once: they are the figures a
+manager waits for at the end of a day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import tempfile
+import time
+from decimal import Decimal
+
+ACTIVE = [n for n in range(1, 2001) if n % 97]  # the demo's inactive articles are every 97th
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.day")
+    parser.add_argument("--tickets", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["CAISSE_HOME"] = home
+        os.environ.pop("CAISSE_CONFIG", None)
+        from caisse import initialise, integrity, load_settings, login, open_store, run_import
+        from caisse.closing import close_day, read_summary
+        from caisse.export import run_export
+        from caisse.opening import open_day
+        from caisse.payments import PaymentRequest
+        from caisse.sales import LineRequest, connect_seller, ring_ticket
+        settings = load_settings()
+        initialise(settings, demo=True)
+        store = open_store(settings)
+        run_import(store, settings, "C01", "responsable", "resp2026")
+        manager, seller = login(store, "responsable", "resp2026"), login(store, "vendeur1", "vente2026")
+        open_day(store, "C01", manager, Decimal("150.00"))
+        connect_seller(store, "C01", seller)
+        rng = random.Random(5)
+        started = time.perf_counter()
+        for _ in range(args.tickets):
+            lines = [LineRequest(f"ART{rng.choice(ACTIVE):05d}", Decimal(rng.randint(1, 3)))
+                     for _ in range(rng.randint(1, 5))]
+            ring_ticket(store, "C01", seller, lines, [PaymentRequest("ESP", Decimal("2000"))])
+        ring = time.perf_counter() - started
+        started = time.perf_counter()
+        summary = read_summary(store, "C01")
+        closed = close_day(store, "C01", manager, especes=summary.especes_theorique, force=True)
+        close = time.perf_counter() - started
+        started = time.perf_counter()
+        result = run_export(store, settings, "C01", manager)
+        export = time.perf_counter() - started
+        started = time.perf_counter()
+        with store.connect() as con:
+            assert integrity.verify(con, store.key_path) == []
+        verify = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in (settings.sent_dir / result.lot).iterdir()) / 1e6
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| day of {summary.nb_tickets:,} tickets | seconds |")
+    print("| --- | --- |")
+    print(f"| ring (through ring_ticket, one transaction each) | {ring:.1f} ({ring / summary.nb_tickets * 1000:.1f} ms "
+          "a ticket) |")
+    print(f"| close (summary + close_day, Z n°{closed.numero_z}) | {close:.3f} |")
+    print(f"| export ({result.rows:,} rows, {size:.1f} MB, to the local drop) | {export:.3f} |")
+    print(f"| verify (both chains) | {verify:.3f} |")
+    print(f"peak memory {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
