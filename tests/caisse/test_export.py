@@ -90,3 +90,19 @@ def test_a_failed_export_keeps_the_days_and_a_retry_sends_the_same_lot(imported,
     with store.connect() as con:
         run, lines = run_log(con, result.lot)
     assert run.statut == "reussi" and any("Envoi de" in m for _, m in lines)
+
+
+def test_another_program_reads_the_lot_and_it_adds_up(imported, store):
+    """pandas.read_xml, not our reader, as the main server's own tools would."""
+    from decimal import Decimal
+
+    import pandas as pd
+    manager, seller = users(store)
+    full_day(imported, store, manager, seller, tickets=4)
+    result = export(imported, store, manager)
+    lot = imported.local_drop_dir / "export" / "C01" / result.lot
+    tickets = pd.read_xml(lot / "t_ticket.xml", dtype=str)
+    lines = pd.read_xml(lot / "t_ligne_ticket.xml", dtype=str)
+    day = pd.read_xml(lot / "t_journee.xml", dtype=str)
+    assert len(tickets) == int(day.nb_tickets[0]) == 4
+    assert sum(map(Decimal, tickets.total_ttc)) == sum(map(Decimal, lines.montant_ttc)) == Decimal(day.total_ttc[0])
