@@ -25,6 +25,13 @@ class Settings:
     export_dir: str = "export/{caisse}"
     max_file_mb: float = 2048
     lock_timeout: float = 10.0
+    sftp_timeout: float = 10.0
+    sftp_retries: int = 3
+
+    def drop_options(self) -> dict:
+        """What `pipeline.open_drop` needs for an SFTP drop (ignored by a local one)."""
+        return {"key_file": self.sftp_key, "known_hosts": self.sftp_known_hosts, "password": self.sftp_password,
+                "timeout": self.sftp_timeout, "retries": self.sftp_retries}
 
     @property
     def store_path(self) -> Path:
@@ -81,10 +88,11 @@ def load_settings(env: dict | None = None) -> Settings:
     if values.get("mode", "manual") not in MODES:
         raise ConfigError(f"Mode de synchronisation inconnu « {values['mode']} » (CAISSE_MODE) : "
                           "choisissez manual ou auto.")
-    for name in ("max_file_mb", "lock_timeout"):
+    for name, kind in (("max_file_mb", float), ("lock_timeout", float), ("sftp_timeout", float),
+                       ("sftp_retries", int)):
         if name in values:
             try:
-                values[name] = float(values[name])
+                values[name] = kind(values[name])
             except ValueError:
                 raise ConfigError(f"Le réglage {name} doit être un nombre, pas « {values[name]} ».") from None
     return Settings(**values)

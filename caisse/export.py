@@ -141,7 +141,7 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
 
 def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
     remote = f"{settings.export_dir.replace('{caisse}', result.caisse).rstrip('/')}/{result.lot}"
-    with open_drop(settings.drop) as drop:
+    with open_drop(settings.drop, **settings.drop_options()) as drop:
         result.host = drop.host
         for name in [f"{t}.xml" for t in EXPORT_TABLES] + [EXPORT_MANIFEST]:  # the manifest last
             drop.put(folder / name, remote, name)

@@ -16,6 +16,7 @@ import pyarrow as pa
 from pipeline import (
     IMPORT_MANIFEST,
     MANIFESTS,
+    DropRefused,
     DropUnavailable,
     PipelineError,
     check_name,
@@ -70,7 +71,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
             save_log(con, id_run, log)
             audit(con, "IMPORT_ECHEC", login=login, caisse=caisse, detail=str(e), now=now)
         log.close()
-        if isinstance(e, DropUnavailable):
+        if isinstance(e, (DropUnavailable, DropRefused)):
             raise DropFailed(str(e)) from e
         if isinstance(e, PipelineError):
             raise CaisseError(str(e)) from e
@@ -95,7 +96,7 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
     folder = settings.import_dir.replace("{caisse}", caisse)
     received = settings.received_dir / result.id_run
     received.mkdir(parents=True, exist_ok=True)
-    with open_drop(settings.drop) as drop:
+    with open_drop(settings.drop, **settings.drop_options()) as drop:
         names = [check_name(n) for n in drop.list(folder)]
         if not names:
             raise NothingToImport(drop.display(folder, ""), drop.host)

@@ -117,11 +117,15 @@ class LocalDrop(Drop):
             raise DropUnavailable(self.host, f"suppression de {path} impossible ({e.strerror})") from e
 
 
-def open_drop(url: str, host: str | None = None) -> Drop:
-    """Open the drop of a `file://` URL (or a plain path); other schemes arrive with their issue."""
+def open_drop(url: str, **sftp_options) -> Drop:
+    """Open the drop of a `file://` URL (or a plain path) or of an `sftp://user@host:port/path` URL
+    (`sftp_options`: key_file, known_hosts, password, timeout, retries)."""
     parsed = urlparse(url)
     if parsed.scheme in ("", "file"):
         path = unquote(parsed.path) if parsed.scheme else url
-        return LocalDrop(Path(path), host or "local")
+        return LocalDrop(Path(path))
+    if parsed.scheme == "sftp":
+        from .sftp import SftpDrop
+        return SftpDrop(url, **sftp_options)
     raise PipelineError(f"Adresse du serveur principal non prise en charge : « {url} » "
-                        "(attendu : file:///chemin).")
+                        "(attendu : file:///chemin ou sftp://utilisateur@hôte:port/chemin).")

@@ -43,3 +43,13 @@ class DropUnavailable(PipelineError):
         self.host, self.reason = host, reason
         super().__init__(f"Le serveur principal {host} n'est pas joignable ou refuse l'opération : {reason}. "
                          "Vérifiez la connexion puis réessayez ; contactez la hotline si cela persiste.")
+
+
+class DropRefused(PipelineError):
+    """The main server answered but refuses (host key, login, permission, disk): retrying will not help."""
+
+    transient = False
+
+    def __init__(self, host: str, reason: str):
+        self.host, self.reason = host, reason
+        super().__init__(f"Le serveur principal {host} refuse l'opération : {reason}.")

@@ -73,3 +73,20 @@ def opened(store, manager):
     from caisse.opening import open_day
     open_day(store, "C01", manager, Decimal("150.00"))
     return store
+
+
+@pytest.fixture
+def sshd():
+    """A real OpenSSH server on 127.0.0.1 (installed by `make test`; never skipped)."""
+    from tests.sshd import SshServer
+    server = SshServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def sftp_settings(settings, sshd, monkeypatch):
+    """Settings whose drop is the SFTP server, with key auth and a checked host key."""
+    for name, value in sshd.env().items():
+        monkeypatch.setenv(name, value)
+    return load_settings()

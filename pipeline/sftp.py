@@ -1,0 +1,203 @@
+"""The SFTP drop: the main server reached with paramiko, behind the same interface as the local folder.
+
+The server's host key is checked against a known_hosts file and refused when unknown or changed (never
+added by itself). Transient failures (refused or cut connections, timeouts) are retried a few times with
+backoff, reconnecting each time; anything else stops at once. Uploads go to `NAME.part`, then
+`posix_rename` replaces the final name atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+import socket
+import stat
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import paramiko
+
+from .drop import Drop, check_name, clean_folder
+from .errors import DropRefused, DropUnavailable
+
+TRANSIENT = (socket.timeout, TimeoutError, ConnectionError, EOFError, paramiko.ssh_exception.NoValidConnectionsError)
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH's way of showing a key: `ssh-ed25519 SHA256:...`."""
+    digest = base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
+    return f"{key.get_name()} SHA256:{digest}"
+
+
+class _Refuse(paramiko.MissingHostKeyPolicy):
+    """Never trust an unknown server: remember what it showed, then refuse."""
+
+    def __init__(self):
+        self.seen: paramiko.PKey | None = None
+
+    def missing_host_key(self, client, hostname, key):
+        self.seen = key
+        raise paramiko.SSHException(f"unknown host key for {hostname}")
+
+
+class SftpDrop(Drop):
+    def __init__(self, url: str, *, key_file: str = "", known_hosts: str = "", password: str = "",
+                 timeout: float = 10.0, retries: int = 3, backoff: float = 0.5):
+        parsed = urlparse(url)
+        if not parsed.hostname or not parsed.username:
+            raise DropRefused(url, "l'adresse doit avoir la forme sftp://utilisateur@hôte:port/chemin")
+        self.host, self.port = parsed.hostname, parsed.port or 22
+        self.user = unquote(parsed.username)
+        self.password = unquote(parsed.password) if parsed.password else password
+        self.root = unquote(parsed.path) or "."
+        self.key_file, self.known_hosts = key_file, known_hosts
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.client: paramiko.SSHClient | None = None
+        self.sftp: paramiko.SFTPClient | None = None
+        self._connect_with_retries()
+
+    @property
+    def where(self) -> str:
+        return self.host if self.port == 22 else f"{self.host}:{self.port}"
+
+    # Connection.
+
+    def _connect_with_retries(self) -> None:
+        self._retrying("connexion", self._connect, connect=False)
+
+    def _connect(self) -> None:
+        self.close()
+        if not self.known_hosts or not Path(self.known_hosts).is_file():
+            raise DropRefused(self.where, f"le fichier des clés connues « {self.known_hosts or '(aucun)'} » est "
+                                          "introuvable : indiquez-le dans CAISSE_SFTP_KNOWN_HOSTS")
+        client = paramiko.SSHClient()
+        client.load_host_keys(self.known_hosts)
+        policy = _Refuse()
+        client.set_missing_host_key_policy(policy)
+        try:
+            client.connect(self.host, self.port, username=self.user, password=self.password or None,
+                           key_filename=self.key_file or None, timeout=self.timeout, banner_timeout=self.timeout,
+                           auth_timeout=self.timeout, channel_timeout=self.timeout, look_for_keys=False,
+                           allow_agent=False)
+        except paramiko.BadHostKeyException as e:
+            client.close()
+            raise DropRefused(self.where, f"la clé du serveur a changé (attendue {fingerprint(e.expected_key)}, "
+                                          f"reçue {fingerprint(e.key)}). C'est peut-être un autre serveur qui se fait "
+                                          "passer pour lui : ne continuez pas sans le responsable informatique ; si "
+                                          f"le changement est normal, remplacez sa ligne dans {self.known_hosts}") \
+                from None
+        except paramiko.AuthenticationException as e:
+            client.close()
+            raise DropRefused(self.where, f"l'utilisateur {self.user} est refusé ({e}) : vérifiez la clé "
+                                          "(CAISSE_SFTP_KEY) ou le mot de passe (CAISSE_SFTP_PASSWORD)") from None
+        except paramiko.SSHException:
+            client.close()
+            if policy.seen is not None:
+                host = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+                raise DropRefused(self.where, f"la clé du serveur est inconnue ({fingerprint(policy.seen)}). Si "
+                                              "c'est bien le serveur principal, ajoutez-la à "
+                                              f"{self.known_hosts} (par exemple : ssh-keyscan -p {self.port} "
+                                              f"{self.host} >> {self.known_hosts}, ligne « {host} ... »)") from None
+            raise  # a handshake cut short: transient, retried by the caller
+        except OSError:
+            client.close()
+            raise
+        self.client = client
+        self.sftp = client.open_sftp()
+        self.sftp.get_channel().settimeout(self.timeout)
+
+    def _retrying(self, what: str, operation, connect: bool = True):
+        """Run `operation`, reconnecting and retrying transient failures `retries` times with backoff."""
+        pause = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                if connect and self.sftp is None:
+                    self._connect()
+                return operation()
+            except PermissionError as e:
+                raise DropRefused(self.where, f"{what} : permission refusée ({e.filename or e})") from None
+            except (OSError, EOFError, paramiko.SSHException) as e:
+                if not self._transient(e):
+                    raise DropRefused(self.where, f"{what} : {getattr(e, 'strerror', None) or e}") from None
+                self.close()
+                if attempt == self.retries:
+                    cause = f"{type(e).__name__} : {e}" if str(e) else "connexion coupée"
+                    raise DropUnavailable(self.where, f"{what} impossible après {attempt + 1} essais ({cause})") \
+                        from e
+                time.sleep(pause)
+                pause *= 2
+
+    def _transient(self, error: BaseException) -> bool:
+        """A refused, cut or silent connection may be retried; an error on a live session may not."""
+        if isinstance(error, TRANSIENT):
+            return True
+        transport = self.client.get_transport() if self.client else None
+        return transport is None or not transport.is_active()
+
+    def close(self) -> None:
+        for closable in (self.sftp, self.client):
+            if closable is not None:
+                try:
+                    closable.close()
+                except (OSError, EOFError, paramiko.SSHException):
+                    pass  # closing a connection that is already cut
+        self.sftp = self.client = None
+
+    # The drop interface.
+
+    def _path(self, folder: str, name: str = "") -> str:
+        return posixpath.join(self.root, clean_folder(folder), name) if name else \
+            posixpath.join(self.root, clean_folder(folder))
+
+    def list(self, folder: str = "") -> list[str]:
+        def listing():
+            try:
+                entries = self.sftp.listdir_attr(self._path(folder))
+            except FileNotFoundError:
+                return []
+            return sorted(e.filename for e in entries if stat.S_ISREG(e.st_mode or 0)
+                          and e.filename.lower().endswith(".xml") and not e.filename.startswith("."))
+        return self._retrying(f"lecture du dossier {self._path(folder)}", listing)
+
+    def fetch(self, folder: str, name: str, dest: Path) -> None:
+        remote = self._path(folder, check_name(name))
+        partial = Path(f"{dest}.part")
+
+        def get():
+            self.sftp.get(remote, str(partial))  # streamed in chunks to disk, never whole in memory
+            partial.replace(dest)
+        try:
+            self._retrying(f"réception de {remote}", get)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def put(self, src: Path, folder: str, name: str) -> None:
+        target = self._path(folder)
+        final, partial = posixpath.join(target, check_name(name)), posixpath.join(target, name + ".part")
+
+        def upload():
+            self._makedirs(target)
+            self.sftp.put(str(src), partial, confirm=True)
+            self.sftp.posix_rename(partial, final)
+        self._retrying(f"envoi de {final}", upload)
+
+    def remove(self, folder: str, name: str) -> None:
+        remote = self._path(folder, check_name(name))
+
+        def delete():
+            try:
+                self.sftp.remove(remote)
+            except FileNotFoundError:
+                pass
+        self._retrying(f"suppression de {remote}", delete)
+
+    def _makedirs(self, path: str) -> None:
+        parts, current = [p for p in path.split("/") if p], "/" if path.startswith("/") else ""
+        for part in parts:
+            current = posixpath.join(current, part) if current else part
+            try:
+                self.sftp.stat(current)
+            except FileNotFoundError:
+                self.sftp.mkdir(current)

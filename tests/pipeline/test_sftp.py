@@ -1,0 +1,90 @@
+"""The SFTP drop against a real OpenSSH server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import DropRefused, DropUnavailable, open_drop
+from tests.sshd import PASSWORD, CuttingProxy
+
+
+def drop(sshd, url=None, **options):
+    settings = {"key_file": str(sshd.client_key), "known_hosts": str(sshd.known_hosts), "timeout": 5, "retries": 1,
+                "backoff": 0.1}
+    return open_drop(url or sshd.url, **{**settings, **options})
+
+
+def test_list_fetch_put_and_remove(sshd, tmp_path):
+    (sshd.remote / "t_caisse.xml").write_text("<t_caisse/>")
+    (sshd.remote / "lisez-moi.txt").write_text("ignoré")
+    sshd.own(sshd.remote)
+    with drop(sshd) as d:
+        assert d.host == "127.0.0.1" and d.list("") == ["t_caisse.xml"]
+        d.fetch("", "t_caisse.xml", tmp_path / "t_caisse.xml")
+        d.put(tmp_path / "t_caisse.xml", "export/C01/lot1", "t_ticket.xml")
+        d.put(tmp_path / "t_caisse.xml", "export/C01/lot1", "t_ticket.xml")  # replaced atomically
+        d.remove("", "t_caisse.xml")
+        assert d.list("") == [] and d.list("export/C01/lot1") == ["t_ticket.xml"]
+    assert (tmp_path / "t_caisse.xml").read_text() == "<t_caisse/>"
+    assert not list((sshd.remote / "export/C01/lot1").glob("*.part"))
+
+
+def test_a_password_works_too(sshd):
+    with drop(sshd, key_file="", password=PASSWORD) as d:
+        assert d.list("") == []
+
+
+def test_a_wrong_key_is_refused(sshd, tmp_path):
+    from tests.sshd import keygen
+    keygen(tmp_path / "autre")
+    with pytest.raises(DropRefused, match="caissesftp est refusé.*CAISSE_SFTP_KEY"):
+        drop(sshd, key_file=str(tmp_path / "autre"))
+
+
+def test_an_unknown_host_key_is_refused_showing_its_fingerprint_and_where_to_put_it(sshd):
+    sshd.known_hosts.write_text("")
+    with pytest.raises(DropRefused) as refused:
+        drop(sshd)
+    message = str(refused.value)
+    assert "clé du serveur est inconnue (ssh-ed25519 SHA256:" in message and str(sshd.known_hosts) in message
+    assert f"ssh-keyscan -p {sshd.port} 127.0.0.1" in message
+
+
+def test_a_changed_host_key_is_refused(sshd):
+    sshd.new_host_key()
+    with pytest.raises(DropRefused, match="la clé du serveur a changé \\(attendue ssh-ed25519 SHA256:.*reçue"):
+        drop(sshd)
+
+
+def test_a_missing_known_hosts_file_is_refused(sshd, tmp_path):
+    with pytest.raises(DropRefused, match="CAISSE_SFTP_KNOWN_HOSTS"):
+        drop(sshd, known_hosts=str(tmp_path / "absent"))
+
+
+def test_a_server_that_is_down_is_unavailable_after_the_retries(sshd):
+    sshd.stop()
+    with pytest.raises(DropUnavailable, match="après 2 essais"):
+        drop(sshd)
+
+
+def test_permission_denied_is_a_refusal_not_retried(sshd, tmp_path):
+    (tmp_path / "f.xml").write_text("<t/>")
+    locked = sshd.remote / "export"
+    locked.mkdir(mode=0o755)  # owned by root: the SFTP user may not write there
+    with drop(sshd) as d, pytest.raises(DropRefused, match="permission refusée"):
+        d.put(tmp_path / "f.xml", "export", "f.xml")
+
+
+def test_a_connection_cut_in_the_middle_of_a_transfer_is_retried_then_reported(sshd, tmp_path):
+    (sshd.remote / "t_article.xml").write_bytes(b"<t_article>" + b"<r/>" * 500_000 + b"</t_article>")
+    sshd.own(sshd.remote)
+    proxy = CuttingProxy(sshd.port, limit=300_000)
+    sshd.trust_current_key(proxy.port)
+    try:
+        with pytest.raises(DropUnavailable, match="réception de .*t_article.xml impossible après 2 essais"):
+            with drop(sshd, url=sshd.url_through(proxy.port)) as d:
+                d.fetch("", "t_article.xml", tmp_path / "t_article.xml")
+    finally:
+        proxy.close()
+    assert proxy.cuts >= 2
+    assert not (tmp_path / "t_article.xml").exists() and not list(tmp_path.glob("*.part"))
