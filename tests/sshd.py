@@ -97,7 +97,7 @@ class SshServer:
                 return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"sshd did not start: {(self.base / 'sshd.log').read_text()}")
+                    raise RuntimeError(f"sshd did not start: {(self.base / 'sshd.log').read_text()}") from None
                 time.sleep(0.05)
         raise RuntimeError("sshd did not listen in 10 s")
 
@@ -125,8 +125,8 @@ class SshServer:
 
 
 class CuttingProxy:
-    """A TCP proxy on loopback that forwards to `port` and drops each connection after `limit` bytes
-    from the server, as a flaky line would in the middle of a transfer."""
+    """A TCP proxy on loopback that forwards to `port` and drops each connection once `limit` bytes have
+    gone one way or the other, as a flaky line would in the middle of a transfer."""
 
     def __init__(self, port: int, limit: int):
         self.target, self.limit = port, limit
@@ -143,7 +143,7 @@ class CuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._pipe, args=(client, server, None), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(client, server, self.limit), daemon=True).start()
             threading.Thread(target=self._pipe, args=(server, client, self.limit), daemon=True).start()
 
     def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:

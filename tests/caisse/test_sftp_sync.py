@@ -1,0 +1,156 @@
+"""The whole day against a real SFTP server, and every transport fault ending in a sentence, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from caisse import load_settings, open_store, run_import
+from caisse.errors import CaisseError, DropFailed, ExportFailed
+from pipeline.demo import write_demo_shop
+from tests.caisse.helpers import D, export, full_day, states, users
+from tests.conftest import MANAGER, snapshot
+from tests.sshd import CuttingProxy
+
+
+def deliver(sshd):
+    write_demo_shop(sshd.remote)
+    sshd.own(sshd.remote)
+
+
+def remote_files(sshd):
+    return sorted(p.relative_to(sshd.remote).as_posix() for p in sshd.remote.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def sftp_imported(sftp_settings, sshd):
+    from caisse import initialise
+    initialise(sftp_settings)
+    deliver(sshd)
+    run_import(open_store(sftp_settings), sftp_settings, "C01", MANAGER.login, MANAGER.password)
+    return sftp_settings
+
+
+def test_import_and_export_round_trip_over_sftp_naming_the_host(sftp_settings, sshd):
+    from caisse import initialise
+    initialise(sftp_settings)
+    deliver(sshd)
+    lines = []
+    run_import(open_store(sftp_settings), sftp_settings, "C01", MANAGER.login, MANAGER.password, echo=lines.append)
+    assert "Réception de /t_avoir.xml depuis 127.0.0.1 en tant que" in "\n".join(lines)
+    assert "Suppression de /t_avoir.xml sur 127.0.0.1 réussie." in lines
+    assert remote_files(sshd) == []
+    store = open_store(sftp_settings)
+    manager, seller = users(store)
+    full_day(sftp_settings, store, manager, seller)
+    result = export(sftp_settings, store, manager)
+    assert len(remote_files(sshd)) == 10 and all(f.startswith(f"export/C01/{result.lot}/") for f in remote_files(sshd))
+    assert states(store)["C01"] == "a_importer"
+
+
+def test_permission_denied_on_the_export_folder_fails_the_export_cleanly(sftp_imported, sshd):
+    (sshd.remote / "export").mkdir(mode=0o755)  # root's folder: the SFTP user may not write in it
+    store = open_store(sftp_imported)
+    manager, seller = users(store)
+    full_day(sftp_imported, store, manager, seller)
+    with pytest.raises(ExportFailed, match="permission refusée.*Contactez la hotline"):
+        export(sftp_imported, store, manager)
+    assert states(store)["C01"] == "echec_export"
+    sshd.own(sshd.remote / "export")
+    assert export(sftp_imported, store, manager).lot == "C01-Z000001-Z000001"
+
+
+def test_a_full_remote_disk_simulated_by_a_read_only_folder(sftp_imported, sshd):
+    lot = sshd.remote / "export" / "C01" / "C01-Z000001-Z000001"
+    lot.mkdir(parents=True)
+    sshd.own(sshd.remote / "export")
+    lot.chmod(0o555)
+    store = open_store(sftp_imported)
+    manager, seller = users(store)
+    full_day(sftp_imported, store, manager, seller)
+    with pytest.raises(ExportFailed):
+        export(sftp_imported, store, manager)
+    assert not list(lot.iterdir()) and states(store)["C01"] == "echec_export"
+    lot.chmod(0o755)
+    export(sftp_imported, store, manager)
+    assert len(list(lot.iterdir())) == 10
+
+
+def test_an_import_cut_in_the_middle_changes_nothing_and_succeeds_on_retry(sftp_imported, sshd, monkeypatch):
+    deliver(sshd)
+    before, remote = snapshot(sftp_imported), remote_files(sshd)
+    proxy = CuttingProxy(sshd.port, limit=150_000)  # t_article.xml is about 250 kB
+    sshd.trust_current_key(proxy.port)
+    monkeypatch.setenv("CAISSE_DROP", sshd.url_through(proxy.port))
+    try:
+        with pytest.raises(DropFailed, match="127.0.0.1.*impossible après 2 essais"):
+            run_import(open_store(sftp_imported), load_settings(), "C01", MANAGER.login, MANAGER.password)
+    finally:
+        proxy.close()
+    assert proxy.cuts >= 2
+    assert snapshot(sftp_imported) == before and remote_files(sshd) == remote
+    sshd.trust_current_key()
+    monkeypatch.setenv("CAISSE_DROP", sshd.url)
+    run_import(open_store(sftp_imported), load_settings(), "C01", MANAGER.login, MANAGER.password)
+    assert remote_files(sshd) == []
+
+
+def test_an_export_cut_in_the_middle_is_unmarked_and_a_retry_completes_the_lot(sftp_imported, sshd, monkeypatch):
+    store = open_store(sftp_imported)
+    manager, seller = users(store)
+    full_day(sftp_imported, store, manager, seller, tickets=400)
+    proxy = CuttingProxy(sshd.port, limit=60_000)
+    sshd.trust_current_key(proxy.port)
+    monkeypatch.setenv("CAISSE_DROP", sshd.url_through(proxy.port))
+    try:
+        with pytest.raises(ExportFailed):
+            export(load_settings(), store, manager)
+    finally:
+        proxy.close()
+    assert states(store)["C01"] == "echec_export"
+    assert not any(f.endswith("infos_export.xml") for f in remote_files(sshd))
+    sshd.trust_current_key()
+    monkeypatch.setenv("CAISSE_DROP", sshd.url)
+    result = export(load_settings(), store, manager)
+    assert len([f for f in remote_files(sshd) if f.startswith(f"export/C01/{result.lot}/")]) == 10
+    assert not any(f.endswith(".part") for f in remote_files(sshd))
+
+
+def test_the_server_down_is_exit_3_with_the_host_named(sftp_settings, sshd):
+    from caisse import initialise
+    initialise(sftp_settings)
+    sshd.stop()
+    with pytest.raises(DropFailed, match="127.0.0.1"):
+        run_import(open_store(sftp_settings), sftp_settings, "C01", MANAGER.login, MANAGER.password)
+
+
+def test_an_unknown_host_key_from_the_cli_exits_3_with_the_fingerprint(sftp_settings, sshd):
+    sshd.known_hosts.write_text("")
+    env = {**os.environ, **sshd.env(), "CAISSE_PASSWORD": MANAGER.password}
+    subprocess.run([sys.executable, "-m", "caisse", "init"], env=env, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "caisse", "import", "--caisse", "C01", "--user", "responsable"],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 3 and "SHA256:" in done.stderr and str(sshd.known_hosts) in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_50_mb_article_table_streams_over_sftp(sftp_imported, sshd, tmp_path):
+    from benchmarks.data import article_file
+    deliver(sshd)
+    big = article_file(200_000)  # about 49 MB
+    (sshd.remote / "t_article.xml").write_bytes(big.read_bytes())
+    (sshd.remote / "infos_import.xml").unlink()
+    sshd.own(sshd.remote)
+    open_store(sftp_imported).release()
+    env = {**os.environ, "CAISSE_PASSWORD": MANAGER.password}
+    done = subprocess.run([sys.executable, "-m", "caisse", "import", "--caisse", "C01", "--user", "responsable"],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 1000, f"the import of a 49 MB file peaked at {peak_mb:.0f} MB"
+    with open_store(sftp_imported).connect() as con:
+        assert con.execute("SELECT count(*) FROM t_article").fetchall() == [(200_000,)]
