@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +32,7 @@ class SyncRun:
 
 
 Log = Callable[[str], None]
+_PAUSE_AT = os.environ.get("CAISSE_TEST_PAUSE_AT", "")
 
 
 def new_run_id(sens: str, caisse: str, now: datetime) -> str:
@@ -52,6 +56,9 @@ class RunLog:
         self._file.flush()
         if self.echo:
             self.echo(message)
+        if _PAUSE_AT and _PAUSE_AT in message:  # a crash point, switched on only by the crash tests
+            sys.stdout.flush()
+            time.sleep(3600)
 
     def close(self) -> None:
         self._file.close()
