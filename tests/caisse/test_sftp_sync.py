@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from caisse import load_settings, open_store, run_import
-from caisse.errors import CaisseError, DropFailed, ExportFailed
+from caisse.errors import DropFailed, ExportFailed
 from pipeline.demo import write_demo_shop
-from tests.caisse.helpers import D, export, full_day, states, users
+from tests.caisse.helpers import export, full_day, states, users
 from tests.conftest import MANAGER, snapshot
 from tests.sshd import CuttingProxy
 
