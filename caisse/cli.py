@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline import PipelineError
 
 from . import auth, history, integrity, lifecycle
-from .closing import close_day, read_summary
+from .closing import read_summary
 from .config import load_settings
 from .errors import CaisseError, ConfigError, ExportFailed
 from .export import run_export
@@ -21,9 +21,10 @@ from .home import initialise, open_store
 from .money import eur, parse_amount, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
-from .reports import report_lines, x_report, z_report
+from .printing import PrintFailed, check_page, print_document
 from .sales import LineRequest, cash_move, connect_seller, disconnect_seller, ring_ticket, void_ticket
 from .sync import run_import
+from .workflow import finish_day, print_receipt, x_document, z_document
 
 
 def _password(args) -> str:
@@ -129,6 +130,9 @@ def cmd_sell(args, settings) -> int:
         disconnect_seller(store, connection)
     print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
           + (f", rendu {eur(ticket.rendu)}" if ticket.rendu else "") + ".")
+    printed = print_receipt(store, settings, ticket)
+    if printed and printed.warning:
+        print(f"Attention : le ticket est validé, mais {printed.warning}", file=sys.stderr)
     return 0
 
 
@@ -165,19 +169,18 @@ def cmd_close(args, settings) -> int:
     especes = parse_amount(args.especes, "Le montant des espèces") if args.especes is not None else None
     store, user, _ = _login(args, settings)
     summary = read_summary(store, args.caisse)
-    closed = close_day(store, args.caisse, user, count=count, especes=especes, force=args.force,
-                       accept_difference=args.accept_difference, comment=args.comment or "")
+    end = finish_day(store, settings, args.caisse, user, count=count, especes=especes, force=args.force,
+                     accept_difference=args.accept_difference, comment=args.comment or "", echo=print)
+    closed = end.closed
     print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {summary.nb_tickets} ticket(s), "
           f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
           f"(écart {eur(closed.ecart)}).")
-    with store.connect() as con:
-        print("\n".join(report_lines(z_report(con, args.caisse, closed.numero_z))))
-    if settings.mode == "auto":
-        try:
-            run_export(store, settings, args.caisse, user, echo=print)
-        except ExportFailed as e:
-            print(f"Erreur : la journée est fermée (Z n°{closed.numero_z}), mais {e}", file=sys.stderr)
-            return e.exit_code
+    print(end.z.text_path.read_text(encoding="utf-8"), end="")
+    print(f"Ticket Z archivé : {end.z.text_path}" + (" (imprimé)." if end.z.printed else "."))
+    for warning in end.warnings:
+        print(f"Attention : la journée est fermée (Z n°{closed.numero_z}), mais {warning}", file=sys.stderr)
+    if settings.mode == "auto" and end.export is None:
+        return ExportFailed.exit_code
     return 0
 
 
@@ -201,9 +204,29 @@ def cmd_verify(args, settings) -> int:
 
 
 def cmd_report(args, settings) -> int:
-    with open_store(settings).connect() as con:
-        report = z_report(con, args.caisse, args.numero) if args.kind == "z" else x_report(con, args.caisse)
-    print("\n".join(report_lines(report, args.width)))
+    store = open_store(settings)
+    if args.kind == "z":
+        doc = z_document(store, settings, args.caisse, args.numero)
+    else:
+        doc = x_document(store, settings, args.caisse)
+    if not args.print:
+        print("\n".join(doc.lines))
+        return 0
+    printed = print_document(store, settings, doc, reprint=args.kind == "z")
+    print(printed.text_path.read_text(encoding="utf-8"), end="")
+    if printed.warning:
+        print(f"Erreur : {printed.warning}", file=sys.stderr)
+        return PrintFailed.exit_code
+    print(f"Imprimé sur {settings.printer}, archivé : {printed.text_path}.")
+    return 0
+
+
+def cmd_print_test(args, settings) -> int:
+    printed = print_document(open_store(settings), settings, check_page(settings))
+    if printed.warning:
+        print(f"Erreur : {printed.warning}", file=sys.stderr)
+        return PrintFailed.exit_code
+    print(f"Ticket de test envoyé à {settings.printer}, archivé : {printed.text_path}.")
     return 0
 
 
@@ -292,8 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["z", "x"])
     p.add_argument("--caisse", required=True)
     p.add_argument("--numero", type=int, help="numéro du Z (par défaut : le dernier)")
-    p.add_argument("--width", type=int, default=42, choices=[42, 48], help="largeur du papier en colonnes")
+    p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
+    p.set_defaults(func=cmd_print_test)
     p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
     p.add_argument("lot")
     p.set_defaults(func=cmd_log)

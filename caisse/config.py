@@ -27,6 +27,8 @@ class Settings:
     lock_timeout: float = 10.0
     sftp_timeout: float = 10.0
     sftp_retries: int = 3
+    printer_width: int = 42
+    print_receipts: bool = False
 
     def drop_options(self) -> dict:
         """What `pipeline.open_drop` needs for an SFTP drop (ignored by a local one)."""
@@ -89,10 +91,22 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError(f"Mode de synchronisation inconnu « {values['mode']} » (CAISSE_MODE) : "
                           "choisissez manual ou auto.")
     for name, kind in (("max_file_mb", float), ("lock_timeout", float), ("sftp_timeout", float),
-                       ("sftp_retries", int)):
+                       ("sftp_retries", int), ("printer_width", int), ("print_receipts", _flag)):
         if name in values:
             try:
                 values[name] = kind(values[name])
             except ValueError:
                 raise ConfigError(f"Le réglage {name} doit être un nombre, pas « {values[name]} ».") from None
+    if values.get("printer_width", 42) not in (42, 48):
+        raise ConfigError(f"Largeur de papier {values['printer_width']} (CAISSE_PRINTER_WIDTH) : 42 ou 48 colonnes.")
     return Settings(**values)
+
+
+def _flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("1", "oui", "true", "yes", "on"):
+        return True
+    if str(value).strip().lower() in ("0", "non", "false", "no", "off", ""):
+        return False
+    raise ValueError(value)

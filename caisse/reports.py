@@ -66,14 +66,26 @@ def _report(con, kind: str, id_journee: str) -> DayReport:
                       "GROUP BY l.taux_tva ORDER BY l.taux_tva", [id_journee]).fetchall()
     comptage = con.execute("SELECT valeur, nombre, total FROM t_comptage WHERE id_journee = ? ORDER BY valeur DESC",
                            [id_journee]).fetchall()
-    societe = con.execute("SELECT raison_sociale, adresse, trim(coalesce(code_postal, '') || ' ' || "
-                          "coalesce(ville, '')), siret FROM tr_societe ORDER BY id_societe LIMIT 1").fetchall()
-    lines = [v for v in (societe[0] if societe else ()) if v]
-    if societe and societe[0][3]:
-        lines[-1] = f"SIRET {societe[0][3]}"
     return DayReport(kind, code, libelle, z, opened, closed, _user(con, by_open), _user(con, by_close), fond,
                      per_method, nb, voided, total, vat, moves, expected, counted, ecart, _user(con, valid_by),
-                     comment or "", grand, link or "", comptage, lines)
+                     comment or "", grand, link or "", comptage, shop_header(con))
+
+
+def shop_header(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The company's lines at the top of every printed document (from tr_societe)."""
+    rows = con.execute("SELECT raison_sociale, adresse, trim(coalesce(code_postal, '') || ' ' || coalesce(ville, '')), "
+                       "telephone, siret, tva_intracom FROM tr_societe ORDER BY id_societe LIMIT 1").fetchall()
+    if not rows:
+        return []
+    name, address, town, phone, siret, vat = rows[0]
+    lines = [v for v in (name, address, town) if v]
+    if phone:
+        lines.append(f"Tél. {phone}")
+    if siret:
+        lines.append(f"SIRET {siret}")
+    if vat:
+        lines.append(f"TVA {vat}")
+    return lines
 
 
 def z_report(con: duckdb.DuckDBPyConnection, caisse: str, numero: int | None = None) -> DayReport:
@@ -98,7 +110,8 @@ def x_report(con: duckdb.DuckDBPyConnection, caisse: str) -> DayReport:
     return _report(con, "X", id_journee)
 
 
-def _row(left: str, right: str, width: int) -> str:
+def columns(left: str, right: str, width: int) -> str:
+    """`left` and `right` on one line of `width` columns, `left` cut if they do not fit."""
     if len(left) + len(right) >= width:
         left = left[:max(0, width - len(right) - 1)]
     return f"{left}{' ' * max(1, width - len(left) - len(right))}{right}"
@@ -110,34 +123,35 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     title = f"TICKET Z n°{r.numero_z}" if r.kind == "Z" else "RAPPORT X (journée en cours)"
     out = [line.center(width).rstrip() for line in r.societe]
     out += [rule, title.center(width).rstrip(), f"Caisse {r.caisse} - {r.libelle}"[:width], rule,
-            _row("Ouverture", f"{r.date_ouverture:%d/%m/%Y %H:%M}", width), f"  par {r.ouvert_par}"[:width]]
+            columns("Ouverture", f"{r.date_ouverture:%d/%m/%Y %H:%M}", width), f"  par {r.ouvert_par}"[:width]]
     if r.date_fermeture:
-        out += [_row("Fermeture", f"{r.date_fermeture:%d/%m/%Y %H:%M}", width), f"  par {r.ferme_par}"[:width]]
-    out += [rule, _row("Moyen", "Montant", width)]
-    out += [_row(libelle, eur(amount), width) for _, libelle, amount in r.per_method] or ["  aucun règlement"]
-    out += [_row("Total TTC", eur(r.total_ttc), width), _row("Nombre de ticket", str(r.nb_tickets), width)]
+        out += [columns("Fermeture", f"{r.date_fermeture:%d/%m/%Y %H:%M}", width), f"  par {r.ferme_par}"[:width]]
+    out += [rule, columns("Moyen", "Montant", width)]
+    out += [columns(libelle, eur(amount), width) for _, libelle, amount in r.per_method] or ["  aucun règlement"]
+    out += [columns("Total TTC", eur(r.total_ttc), width), columns("Nombre de ticket", str(r.nb_tickets), width)]
     if r.nb_annules:
-        out.append(_row("Tickets annulés", str(r.nb_annules), width))
-    out += [rule, _row("TVA", "HT / TVA / TTC", width)]
+        out.append(columns("Tickets annulés", str(r.nb_annules), width))
+    out += [rule, columns("TVA", "HT / TVA / TTC", width)]
     for taux, ht, ttc in r.vat:
         rate = f"{taux:.2f}".replace(".", ",") + " %"
-        out.append(_row(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
-    out += [rule, _row("Fond de caisse", eur(r.fond), width)]
+        out.append(columns(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
+    out += [rule, columns("Fond de caisse", eur(r.fond), width)]
     for kind, label in (("ENTREE", "Entrées"), ("SORTIE", "Sorties"), ("REMISE", "Remises en banque")):
         if r.moves.get(kind):
-            out.append(_row(label, eur(r.moves[kind]), width))
+            out.append(columns(label, eur(r.moves[kind]), width))
     if r.comptage:
-        out += [rule, _row("Unité", "Nombre     Total", width)]
-        out += [_row(eur(v), f"{n:>6} {eur(t):>11}", width) for v, n, t in r.comptage]
-    out.append(_row("Espèces attendues", eur(r.especes_theorique), width))
+        out += [rule, columns("Unité", "Nombre     Total", width)]
+        out += [columns(eur(v), f"{n:>6} {eur(t):>11}", width) for v, n, t in r.comptage]
+    out.append(columns("Espèces attendues", eur(r.especes_theorique), width))
     if r.especes_compte is not None:
-        out += [_row("Espèces comptées", eur(r.especes_compte), width), _row("Écart", eur(r.ecart or ZERO), width)]
+        out += [columns("Espèces comptées", eur(r.especes_compte), width),
+                columns("Écart", eur(r.ecart or ZERO), width)]
         if r.ecart_valide_par:
             out.append(f"  écart validé par {r.ecart_valide_par}"[:width])
         if r.commentaire:
             out.append(f"  {r.commentaire}"[:width])
     if r.grand_total is not None:
-        out += [rule, _row("Grand total", eur(r.grand_total), width)]
+        out += [rule, columns("Grand total", eur(r.grand_total), width)]
     if r.empreinte:
         out += ["Empreinte", r.empreinte[:width], r.empreinte[width:]]
     return [line for line in out if line is not None]

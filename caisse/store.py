@@ -45,10 +45,16 @@ CONNEXION = """CREATE TABLE IF NOT EXISTS connexion (
     id_connexion VARCHAR PRIMARY KEY, id_caisse BIGINT, id_journee VARCHAR, id_utilisateur BIGINT,
     debut TIMESTAMP, fin TIMESTAMP, fin_forcee BOOLEAN)"""
 
+# Every printed document (an original, then its numbered duplicates).
+IMPRESSION = """CREATE TABLE IF NOT EXISTS impression (
+    id_impression VARCHAR PRIMARY KEY, ts TIMESTAMP, type VARCHAR, ref VARCHAR, caisse VARCHAR,
+    duplicata INTEGER, imprimante VARCHAR, statut VARCHAR, message VARCHAR, fichier VARCHAR)"""
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
     [CONNEXION],
+    [IMPRESSION],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

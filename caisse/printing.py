@@ -1,0 +1,186 @@
+"""Printing (DESIGN section 8): documents laid out once as text lines, rendered to ESC/POS bytes (CP858, so
+accents and the euro sign come out right) and archived, then sent to the printer of `CAISSE_PRINTER`.
+
+Every printed document is kept under `CAISSE_HOME/tickets/` as `.txt` and `.bin` and recorded in the
+store; a later print of the same document says DUPLICATA with its reprint number. A printer that fails
+never undoes what was printed for: the caller gets a warning sentence.
+
+python-escpos 3.1 calls `logging.basicConfig()` when imported and prints diagnostics with `print()`:
+it is imported behind a NullHandler and called with stdout redirected, so neither leaks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .config import Settings
+from .errors import CaisseError
+from .store import Store
+
+CODE_PAGE = "CP858"
+
+
+def _escpos():
+    """The escpos printer classes, imported without touching the program's logging or stdout."""
+    root = logging.getLogger()
+    guard = logging.NullHandler()
+    added = not root.handlers
+    if added:
+        root.addHandler(guard)  # basicConfig() does nothing on a root logger that has a handler
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            from escpos import printer
+    finally:
+        if added:
+            root.removeHandler(guard)
+    return printer
+
+
+class PrintFailed(CaisseError):
+    """The printer could not be reached or refused the bytes (exit 3 when printing was the whole purpose)."""
+
+    exit_code = 3
+
+    def __init__(self, printer: str, cause: str, reprint: str = ""):
+        self.printer, self.cause = printer, cause
+        hint = f" Le document est archivé ; pour le réimprimer : {reprint}." if reprint else ""
+        super().__init__(f"L'impression sur {printer} a échoué : {cause}. Vérifiez que l'imprimante est allumée, "
+                         f"reliée et garnie de papier.{hint}")
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # "ticket", "z", "x", "test"
+    ref: str  # e.g. C01-Z000003, C01-T000012
+    caisse: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class Printed:
+    text_path: Path
+    bytes_path: Path
+    duplicata: int
+    printed: bool
+    warning: str = ""
+
+
+_SUBSTITUTES = str.maketrans({"Œ": "OE", "œ": "oe", "’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                              "…": "...", "\u00a0": " ", "\u202f": " "})
+
+
+def printable(lines: list[str]) -> list[str]:
+    """The lines as the printer's code page can show them: common typography substituted, anything else
+    outside CP858 shown as '?', so that the archived text is exactly what came out on paper."""
+    out = []
+    for line in lines:
+        line = line.translate(_SUBSTITUTES)
+        out.append(line.encode("cp858", errors="replace").decode("cp858"))
+    return out
+
+
+def render(lines: list[str]) -> bytes:
+    """ESC/POS bytes of a document: initialise, code page CP858, the lines, feed and cut."""
+    printer = _escpos()
+    with contextlib.redirect_stdout(io.StringIO()):
+        dummy = printer.Dummy(profile="TM-T88V")
+        dummy.hw("INIT")
+        dummy.charcode(CODE_PAGE)
+        dummy.text("\n".join(lines) + "\n")
+        dummy.cut()
+        return dummy.output
+
+
+def with_duplicata(doc: Document, number: int, width: int) -> list[str]:
+    if not number:
+        return doc.lines
+    mark = f"*** DUPLICATA n°{number} ***".center(width).rstrip()
+    return [mark, *doc.lines, mark]
+
+
+def _device(url: str, timeout: float = 5.0):
+    """The escpos printer of a CAISSE_PRINTER URL, or None for `preview`."""
+    parsed = urlparse(url)
+    printer = _escpos()
+    try:
+        if url in ("", "preview"):
+            return None
+        if parsed.scheme == "network":
+            return printer.Network(parsed.hostname, parsed.port or 9100, timeout=timeout)
+        if parsed.scheme == "usb":
+            vendor, product = (parsed.netloc or parsed.path.strip("/")).split(":")
+            return printer.Usb(int(vendor, 16), int(product, 16))
+        if parsed.scheme == "serial":
+            return printer.Serial(parsed.path)
+        if parsed.scheme == "file":
+            return printer.File(parsed.path)
+    except (ValueError, ImportError, OSError) as e:
+        raise PrintFailed(url, f"imprimante mal configurée ou pilote absent ({e})") from None
+    raise CaisseError(f"Imprimante « {url} » non prise en charge : preview, network://hôte:9100, usb://VID:PID, "
+                      "serial:///dev/ttyS0 ou file:///dev/usb/lp0.")
+
+
+def send(url: str, data: bytes) -> None:
+    """Send ESC/POS bytes to the printer of `url` (nothing for `preview`); raises PrintFailed."""
+    device = _device(url)
+    if device is None:
+        return
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            device.open()
+            device._raw(data)
+            device.close()
+    except Exception as e:  # escpos raises its own, OSError or usb errors: all mean "did not print"
+        cause = " ".join(str(e).split())  # escpos puts line breaks in its messages
+        raise PrintFailed(url, f"{type(e).__name__} : {cause}") from None
+
+
+def print_document(store: Store, settings: Settings, doc: Document, *, reprint: bool = False,
+                   reprint_hint: str = "", now: datetime | None = None) -> Printed:
+    """Archive the document (and its duplicate number when `reprint`), record it, send it to the printer.
+
+    A printer failure is returned as a warning (the document is archived and recorded as failed)."""
+    now = now or datetime.now()
+    with store.transaction() as con:
+        previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ?",
+                               [doc.ref]).fetchall()[0][0]
+        number = previous + 1 if reprint else 0
+        if not reprint and previous >= 0:
+            number = previous + 1  # the original exists already: any further print is a duplicate
+        lines = printable(with_duplicata(doc, number, settings.printer_width))
+        data = render(lines)
+        folder = settings.home / "tickets" / f"{now:%Y-%m-%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = doc.ref + (f"-DUPLICATA-{number}" if number else "")
+        text_path, bytes_path = folder / f"{stem}.txt", folder / f"{stem}.bin"
+        text_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        bytes_path.write_bytes(data)
+        warning = ""
+        try:
+            send(settings.printer, data)
+            status = "apercu" if settings.printer in ("", "preview") else "imprime"
+        except PrintFailed as e:
+            if reprint_hint:
+                e = PrintFailed(e.printer, e.cause, reprint_hint)
+            warning, status = str(e), "echec"
+        con.execute("INSERT INTO impression VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [str(uuid.uuid4()), now, doc.kind, doc.ref, doc.caisse, number, settings.printer, status,
+                     warning, str(text_path)])
+    return Printed(text_path, bytes_path, number, status == "imprime", warning)
+
+
+def check_page(settings: Settings, now: datetime | None = None) -> Document:
+    """A test page: width ruler, accents and the euro sign, both alignments."""
+    now = now or datetime.now()
+    width = settings.printer_width
+    lines = ["TICKET DE TEST".center(width).rstrip(), "-" * width, "0123456789" * (width // 10) + "01234567"[
+        :width % 10], "Crème brûlée, Œuf, Ça, À côté, été", f"{'Total':<{width - 8}}{'12,50 €':>8}",
+             f"Imprimante : {settings.printer}"[:width], f"Largeur : {width} colonnes", f"{now:%d/%m/%Y %H:%M:%S}"]
+    return Document("test", f"TEST-{now:%Y%m%d%H%M%S}", "", lines)

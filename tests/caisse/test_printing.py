@@ -1,0 +1,131 @@
+"""Printing (issue 5): a fake network printer on 127.0.0.1 records the bytes, a decoder reads them back."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+
+from caisse import load_settings
+from caisse.payments import PaymentRequest as Pay
+from caisse.printing import PrintFailed, check_page, print_document, printable, render
+from caisse.workflow import finish_day, print_receipt, reprint_command, z_document
+from tests.caisse.helpers import D, sell, users
+from tests.conftest import MANAGER
+from tests.printer import CUT, FakePrinter, decode
+
+
+@pytest.fixture
+def printer(monkeypatch):
+    fake = FakePrinter()
+    monkeypatch.setenv("CAISSE_PRINTER", fake.url)
+    yield fake
+    fake.close()
+
+
+def test_a_closing_prints_the_z_a_manager_recognises(opened, printer):
+    manager, seller = users(opened)
+    sell(opened, seller, articles=(("ART00001", 2),), pay=[Pay("ESP", D("50"))])
+    sell(opened, seller, pay=[Pay("CB", D("10.70"))])
+    end = finish_day(opened, load_settings(), "C01", manager, count={D("100"): 1, D("50"): 1, D("20"): 1,
+                                                                      D("1"): 1, D("0.20"): 2})
+    text = decode(printer.wait()[0])
+    lines = text.split("\n")
+    assert end.z.printed and not end.warnings
+    assert "Épicerie Fine du Marché SARL" in text
+    for expected in ("TICKET Z n°1".center(42).rstrip(), "Caisse C01 - Caisse principale",
+                     "Espèces                            21,40 €", "Carte Bancaire                     10,70 €",
+                     "Nombre de ticket                         2", "Espèces attendues                 171,40 €",
+                     "Espèces comptées                  171,40 €", "Grand total                        32,10 €"):
+        assert expected in lines, expected
+    assert all(len(line) <= 42 for line in lines)
+    assert text.rstrip().endswith(CUT)
+    assert end.z.text_path.read_text(encoding="utf-8") == text.replace(CUT, "").rstrip("\n") + "\n"
+
+
+def test_the_preview_and_the_archive_hold_the_same_content_as_the_bytes(opened, monkeypatch):
+    monkeypatch.setenv("CAISSE_PRINTER", "preview")
+    manager, seller = users(opened)
+    sell(opened, seller)
+    end = finish_day(opened, load_settings(), "C01", manager, especes=D("160.70"))
+    assert not end.z.printed and not end.warnings
+    assert decode(end.z.bytes_path.read_bytes()).replace(CUT, "").rstrip() == end.z.text_path.read_text().rstrip()
+
+
+def test_a_reprint_says_duplicata_with_its_number_and_is_recorded(opened, printer):
+    manager, seller = users(opened)
+    sell(opened, seller)
+    settings = load_settings()
+    finish_day(opened, settings, "C01", manager, especes=D("160.70"))
+    for expected in (1, 2):
+        printed = print_document(opened, settings, z_document(opened, settings, "C01", 1), reprint=True)
+        assert printed.duplicata == expected
+        assert f"*** DUPLICATA n°{expected} ***" in decode(printer.wait(expected + 1)[expected])
+    with opened.connect() as con:
+        assert con.execute("SELECT duplicata, statut FROM impression WHERE type = 'z' ORDER BY duplicata"
+                           ).fetchall() == [(0, "imprime"), (1, "imprime"), (2, "imprime")]
+
+
+def test_a_dead_printer_changes_nothing_but_a_warning(opened, monkeypatch):
+    monkeypatch.setenv("CAISSE_PRINTER", "network://127.0.0.1:9")  # nothing listens there
+    manager, seller = users(opened)
+    sell(opened, seller)
+    end = finish_day(opened, load_settings(), "C01", manager, especes=D("160.70"))
+    assert end.closed.numero_z == 1 and not end.z.printed
+    assert "L'impression sur network://127.0.0.1:9 a échoué" in end.warnings[0]
+    assert reprint_command("C01", 1) in end.warnings[0]
+    assert end.z.text_path.exists()
+
+
+def test_the_cli_closing_exits_0_with_a_dead_printer_and_a_reprint_exits_3(opened, imported):
+    manager, seller = users(opened)
+    sell(opened, seller)
+    opened.release()
+    env = {**os.environ, "CAISSE_HOME": str(imported.home), "CAISSE_PASSWORD": MANAGER.password,
+           "CAISSE_PRINTER": "network://127.0.0.1:9"}
+    closing = subprocess.run([sys.executable, "-m", "caisse", "close", "--caisse", "C01", "--user", "responsable",
+                              "--especes", "160.70"], env=env, capture_output=True, text=True)
+    assert closing.returncode == 0 and "la journée est fermée (Z n°1)" in closing.stderr
+    reprint = subprocess.run([sys.executable, "-m", "caisse", "report", "z", "--caisse", "C01", "--print"],
+                             env=env, capture_output=True, text=True)
+    assert reprint.returncode == 3 and "a échoué" in reprint.stderr and "Traceback" not in reprint.stderr
+
+
+def test_a_receipt_prints_at_each_sale_when_the_setting_asks(opened, printer, monkeypatch):
+    _, seller = users(opened)
+    ticket = sell(opened, seller, articles=(("ART00001", 2), ("ART00005", 1)), pay=[Pay("ESP", D("50"))])
+    assert print_receipt(opened, load_settings(), ticket) is None  # off by default
+    monkeypatch.setenv("CAISSE_PRINT_RECEIPTS", "oui")
+    printed = print_receipt(opened, load_settings(), ticket)
+    text = decode(printer.wait()[0])
+    assert printed.printed and "Ticket n°1" in text and "Vendeur : Paul Durand" in text
+    assert "  2 x 10,70 €" in text and "TOTAL TTC                          25,30 €" in text
+    assert "Rendu                              24,70 €" in text and "Merci de votre visite" in text
+    assert f"Empreinte {ticket.empreinte[:16]}" in text
+
+
+def test_paper_48_columns_wide(opened, monkeypatch):
+    monkeypatch.setenv("CAISSE_PRINTER_WIDTH", "48")
+    manager, seller = users(opened)
+    sell(opened, seller)
+    end = finish_day(opened, load_settings(), "C01", manager, especes=D("160.70"))
+    lines = end.z.text_path.read_text().splitlines()
+    assert max(map(len, lines)) == 48 and "Total TTC                                10,70 €" in lines
+
+
+def test_escpos_neither_configures_logging_nor_writes_to_stdout(capsys):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    data = render(printable(check_page(load_settings()).lines))
+    assert root.handlers == before
+    assert capsys.readouterr().out == ""
+    assert "€" in decode(data) and "Crème brûlée, Œuf" in decode(data).replace("OE", "Œ")
+
+
+def test_an_unknown_printer_address_is_a_sentence(opened):
+    with pytest.raises(PrintFailed, match="mal configurée"):
+        from caisse.printing import send
+        send("usb://pas-un-identifiant", b"")
