@@ -123,3 +123,12 @@ def require_now(con: duckdb.DuckDBPyConnection, user: User, right: str) -> None:
         WHERE u.id_utilisateur = ? AND f.code = ? AND coalesce(u.actif, true)""", [user.id_utilisateur, right])
     if rows.fetchall()[0][0] == 0:
         raise RightMissing(user.login, right, RIGHT_WORDS.get(right, right))
+
+
+def rights_of(con: duckdb.DuckDBPyConnection, login: str) -> frozenset[str]:
+    """The rights of a login (not secret: the opening screen shows the restricted layout from them)."""
+    return frozenset(r[0] for r in con.execute("""
+        SELECT DISTINCT f.code FROM t_utilisateur u
+        JOIN tr_groupe_droit g ON g.id_utilisateur_groupe = u.id_utilisateur_groupe AND g.autorise
+        JOIN tr_fonctionnalite f ON f.id_fonctionnalite = g.id_fonctionnalite
+        WHERE u.login = ? AND coalesce(u.actif, true)""", [login]).fetchall())

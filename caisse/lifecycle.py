@@ -97,15 +97,43 @@ class Overview:
     caisses: list[RegisterState]
     import_blocker: str | None
     logins: list[str]
+    rights: dict[str, frozenset[str]]
 
 
 def overview(con: duckdb.DuckDBPyConnection) -> Overview:
+    from .auth import rights_of
     logins = [r[0] for r in con.execute(
         "SELECT login FROM t_utilisateur WHERE coalesce(actif, true) ORDER BY login").fetchall()]
-    return Overview(register_states(con), import_blocker(con), logins)
+    return Overview(register_states(con), import_blocker(con), logins, {login: rights_of(con, login)
+                                                                         for login in logins})
 
 
 def read_overview(store) -> Overview:
     """The opening screen's data in one unit of work."""
     with store.connect() as con:
         return overview(con)
+
+
+@dataclass(frozen=True)
+class Actions:
+    """The opening screen's buttons for one register, as seed 001 enables them (a courtesy: every action
+    checks its rule again in caisse/)."""
+
+    importer: bool
+    ouvrir: bool
+    exporter: bool
+    connecter: bool
+    fermer: bool
+    montant: bool
+
+
+def allowed_actions(view: Overview, code: str, mode: str) -> Actions:
+    states = {s.code: s.etat for s in view.caisses}
+    mine = states.get(code, A_IMPORTER)
+    others_busy = any(etat in (OUVERTE, A_EXPORTER, ECHEC_EXPORT) for c, etat in states.items() if c != code)
+    ready = mine in (PRETE, A_EXPORTER, ECHEC_EXPORT) or (mode == "auto" and mine == A_IMPORTER)
+    can_open = ready and not others_busy
+    return Actions(importer=mode == "manual" and view.import_blocker is None,
+                   ouvrir=can_open,
+                   exporter=mode == "manual" and mine in (A_EXPORTER, ECHEC_EXPORT),
+                   connecter=mine == OUVERTE, fermer=mine == OUVERTE, montant=can_open)

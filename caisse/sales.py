@@ -391,3 +391,26 @@ def _reason(reason: str | None, what: str) -> str:
     if not reason:
         raise SaleRefused(f"Un motif est obligatoire pour {what}.")
     return reason
+
+
+# Reads for the selling screen, one unit of work each.
+
+def read_ticket(store: Store, id_ticket: str) -> TicketView:
+    with store.connect() as con:
+        return ticket_view(con, id_ticket)
+
+
+def read_parked(store: Store, caisse: str) -> list[TicketView]:
+    with store.connect() as con:
+        return parked_tickets(con, caisse)
+
+
+def find_articles(store: Store, text: str, limit: int = 20) -> list[tuple]:
+    with store.connect() as con:
+        return search_articles(con, text, limit)
+
+
+def read_methods(store: Store) -> list[tuple]:
+    from .payments import payment_methods
+    with store.connect() as con:
+        return payment_methods(con)

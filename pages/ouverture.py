@@ -1,11 +1,13 @@
-"""Ouverture de la caisse (seed 001, 2.1 and 2.2): register states and the import."""
+"""Ouverture de la caisse (seed 001 2.1-2.3 and 3.2, seed 000 2.1): state, Importer / Ouvrir / Exporter,
+then Connecter and Fermer la caisse once open."""
 
 import streamlit as st
 
 import caisse
-from pages.ui import SyncWindow, context, flash, show_flash
+from pages.ui import SyncWindow, context, flash, show_flash, sidebar_user, sign_in
 
 settings, store = context()
+sidebar_user()
 st.title("Ouverture de la caisse")
 show_flash()
 
@@ -15,31 +17,81 @@ except caisse.CaisseError as e:
     st.error(str(e))
     st.stop()
 
-if view.caisses:
-    st.dataframe([{"Caisse": c.code, "Libellé": c.libelle, "État": c.etat_libelle,
-                   "Journées à exporter": c.jours_a_exporter} for c in view.caisses],
-                 hide_index=True, use_container_width=True)
+codes = [c.code for c in view.caisses]
+left, right = st.columns(2)
+code = left.selectbox("Caisse", codes, key="caisse") if codes else left.text_input("Caisse", value="C01")
+user = right.selectbox("Vendeur", view.logins, key="vendeur") if view.logins else right.text_input("Vendeur")
+state = next((c for c in view.caisses if c.code == code), None)
+actions = caisse.allowed_actions(view, code, settings.mode)
+restricted = bool(view.logins) and "CAISSE_OUVRIR" not in view.rights.get(user, frozenset())
+
+if state is None:
+    st.info("Aucune donnée importée : choisissez la caisse, le responsable et son mot de passe, puis cliquez sur "
+            + ("Importer." if settings.mode == "manual" else "Ouvrir (l'import se fait à l'ouverture)."))
 else:
-    st.info("Aucune donnée importée : choisissez la caisse, saisissez l'identifiant du responsable et "
-            "son mot de passe, puis cliquez sur Importer.")
+    st.markdown(f"**État de la caisse {code}** : {state.etat_libelle}"
+                + (f" — {state.jours_a_exporter} journée(s) à exporter" if state.jours_a_exporter else ""))
 
-with st.form("import"):
-    codes = [c.code for c in view.caisses]
-    code = st.selectbox("Caisse", codes) if codes else st.text_input("Caisse", value="C01")
-    user = st.selectbox("Vendeur", view.logins) if view.logins else st.text_input("Vendeur")
+with st.form("ouverture"):
     password = st.text_input("Mot de passe", type="password")
-    if view.import_blocker:
-        st.caption(f"Import impossible : {view.import_blocker}")
-    submitted = st.form_submit_button("Importer", disabled=view.import_blocker is not None)
-
-if submitted:
-    window = SyncWindow("Synchronisation des données en cours ...")
-    try:
-        result = caisse.run_import(store, settings, code, user, password, echo=window)
-    except caisse.CaisseError as e:
-        window.box.update(label="Import interrompu", state="error")
-        st.error(str(e))
+    amount = st.text_input("Montant", value="0,00", help="Fond de caisse") if actions.montant and not restricted \
+        else None
+    buttons = st.columns(3)
+    if restricted or actions.connecter:
+        clicked = {"connecter": buttons[0].form_submit_button("Connecter", disabled=not actions.connecter),
+                   "fermer": not restricted and buttons[1].form_submit_button("Fermer la caisse", type="primary")}
     else:
-        # As in the manual: once the import is done, the opening page comes back in its new state.
+        clicked = {"ouvrir": buttons[0].form_submit_button("Ouvrir", type="primary", disabled=not actions.ouvrir)}
+        if settings.mode == "manual":
+            clicked["importer"] = buttons[1].form_submit_button("Importer", disabled=not actions.importer)
+            clicked["exporter"] = buttons[2].form_submit_button("Exporter", disabled=not actions.exporter)
+    if restricted:
+        st.caption(f"{user} peut se connecter à une caisse ouverte ; l'ouverture, l'import, l'export et la "
+                   "fermeture demandent un responsable.")
+    elif settings.mode == "manual" and view.import_blocker and not actions.connecter:
+        st.caption(f"Importer est grisé : {view.import_blocker}")
+
+window = None
+try:
+    if clicked.get("importer"):
+        window = SyncWindow("Synchronisation des données en cours ...")
+        result = caisse.run_import(store, settings, code, user, password, echo=window)
         flash("success", f"Données importées pour la caisse {code} (lot {result.lot}, {result.rows} lignes). "
                          "La caisse peut maintenant être ouverte.", window.lines)
+    elif clicked.get("ouvrir"):
+        who = caisse.login(store, user, password, caisse=code)
+        fond = caisse.parse_amount(amount, "Le montant")
+        if settings.mode == "auto":
+            window = SyncWindow("Synchronisation des données en cours ...")
+            opened = caisse.open_day_auto(store, settings, code, who, password, fond, echo=window)
+            lines = window.lines
+        else:
+            opened, lines = caisse.open_day(store, code, who, fond), []
+        sign_in(who)
+        flash("success", f"La caisse {code} est ouverte (fond de caisse {caisse.eur(opened.fond)}). "
+                         "Les vendeurs peuvent se connecter.", lines)
+    elif clicked.get("exporter"):
+        who = caisse.login(store, user, password, caisse=code)
+        window = SyncWindow("Synchronisation des données en cours ...")
+        result = caisse.run_export(store, settings, code, who, echo=window)
+        flash("success", f"Journées exportées vers le serveur principal (lot {result.lot}).", window.lines)
+    elif clicked.get("connecter"):
+        who = caisse.login(store, user, password, caisse=code)
+        st.session_state["connexion"] = (code, caisse.connect_seller(store, code, who))
+        sign_in(who)
+        st.switch_page("pages/vente.py")
+    elif clicked.get("fermer"):
+        who = caisse.login(store, user, password, caisse=code)
+        caisse.require(who, "CAISSE_FERMER")
+        sign_in(who)
+        st.session_state["fermeture"] = code
+        st.switch_page("pages/fermeture.py")
+except caisse.CaisseError as e:
+    if window is not None:
+        window.box.update(label="Synchronisation interrompue", state="error")
+    st.error(str(e))
+
+if view.caisses:
+    with st.expander("Toutes les caisses"):
+        st.dataframe([{"Caisse": c.code, "Libellé": c.libelle, "État": c.etat_libelle,
+                       "Journées à exporter": c.jours_a_exporter} for c in view.caisses], hide_index=True)

@@ -1,26 +1,68 @@
-"""Synchronisation: the history of imports and exports, each with its whole log."""
+"""Synchronisation: each run as a column of cells (its steps with their log and timing), the history of runs,
+and one-click Import and Export under the rules of the opening screen."""
+
+from datetime import datetime
 
 import streamlit as st
 
 import caisse
-from pages.ui import context
+from pages.ui import SyncWindow, context, require, sidebar_user
 
 settings, store = context()
+sidebar_user()
+user = require("BACKOFFICE")
 st.title("Synchronisation")
 st.caption(f"Serveur principal : {settings.drop} · mode {settings.mode}")
 
-try:
-    runs = caisse.read_history(store)
-except caisse.CaisseError as e:
-    st.error(str(e))
-    st.stop()
+STEPS = [("Connexion et réception", ("Synchronisation", "Réception")),
+         ("Vérification du manifeste", ("Manifeste",)), ("Lecture et validation des fichiers", ("Fichier",)),
+         ("Chargement (une transaction)", ("***", "DELETE FROM")),
+         ("Nettoyage du serveur principal", ("Suppression",)),
+         ("Collecte et écriture du lot", ("Export du lot", "Écriture")), ("Envoi", ("Envoi",)),
+         ("Fin", ("Import terminé", "Export terminé", "Import interrompu", "Export interrompu", "Rien n'a"))]
 
-if not runs:
-    st.info("Aucun échange pour l'instant.")
-for run, lines in runs:
+
+def cells(lines: list[tuple[datetime, str]]) -> list[tuple[str, list[tuple[datetime, str]]]]:
+    """The run's log cut into the pipeline's steps, in order."""
+    out: list[tuple[str, list]] = []
+    for ts, message in lines:
+        step = next((name for name, starts in STEPS if message.startswith(starts)), out[-1][0] if out else "Début")
+        if not out or out[-1][0] != step:
+            out.append((step, []))
+        out[-1][1].append((ts, message))
+    return out
+
+
+view = caisse.read_overview(store)
+codes = [c.code for c in view.caisses]
+with st.form("sync"):
+    code = st.selectbox("Caisse", codes) if codes else st.text_input("Caisse", value="C01")
+    password = st.text_input("Mot de passe", type="password", help=f"celui de {user.login}")
+    a, b = st.columns(2)
+    do_import = a.form_submit_button("Importer", disabled=view.import_blocker is not None)
+    do_export = b.form_submit_button("Exporter")
+if view.import_blocker:
+    st.caption(f"Importer est grisé : {view.import_blocker}")
+if do_import or do_export:
+    window = SyncWindow("Synchronisation des données en cours ...")
+    try:
+        if do_import:
+            caisse.run_import(store, settings, code, user.login, password, echo=window)
+        else:
+            caisse.run_export(store, settings, code, caisse.login(store, user.login, password), echo=window)
+        window.box.update(label="Synchronisation terminée", state="complete", expanded=False)
+    except caisse.CaisseError as e:
+        window.box.update(label="Synchronisation interrompue", state="error")
+        st.error(str(e))
+
+for run, lines in caisse.read_history(store):
     icon = ":material/check_circle:" if run.statut == "reussi" else ":material/error:"
     label = f"{run.debut:%d/%m/%Y %H:%M:%S} · {run.sens} · caisse {run.caisse} · lot {run.lot or '—'}"
     with st.expander(label, icon=icon):
         if run.message:
             st.error(run.message)
-        st.code("\n".join(f"{ts:%H:%M:%S} {message}" for ts, message in lines), language=None, wrap_lines=True)
+        for step, step_lines in cells(lines):
+            seconds = (step_lines[-1][0] - step_lines[0][0]).total_seconds()
+            failed = any("interrompu" in m for _, m in step_lines)
+            st.markdown(f"{'❌' if failed else '✔'} **{step}** · {len(step_lines)} ligne(s) · {seconds:.2f} s")
+            st.code("\n".join(f"{ts:%H:%M:%S} {m}" for ts, m in step_lines), language=None, wrap_lines=True)

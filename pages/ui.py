@@ -1,4 +1,5 @@
-"""What every page shares: the settings and the store (cached as a path, never as a connection)."""
+"""What every page shares: the settings and the store (cached as a path, never as a connection), the
+session's user, the synchronisation window, messages kept across a rerun."""
 
 from __future__ import annotations
 
@@ -11,6 +12,41 @@ import caisse
 def context() -> tuple[caisse.Settings, object]:
     settings = caisse.load_settings()
     return settings, caisse.open_store(settings)
+
+
+def current_user() -> caisse.User | None:
+    return st.session_state.get("user")
+
+
+def sign_in(user: caisse.User) -> None:
+    st.session_state["user"] = user
+
+
+def sidebar_user() -> None:
+    user = current_user()
+    if user is None:
+        return
+    with st.sidebar:
+        st.caption(f"Connecté : **{user.display}** ({user.login})")
+        if st.button("Se déconnecter", key="sign_out"):
+            connection = st.session_state.pop("connexion", None)
+            if connection:
+                settings, store = context()
+                caisse.disconnect_seller(store, connection[1])
+            st.session_state.clear()
+            st.rerun()
+
+
+def require(right: str) -> caisse.User:
+    """The session's user, or stop the page with a sentence."""
+    user = current_user()
+    if user is None:
+        st.warning("Identifiez-vous d'abord sur l'écran Ouverture.")
+        st.stop()
+    if not user.can(right):
+        st.error(f"{user.login} n'a pas accès à cet écran ({right}).")
+        st.stop()
+    return user
 
 
 class SyncWindow:
@@ -39,3 +75,7 @@ def show_flash() -> None:
     if log:
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(log), language=None, wrap_lines=True)
+
+
+def euros(value) -> str:
+    return caisse.eur(value)

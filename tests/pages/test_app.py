@@ -1,4 +1,4 @@
-"""The app's pages through Streamlit's AppTest, on a real store in tmp_path."""
+"""The app's pages through Streamlit's AppTest, on a real store in tmp_path: each page's main paths."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from caisse import initialise
-from tests.conftest import MANAGER
+from tests.conftest import MANAGER, SELLER
 
 APP = "../../app.py"
 
@@ -19,59 +18,125 @@ def fresh_cache():
     st.cache_resource.clear()
 
 
-def run_app(page=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    if page:
-        at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
 
 
-def test_the_opening_screen_without_data_invites_to_import(demo):
-    at = run_app()
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def text_input(at: AppTest, label: str):
+    return next(t for t in at.text_input if t.label == label)
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    button(at, label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sign(at: AppTest, user, password=None, montant=None) -> AppTest:
+    at.selectbox(key="vendeur").set_value(user.login).run()
+    text_input(at, "Mot de passe").set_value(password or user.password)
+    if montant is not None:
+        text_input(at, "Montant").set_value(montant)
+    return at
+
+
+def test_without_data_the_opening_screen_invites_to_import(demo):
+    at = start()
     assert at.title[0].value == "Ouverture de la caisse"
     assert "Aucune donnée importée" in at.info[0].value
-    assert [b.label for b in at.button] == ["Importer"]
+    assert not button(at, "Importer").disabled and button(at, "Ouvrir").disabled and button(at, "Exporter").disabled
 
 
-def test_importing_from_the_opening_screen_shows_the_log_and_the_new_state(demo):
-    at = run_app()
-    at.text_input[0].set_value("C01")
-    at.text_input[1].set_value(MANAGER.login)
-    at.text_input[2].set_value(MANAGER.password)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
+def test_importing_shows_the_log_then_the_page_in_its_new_state(demo):
+    at = start()
+    text_input(at, "Caisse").set_value("C01")
+    text_input(at, "Vendeur").set_value(MANAGER.login)
+    text_input(at, "Mot de passe").set_value(MANAGER.password)
+    click(at, "Importer")
     assert "Données importées pour la caisse C01" in at.success[0].value
-    logged = at.expander[0].code[0].value.splitlines()
-    assert "*** Début de vidage des tables du serveur nomade ***" in logged
-    assert any(line.startswith("Réception de /t_avoir.xml depuis srv-appli2") for line in logged)
-    states = at.dataframe[0].value
-    assert list(states["État"]) == ["Fermée, données importées", "Fermée, en attente d'import"]
+    assert "*** Début de vidage des tables du serveur nomade ***" in at.expander[0].code[0].value
+    assert "Fermée, données importées" in at.markdown[0].value
+    assert not button(at, "Ouvrir").disabled and button(at, "Exporter").disabled  # seed 001, 2.2
+    assert text_input(at, "Montant")
 
 
-def test_a_wrong_password_is_a_sentence_not_a_traceback(demo):
-    at = run_app()
-    at.text_input[0].set_value("C01")
-    at.text_input[1].set_value(MANAGER.login)
-    at.text_input[2].set_value("faux")
-    at.button[0].click().run()
-    assert not at.exception
+def test_a_wrong_password_is_a_sentence_not_a_traceback(imported):
+    at = sign(start(), MANAGER, password="faux", montant="100")
+    click(at, "Ouvrir")
     assert at.error[0].value == "Identifiant ou mot de passe incorrect."
 
 
-def test_the_synchronisation_page_lists_runs_with_their_logs(imported):
-    at = run_app("pages/synchronisation.py")
-    assert at.title[0].value == "Synchronisation"
-    assert "import" in at.expander[0].label and "GESPX-DEMO-0001" in at.expander[0].label
-    assert "DELETE FROM t_caisse" in at.code[0].value
+def test_a_seller_sees_the_restricted_screen(imported):
+    at = start()
+    at.selectbox(key="vendeur").set_value(SELLER.login).run()
+    assert [b.label for b in at.button if b.label in ("Ouvrir", "Importer", "Exporter", "Connecter")] == ["Connecter"]
+    assert button(at, "Connecter").disabled
 
 
-def test_a_missing_store_is_explained(settings):
-    at = run_app()
-    assert "caisse init" in at.error[0].value
+def test_only_the_opening_screen_is_reachable_before_login(imported):
+    at = start()
+    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*ouverture.py'\]"):
+        at.switch_page("pages/rapprochement.py")
 
 
-def test_init_does_not_need_the_app(settings):
-    initialise(settings)
-    assert run_app().info
+def test_a_day_in_the_app_open_sell_close(imported):
+    at = click(sign(start(), MANAGER, montant="150,00"), "Ouvrir")
+    assert "La caisse C01 est ouverte" in at.success[0].value
+    assert [b.label for b in at.button if b.label in ("Connecter", "Fermer la caisse")] == ["Connecter",
+                                                                                           "Fermer la caisse"]
+    at = click(sign(at, SELLER), "Connecter")
+    assert at.title[0].value == "Vente"
+    at.text_input(key="recherche").set_value("ART00001").run()
+    text_input(at, "Quantité").set_value("2")
+    click(at, "Ajouter")
+    assert "Total : 21,40 €" in at.subheader[0].value
+    text_input(at, "Montant").set_value("50")
+    click(at, "Ajouter le règlement")
+    click(at, "Valider le ticket")
+    assert at.success[0].value == "Ticket n°1 validé : 21,40 €, rendu 28,60 €."
+    click(at, "Déconnecter le vendeur")
+    assert at.title[0].value == "Ouverture de la caisse"
+    at = click(sign(at, MANAGER), "Fermer la caisse")
+    assert at.title[0].value == "Fermeture de la caisse"
+    assert "Nombre de ticket : 1" in at.markdown[0].value
+    assert "Espèces" in at.dataframe[0].value["Moyen"].tolist()
+    at.toggle[0].set_value(True).run()
+    text_input(at, "Montant des espèces").set_value("171,40")
+    at.run()
+    click(at, "Valider la fermeture")
+    assert "Caisse C01 fermée : Z n°1, écart 0,00 €" in at.success[0].value
+    assert "TICKET Z n°1" in at.code[0].value
+
+
+def test_a_difference_is_refused_with_the_manuals_sentence(opened):
+    at = click(sign(start(), MANAGER), "Fermer la caisse")
+    at.toggle[0].set_value(True).run()
+    text_input(at, "Montant des espèces").set_value("100")
+    at.run()
+    click(at, "Valider la fermeture")
+    assert "Le montant indiqué n'est pas celui attendu" in at.error[0].value
+
+
+def test_the_back_office_pages_answer_for_a_manager(imported):
+    at = click(sign(start(), MANAGER, montant="10"), "Ouvrir")
+    for page, title in [("pages/synchronisation.py", "Synchronisation"), ("pages/journal.py", "Journal"),
+                        ("pages/reglages.py", "Réglages"), ("pages/rapprochement.py", "Rapprochement")]:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert at.title[0].value == title
+    at.switch_page("pages/synchronisation.py").run()
+    assert "GESPX-DEMO-0001" in at.expander[0].label
+    at.switch_page("pages/journal.py").run()
+    assert "OUVERTURE" in at.dataframe[0].value["Action"].tolist()
+    click(at, "Vérifier les chaînes de tickets et de journées")
+    assert "intactes" in at.success[0].value
+    at.switch_page("pages/reglages.py").run()
+    click(at, "Tester la connexion")
+    assert "Connexion réussie à local" in at.success[0].value

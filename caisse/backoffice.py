@@ -1,0 +1,113 @@
+"""The back-office's reads: reconciliation of closed days, a day's tickets, the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+
+from .store import Store
+
+
+@dataclass(frozen=True)
+class DayLine:
+    caisse: str
+    numero_z: int
+    ouverture: datetime
+    fermeture: datetime
+    fond: Decimal
+    especes: Decimal
+    carte: Decimal
+    autres: Decimal
+    mouvements: Decimal
+    theorique: Decimal
+    compte: Decimal
+    ecart: Decimal
+    valide_par: str
+    nb_tickets: int
+    id_journee: str
+
+
+_RECONCILIATION = """
+WITH pay AS (
+    SELECT t.id_journee,
+           sum(r.montant - coalesce(r.rendu, 0)) FILTER (WHERE m.especes) AS especes,
+           sum(r.montant - coalesce(r.rendu, 0)) FILTER (WHERE m.code = 'CB') AS carte,
+           sum(r.montant - coalesce(r.rendu, 0)) FILTER (WHERE NOT m.especes AND m.code <> 'CB') AS autres
+    FROM t_reglement r JOIN t_ticket t USING (id_ticket)
+    JOIN tr_moyen_paiement m ON m.id_moyen_paiement = r.id_moyen_paiement
+    WHERE t.statut = 'VALIDE' AND t.id_journee IN (SELECT id_journee FROM days)
+    GROUP BY t.id_journee),
+moves AS (
+    SELECT id_journee, sum(CASE type WHEN 'ENTREE' THEN montant WHEN 'SORTIE' THEN -montant
+                                     WHEN 'REMISE' THEN -montant ELSE 0 END) AS mouvements
+    FROM t_livre_de_caisse WHERE id_journee IN (SELECT id_journee FROM days) GROUP BY id_journee)
+SELECT d.code, d.numero_z, d.date_ouverture, d.date_fermeture, d.fond_caisse, coalesce(p.especes, 0),
+       coalesce(p.carte, 0), coalesce(p.autres, 0), coalesce(mv.mouvements, 0), d.especes_theorique,
+       d.especes_compte, d.ecart, coalesce(u.login, ''), d.nb_tickets, d.id_journee
+FROM days d LEFT JOIN pay p USING (id_journee) LEFT JOIN moves mv USING (id_journee)
+LEFT JOIN t_utilisateur u ON u.id_utilisateur = d.ecart_valide_par
+ORDER BY d.date_fermeture DESC
+"""
+
+
+def reconciliation(store: Store, start: date, end: date, caisse: str | None = None) -> list[DayLine]:
+    """Closed days between two dates (inclusive), newest first, with their takings and difference."""
+    with store.connect() as con:
+        con.execute("CREATE OR REPLACE TEMP TABLE days AS SELECT j.*, c.code FROM t_journee j "
+                    "JOIN t_caisse c USING (id_caisse) WHERE j.numero_z IS NOT NULL "
+                    "AND CAST(j.date_fermeture AS DATE) BETWEEN ? AND ? AND (? IS NULL OR c.code = ?)",
+                    [start, end, caisse, caisse])
+        rows = con.execute(_RECONCILIATION).fetchall()
+        con.execute("DROP TABLE days")
+    return [DayLine(*row) for row in rows]
+
+
+def day_tickets(store: Store, id_journee: str) -> list[tuple]:
+    """(numero, heure, vendeur, statut, total TTC, règlements) of a day's tickets."""
+    with store.connect() as con:
+        return con.execute("""
+            SELECT t.numero, t.date_validation, u.login, t.statut, t.total_ttc,
+                   string_agg(r.code_moyen || ' ' || CAST(r.montant - coalesce(r.rendu, 0) AS VARCHAR), ', ')
+            FROM t_ticket t LEFT JOIN t_utilisateur u USING (id_utilisateur)
+            LEFT JOIN t_reglement r USING (id_ticket)
+            WHERE t.id_journee = ? GROUP BY ALL ORDER BY t.numero NULLS LAST""", [id_journee]).fetchall()
+
+
+def audit_log(store: Store, action: str | None = None, login: str | None = None, limit: int = 500) -> list[tuple]:
+    with store.connect() as con:
+        return con.execute("SELECT ts, action, caisse, login, detail FROM audit WHERE (? IS NULL OR action = ?) "
+                           "AND (? IS NULL OR login = ?) ORDER BY seq DESC LIMIT ?",
+                           [action, action, login, login, limit]).fetchall()
+
+
+def verify_store(store: Store) -> list[str]:
+    """`caisse verify` for the Journal page: the broken links in sentences (empty: intact)."""
+    from .integrity import verify
+    with store.connect() as con:
+        return [str(b) for b in verify(con, store.key_path)]
+
+
+def parameters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT cle, valeur FROM tr_parametre ORDER BY cle").fetchall())
+
+
+def read_parameters(store: Store) -> dict[str, str]:
+    with store.connect() as con:
+        return parameters(con)
+
+
+def test_drop(settings) -> str:
+    """Open the drop and list its import folder: a sentence saying what was found, or DropFailed."""
+    from pipeline import PipelineError, open_drop
+
+    from .errors import DropFailed
+    folder = settings.import_dir.replace("{caisse}", "C01")
+    try:
+        with open_drop(settings.drop, **settings.drop_options()) as drop:
+            names = drop.list(folder)
+            return f"Connexion réussie à {drop.host} : {len(names)} fichier(s) en attente d'import."
+    except PipelineError as e:
+        raise DropFailed(str(e)) from e
