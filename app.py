@@ -1,18 +1,25 @@
-"""Caisse web: the Streamlit entry. Page setup, the session's user, navigation; nothing else."""
+"""Caisse web: the Streamlit entry. Page setup, navigation, and a menu drawn from the session user's rights;
+nothing else. Every page is registered (so that any may be switched to), and every page checks the right
+it needs itself: before a sign-in only the opening screen shows anything."""
 
 import streamlit as st
 
 from pages.ui import current_user
 
 st.set_page_config(page_title="Caisse web", page_icon=":material/point_of_sale:", layout="wide")
+PAGES = [  # (page, the right that shows it in the menu; None: everyone)
+    (st.Page("pages/ouverture.py", title="Ouverture", icon=":material/lock_open:", default=True), None),
+    (st.Page("pages/vente.py", title="Vente", icon=":material/shopping_cart:"), "CAISSE_VENDRE"),
+    (st.Page("pages/fermeture.py", title="Fermeture", icon=":material/lock:"), "CAISSE_FERMER"),
+    (st.Page("pages/rapprochement.py", title="Rapprochement", icon=":material/balance:"), "BACKOFFICE"),
+    (st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"), "BACKOFFICE"),
+    (st.Page("pages/journal.py", title="Journal", icon=":material/history:"), "BACKOFFICE"),
+    (st.Page("pages/reglages.py", title="Réglages", icon=":material/settings:"), "BACKOFFICE"),
+]
+navigation = st.navigation([page for page, _ in PAGES], position="hidden")
 user = current_user()
-pages = [st.Page("pages/ouverture.py", title="Ouverture", icon=":material/lock_open:", default=True)]
-if user is not None:
-    pages += [st.Page("pages/vente.py", title="Vente", icon=":material/shopping_cart:"),
-              st.Page("pages/fermeture.py", title="Fermeture", icon=":material/lock:")]
-    if user.can("BACKOFFICE"):
-        pages += [st.Page("pages/rapprochement.py", title="Rapprochement", icon=":material/balance:"),
-                  st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"),
-                  st.Page("pages/journal.py", title="Journal", icon=":material/history:"),
-                  st.Page("pages/reglages.py", title="Réglages", icon=":material/settings:")]
-st.navigation(pages).run()
+with st.sidebar:
+    for page, right in PAGES:
+        if right is None or (user is not None and user.can(right)):
+            st.page_link(page)
+navigation.run()

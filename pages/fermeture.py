@@ -74,14 +74,21 @@ if direct:
     counted = caisse.parse_amount(typed, "Le montant des espèces") if typed.strip() else None
     count = None
 else:
-    grid = pd.DataFrame({"Unité": [caisse.eur(v) for v in summary.coupures], "Nombre": [0] * len(summary.coupures)})
-    edited = st.data_editor(grid, hide_index=True, disabled=["Unité"], key="grille",
-                            column_config={"Nombre": st.column_config.NumberColumn(min_value=0, step=1)})
-    count = {value: int(n or 0) for value, n in zip(summary.coupures, edited["Nombre"]) if int(n or 0)}
-    totals = [value * int(n or 0) for value, n in zip(summary.coupures, edited["Nombre"])]
-    st.dataframe(pd.DataFrame({"Unité": grid["Unité"], "Nombre": edited["Nombre"],
-                               "Total": [caisse.eur(t) for t in totals]}), hide_index=True, height=220)
+    head = st.columns(3)
+    for column, title in zip(head, ("Unité", "Nombre", "Total")):
+        column.markdown(f"**{title}**")
+    count, totals = {}, []
+    for value in summary.coupures:
+        unit, number, total = st.columns(3)
+        unit.write(caisse.eur(value))
+        n = int(number.number_input(caisse.eur(value), min_value=0, step=1, key=f"coupure-{value}",
+                                    label_visibility="collapsed"))
+        total.write(caisse.eur(value * n))
+        if n:
+            count[value] = n
+        totals.append(value * n)
     counted = sum(totals, caisse.parse_amount("0")) if count else None
+    st.markdown(f"**Total compté : {caisse.eur(counted or 0)}**")
 
 a, b, c = st.columns(3)
 shown = counted is not None or not summary.comptage_aveugle

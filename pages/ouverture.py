@@ -32,7 +32,7 @@ else:
     st.markdown(f"**État de la caisse {code}** : {state.etat_libelle}"
                 + (f" — {state.jours_a_exporter} journée(s) à exporter" if state.jours_a_exporter else ""))
 
-with st.form("ouverture"):
+with st.form("ouverture", clear_on_submit=True):
     password = st.text_input("Mot de passe", type="password")
     amount = st.text_input("Montant", value="0,00", help="Fond de caisse") if actions.montant and not restricted \
         else None
@@ -78,14 +78,12 @@ try:
     elif clicked.get("connecter"):
         who = caisse.login(store, user, password, caisse=code)
         st.session_state["connexion"] = (code, caisse.connect_seller(store, code, who))
-        sign_in(who)
-        st.switch_page("pages/vente.py")
+        sign_in(who, then="pages/vente.py")
     elif clicked.get("fermer"):
         who = caisse.login(store, user, password, caisse=code)
         caisse.require(who, "CAISSE_FERMER")
-        sign_in(who)
         st.session_state["fermeture"] = code
-        st.switch_page("pages/fermeture.py")
+        sign_in(who, then="pages/fermeture.py")
 except caisse.CaisseError as e:
     if window is not None:
         window.box.update(label="Synchronisation interrompue", state="error")

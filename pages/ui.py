@@ -18,8 +18,11 @@ def current_user() -> caisse.User | None:
     return st.session_state.get("user")
 
 
-def sign_in(user: caisse.User) -> None:
+def sign_in(user: caisse.User, then: str | None = None) -> None:
+    """Make `user` the session's user, then show page `then` if given."""
     st.session_state["user"] = user
+    if then:
+        st.switch_page(then)
 
 
 def sidebar_user() -> None:

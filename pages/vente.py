@@ -51,7 +51,7 @@ try:
                           for n, code_a, lib, q, pu, rem, _, m in ticket.lines], hide_index=True)
             st.subheader(f"Total : {caisse.eur(ticket.total_ttc)}")
             a, b = st.columns(2)
-            line_no = a.selectbox("Ligne", [n for n, *_ in ticket.lines], label_visibility="collapsed")
+            line_no = a.selectbox("Ligne à retirer", [n for n, *_ in ticket.lines])
             if a.button("Retirer la ligne"):
                 caisse.remove_line(store, ticket.id_ticket, user, line_no)
                 st.rerun()
@@ -67,7 +67,8 @@ try:
             methods = {lib: (code_m, needs) for code_m, lib, _, _, needs in caisse.read_methods(store)}
             with st.form("reglement", clear_on_submit=True):
                 method = st.selectbox("Moyen", list(methods))
-                amount = st.text_input("Montant", value=f"{max(ticket.total_ttc - paid, Decimal('0')):.2f}")
+                remaining = max(ticket.total_ttc - paid, Decimal("0"))
+                amount = st.text_input("Montant", value=f"{remaining:.2f}".replace(".", ","))
                 number = st.text_input("Numéro (avoir, chèque cadeau)")
                 if st.form_submit_button("Ajouter le règlement"):
                     payments.append(caisse.PaymentRequest(methods[method][0], caisse.parse_amount(amount), number))

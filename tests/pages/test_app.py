@@ -73,6 +73,21 @@ def test_a_wrong_password_is_a_sentence_not_a_traceback(imported):
     assert at.error[0].value == "Identifiant ou mot de passe incorrect."
 
 
+@pytest.mark.parametrize("who,links", [
+    (SELLER, ["Ouverture", "Vente"]),
+    (MANAGER, ["Ouverture", "Vente", "Fermeture", "Rapprochement", "Synchronisation", "Journal", "Réglages"])])
+def test_the_menu_follows_the_rights(opened, who, links):
+    from caisse import login
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = login(opened, who.login, who.password)
+    at.run()
+    assert [link.label for link in at.sidebar.get("page_link")] == links
+    at.switch_page("pages/journal.py").run()
+    assert ("Journal" in [t.value for t in at.title]) == (who is MANAGER)
+    if who is SELLER:
+        assert [e.value for e in at.error] == ["vendeur1 n'a pas accès à cet écran (BACKOFFICE)."] or at.warning
+
+
 def test_a_seller_sees_the_restricted_screen(imported):
     at = start()
     at.selectbox(key="vendeur").set_value(SELLER.login).run()
@@ -82,8 +97,10 @@ def test_a_seller_sees_the_restricted_screen(imported):
 
 def test_only_the_opening_screen_is_reachable_before_login(imported):
     at = start()
-    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*ouverture.py'\]"):
-        at.switch_page("pages/rapprochement.py")
+    assert [link.label for link in at.sidebar.get("page_link")] == ["Ouverture"]
+    for page in ("pages/rapprochement.py", "pages/vente.py", "pages/fermeture.py", "pages/reglages.py"):
+        at.switch_page(page).run()
+        assert "Identifiez-vous d'abord" in at.warning[0].value and not at.dataframe
 
 
 def test_a_day_in_the_app_open_sell_close(imported):
