@@ -48,6 +48,7 @@ class ImportResult:
     tables: dict[str, int] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    previews: dict[str, list[dict]] = field(default_factory=dict)  # the first rows of each validated frame
 
     @property
     def rows(self) -> int:
@@ -146,6 +147,8 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
             log(f"Fichier {name} ignoré : table inconnue du serveur caisse.")
             continue
         tables[contract.name] = read_arrow(received / name, contract, max_mb=settings.max_file_mb)
+        result.previews[contract.name] = tables[contract.name].slice(0, 5).to_pylist()
+        log(f"Fichier {name} validé : {tables[contract.name].num_rows} lignes.")
     if manifest:
         check_rows(manifest, {f"{t}.xml": data.num_rows for t, data in tables.items()})
     return tables

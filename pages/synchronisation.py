@@ -47,7 +47,12 @@ if do_import or do_export:
     window = SyncWindow("Synchronisation des données en cours ...")
     try:
         if do_import:
-            caisse.run_import(store, settings, code, user.login, password, echo=window)
+            result = caisse.run_import(store, settings, code, user.login, password, echo=window)
+            st.subheader("Lecture et validation : aperçu de chaque table")
+            for table, preview in result.previews.items():
+                with st.expander(f"{table} · {result.tables.get(table, 0)} lignes chargées"):
+                    st.dataframe([{k: ("" if v is None else str(v)) for k, v in row.items()} for row in preview],
+                                 hide_index=True)
         else:
             caisse.run_export(store, settings, code, caisse.login(store, user.login, password), echo=window)
         window.box.update(label="Synchronisation terminée", state="complete", expanded=False)

@@ -157,3 +157,20 @@ def test_the_back_office_pages_answer_for_a_manager(imported):
     at.switch_page("pages/reglages.py").run()
     click(at, "Tester la connexion")
     assert "Connexion réussie à local" in at.success[0].value
+
+
+def test_the_synchronisation_page_imports_in_one_click_with_a_preview_of_each_frame(imported):
+    from caisse import login, open_store
+    from pipeline.demo import write_demo_shop
+    write_demo_shop(imported.local_drop_dir)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = login(open_store(imported), MANAGER.login, MANAGER.password)
+    at.switch_page("pages/synchronisation.py").run()
+    text_input(at, "Mot de passe").set_value(MANAGER.password)
+    click(at, "Importer")
+    labels = [e.label for e in at.expander]
+    assert "t_article · 2000 lignes chargées" in labels
+    preview = next(e for e in at.expander if e.label.startswith("t_article")).dataframe[0].value
+    assert list(preview["code"][:2]) == ["ART00001", "ART00002"]
+    steps = [m.value for m in at.markdown if "**" in m.value]
+    assert any("Lecture et validation des fichiers" in s for s in steps)
