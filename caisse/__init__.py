@@ -15,8 +15,9 @@ from .money import eur, parse_amount, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
 from .printing import check_page, print_document
-from .sales import (LineRequest, add_line, cancel_parked_ticket, connect_seller, disconnect_seller, find_articles,
-                    pay_ticket, read_methods, read_parked, read_ticket, remove_line, start_ticket)
+from .corrections import cancel_parked_ticket
+from .sales import (LineRequest, add_line, connect_seller, disconnect_seller, find_articles, pay_ticket, read_methods,
+                    read_parked, read_ticket, remove_line, start_ticket)
 from .sync import ImportResult, run_import
 from .workflow import finish_day, print_receipt, receipt_document, z_document
 

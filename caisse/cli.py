@@ -15,6 +15,7 @@ from pipeline import PipelineError
 from . import auth, history, integrity, lifecycle
 from .closing import read_summary
 from .config import load_settings
+from .corrections import cash_move, void_ticket
 from .errors import CaisseError, ConfigError, ExportFailed
 from .export import run_export
 from .home import initialise, open_store
@@ -22,7 +23,7 @@ from .money import eur, parse_amount, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
 from .printing import PrintFailed, check_page, print_document
-from .sales import LineRequest, cash_move, connect_seller, disconnect_seller, ring_ticket, void_ticket
+from .sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
 from .workflow import finish_day, print_receipt, x_document, z_document
 
@@ -203,6 +204,15 @@ def cmd_verify(args, settings) -> int:
     return 0
 
 
+def _printed(printed, done: str) -> int:
+    """Exit status of a command whose whole purpose was to print."""
+    if printed.warning:
+        print(f"Erreur : {printed.warning}", file=sys.stderr)
+        return PrintFailed.exit_code
+    print(f"{done}, archivé : {printed.text_path}.")
+    return 0
+
+
 def cmd_report(args, settings) -> int:
     store = open_store(settings)
     if args.kind == "z":
@@ -214,20 +224,12 @@ def cmd_report(args, settings) -> int:
         return 0
     printed = print_document(store, settings, doc, reprint=args.kind == "z")
     print(printed.text_path.read_text(encoding="utf-8"), end="")
-    if printed.warning:
-        print(f"Erreur : {printed.warning}", file=sys.stderr)
-        return PrintFailed.exit_code
-    print(f"Imprimé sur {settings.printer}, archivé : {printed.text_path}.")
-    return 0
+    return _printed(printed, f"Imprimé sur {settings.printer}")
 
 
 def cmd_print_test(args, settings) -> int:
     printed = print_document(open_store(settings), settings, check_page(settings))
-    if printed.warning:
-        print(f"Erreur : {printed.warning}", file=sys.stderr)
-        return PrintFailed.exit_code
-    print(f"Ticket de test envoyé à {settings.printer}, archivé : {printed.text_path}.")
-    return 0
+    return _printed(printed, f"Ticket de test envoyé à {settings.printer}")
 
 
 def cmd_log(args, settings) -> int:

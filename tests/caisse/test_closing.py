@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 
 from caisse.closing import close_day, read_summary
+from caisse.corrections import cancel_parked_ticket, cash_move
 from caisse.errors import CaisseError, EcartNonValide, RightMissing, TicketsEnCours, UsersConnected
 from caisse.opening import open_day
 from caisse.payments import PaymentRequest as Pay
-from caisse.sales import (
-    LineRequest,
-    add_line,
-    cancel_parked_ticket,
-    cash_move,
-    connect_seller,
-    ring_ticket,
-    start_ticket,
-)
+from caisse.sales import LineRequest, add_line, connect_seller, ring_ticket, start_ticket
 from tests.caisse.helpers import D, close_exact, sell, states, users
 
 
@@ -138,7 +131,7 @@ def test_z_numbers_are_gapless_and_the_grand_total_perpetual(opened):
 
 
 def test_voided_tickets_are_shown_apart_from_the_ticket_count(opened):
-    from caisse.sales import void_ticket
+    from caisse.corrections import void_ticket
     manager, seller = users(opened)
     sell(opened, seller)
     sell(opened, seller)

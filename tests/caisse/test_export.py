@@ -16,8 +16,8 @@ from tests.conftest import drop_files
 
 def test_a_two_day_export_is_one_lot_that_adds_up_when_read_back(imported, store):
     manager, seller = users(store)
+    from caisse.corrections import void_ticket
     from caisse.opening import open_day
-    from caisse.sales import void_ticket
     from tests.caisse.helpers import close_exact
     for _ in range(2):
         open_day(store, "C01", manager, D("100"))

@@ -7,19 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from caisse.corrections import cash_move, void_ticket
 from caisse.errors import RightMissing, SaleRefused
 from caisse.payments import PaymentRequest as Pay
-from caisse.sales import (
-    LineRequest,
-    add_line,
-    cash_move,
-    connect_seller,
-    parked_tickets,
-    pay_ticket,
-    ring_ticket,
-    start_ticket,
-    void_ticket,
-)
+from caisse.sales import LineRequest, add_line, connect_seller, parked_tickets, pay_ticket, ring_ticket, start_ticket
 from caisse.store import Store
 from tests.caisse.helpers import D, sell, users
 
