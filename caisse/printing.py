@@ -151,9 +151,8 @@ def print_document(store: Store, settings: Settings, doc: Document, *, reprint: 
     with store.transaction() as con:
         previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ?",
                                [doc.ref]).fetchall()[0][0]
-        number = previous + 1 if reprint else 0
-        if not reprint and previous >= 0:
-            number = previous + 1  # the original exists already: any further print is a duplicate
+        # The first print is the original; any later one, or an explicit reprint, is a numbered duplicate.
+        number = max(previous + 1, 1) if reprint else previous + 1
         lines = printable(with_duplicata(doc, number, settings.printer_width))
         data = render(lines)
         folder = settings.home / "tickets" / f"{now:%Y-%m-%d}"

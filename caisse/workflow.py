@@ -4,6 +4,7 @@ then (auto mode) the export. A failed print or export never undoes what was comm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from .auth import User
@@ -26,10 +27,11 @@ def z_document(store: Store, settings: Settings, caisse: str, numero: int | None
 
 
 def x_document(store: Store, settings: Settings, caisse: str) -> Document:
+    """An X report: the figures at this moment, so each one is an original of its own."""
     with store.connect() as con:
         report = x_report(con, caisse)
-    stamp = f"{report.date_ouverture:%Y%m%d%H%M%S}"
-    return Document("x", f"{caisse}-X{stamp}", caisse, report_lines(report, settings.printer_width))
+    return Document("x", f"{caisse}-X{datetime.now():%Y%m%d%H%M%S%f}", caisse,
+                    report_lines(report, settings.printer_width))
 
 
 def receipt_document(store: Store, settings: Settings, ticket: TicketView) -> Document:

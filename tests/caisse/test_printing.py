@@ -129,3 +129,18 @@ def test_an_unknown_printer_address_is_a_sentence(opened):
     with pytest.raises(PrintFailed, match="mal configurée"):
         from caisse.printing import send
         send("usb://pas-un-identifiant", b"")
+
+
+def test_each_x_report_is_an_original_and_a_z_reprint_is_always_a_duplicate(opened, monkeypatch):
+    from caisse.closing import close_day
+    from caisse.workflow import x_document
+    monkeypatch.setenv("CAISSE_PRINTER", "preview")
+    settings = load_settings()
+    manager, seller = users(opened)
+    sell(opened, seller)
+    first = print_document(opened, settings, x_document(opened, settings, "C01"))
+    second = print_document(opened, settings, x_document(opened, settings, "C01"))
+    assert (first.duplicata, second.duplicata) == (0, 0)
+    close_day(opened, "C01", manager, especes=D("160.70"))  # closed without printing its Z
+    reprint = print_document(opened, settings, z_document(opened, settings, "C01", 1), reprint=True)
+    assert reprint.duplicata == 1 and "DUPLICATA n°1" in reprint.text_path.read_text()
