@@ -42,11 +42,28 @@ def demo_import_seconds() -> float:
         return time.perf_counter() - started
 
 
+def others(big: bool) -> None:
+    """The other benchmarks, each printing its own table."""
+    runs = [["benchmarks.export", "100000"]] + ([["benchmarks.export", "1000000"]] if big else [])
+    runs += [["benchmarks.history"], ["benchmarks.day", "--tickets", "5000"]]
+    if os.geteuid() == 0 and Path("/usr/sbin/sshd").exists():
+        runs.append(["benchmarks.sync"])
+    else:
+        print("\n(benchmarks.sync skipped: it needs root and Debian's openssh-server, as `make test` installs)")
+    for module in runs:
+        print(f"\n## python -m {' '.join(module)}\n", flush=True)
+        subprocess.run([sys.executable, "-m", *module], cwd=ROOT, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--sizes", default="10000,100000", help="rows of t_article, comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--big", action="store_true", help="add the 1,000,000-row runs (minutes, GBs for pandas)")
+    parser.add_argument("--import-only", action="store_true", help="only the import table")
     args = parser.parse_args()
+    if args.big and "1000000" not in args.sizes:
+        args.sizes += ",1000000"
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {platform.processor() or platform.machine()} · "
           f"{os.cpu_count()} cores · Python {platform.python_version()}")
     for rows in map(int, args.sizes.split(",")):
@@ -71,7 +88,9 @@ def main() -> None:
                   f"| {peak:.0f} | {ratio} |")
     times = [demo_import_seconds() for _ in range(args.repeat)]
     print(f"\n## demo import (`caisse import`, process start included): median {statistics.median(times):.2f} s "
-          f"[{min(times):.2f}-{max(times):.2f}]")
+          f"[{min(times):.2f}-{max(times):.2f}]", flush=True)
+    if not args.import_only:
+        others(args.big)
 
 
 if __name__ == "__main__":
