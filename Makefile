@@ -33,4 +33,4 @@ docs: setup
 	$(VENV)/bin/caisse docs --output docs/tables.md
 
 bench: setup
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
