@@ -26,8 +26,20 @@ def sign_in(user: caisse.User, then: str | None = None) -> None:
 
 
 def sidebar_user() -> None:
+    """Who is signed in, with "Se déconnecter"; or a sign-in form for the back-office when nobody is."""
     user = current_user()
     if user is None:
+        with st.sidebar.form("identification", clear_on_submit=True):
+            st.caption("Back-office : identifiez-vous sans ouvrir de caisse.")
+            login = st.text_input("Identifiant du back-office")
+            password = st.text_input("Mot de passe du back-office", type="password")
+            if st.form_submit_button("Se connecter"):
+                settings, store = context()
+                try:
+                    sign_in(caisse.login(store, login.strip(), password))
+                    st.rerun()
+                except caisse.CaisseError as e:
+                    st.error(str(e))
         return
     with st.sidebar:
         st.caption(f"Connecté : **{user.display}** ({user.login})")

@@ -174,3 +174,13 @@ def test_the_synchronisation_page_imports_in_one_click_with_a_preview_of_each_fr
     assert list(preview["code"][:2]) == ["ART00001", "ART00002"]
     steps = [m.value for m in at.markdown if "**" in m.value]
     assert any("Lecture et validation des fichiers" in s for s in steps)
+
+
+def test_a_manager_signs_in_from_the_sidebar_to_reach_the_back_office(imported):
+    at = start()
+    at.sidebar.text_input[0].set_value(MANAGER.login)
+    at.sidebar.text_input[1].set_value(MANAGER.password)
+    next(b for b in at.sidebar.button if b.label == "Se connecter").click().run()
+    assert not at.exception and at.session_state["user"].login == MANAGER.login
+    at.switch_page("pages/rapprochement.py").run()
+    assert at.title[0].value == "Rapprochement"
