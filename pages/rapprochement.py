@@ -34,6 +34,8 @@ st.dataframe(table.assign(**{m: table[m].map(caisse.eur) for m in money}), hide_
 st.download_button("Télécharger en CSV", table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
                    file_name=f"rapprochement_{start}_{end}.csv", mime="text/csv")
 # The chart shows differences as floats: a drawing, never a computation on money.
+st.markdown("**Écarts de caisse par journée (€)**" + ("" if any(d.ecart for d in days) else " : aucun écart "
+                                                        "sur la période"))
 st.bar_chart(pd.DataFrame({"Écart (€)": [float(d.ecart) for d in days]},
                           index=[d.fermeture for d in days]).sort_index())
 
