@@ -17,7 +17,8 @@ action = a.selectbox("Action", ["Toutes", "IMPORT", "IMPORT_ECHEC", "OUVERTURE",
                                 "CONNEXION_ECHEC", "VERROUILLAGE"])
 who = b.text_input("Utilisateur")
 rows = caisse.audit_log(store, None if action == "Toutes" else action, who.strip() or None)
-st.dataframe(pd.DataFrame(rows, columns=["Date", "Action", "Caisse", "Utilisateur", "Détail"]), hide_index=True,
+st.dataframe(pd.DataFrame(rows, columns=["Date", "Action", "Caisse", "Utilisateur", "Détail"]).fillna("—"),
+             hide_index=True,
              column_config={"Date": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
 
 st.subheader("Intégrité")
