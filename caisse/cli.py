@@ -13,7 +13,6 @@ from pathlib import Path
 from pipeline import PipelineError
 
 from . import auth, history, integrity, lifecycle
-from .closing import read_summary
 from .config import load_settings
 from .corrections import cash_move, void_ticket
 from .errors import CaisseError, ConfigError, ExportFailed
@@ -169,11 +168,10 @@ def cmd_close(args, settings) -> int:
     count = _count(args.count) if args.count else None
     especes = parse_amount(args.especes, "Le montant des espèces") if args.especes is not None else None
     store, user, _ = _login(args, settings)
-    summary = read_summary(store, args.caisse)
     end = finish_day(store, settings, args.caisse, user, count=count, especes=especes, force=args.force,
                      accept_difference=args.accept_difference, comment=args.comment or "", echo=print)
     closed = end.closed
-    print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {summary.nb_tickets} ticket(s), "
+    print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {closed.nb_tickets} ticket(s), "
           f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
           f"(écart {eur(closed.ecart)}).")
     print(end.z.text_path.read_text(encoding="utf-8"), end="")

@@ -14,7 +14,7 @@ import duckdb
 
 from . import integrity
 from .auth import User, require_now
-from .errors import CaisseError, EcartNonValide, RegisterNotOpen, TicketsEnCours, UsersConnected
+from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
 from .journal import audit
 from .money import ZERO, cents, eur
 from .sales import TicketView, connected_sellers, new_id, open_day_of, parked_tickets
@@ -115,6 +115,7 @@ class Closed:
     especes_compte: Decimal
     ecart: Decimal
     empreinte: str
+    nb_tickets: int
 
 
 def count_total(count: dict[Decimal, int], allowed: list[Decimal]) -> Decimal:
@@ -136,10 +137,7 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
     now = now or datetime.now()
     with store.writing(), store.transaction() as con:
         require_now(con, user, "CAISSE_FERMER")
-        try:
-            summary = closing_summary(con, caisse)
-        except RegisterNotOpen:
-            raise
+        summary = closing_summary(con, caisse)
         if summary.en_cours:
             raise TicketsEnCours(caisse, summary.en_cours)
         forced = False
@@ -175,7 +173,7 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
         if validated_by:
             audit(con, "ECART_VALIDE", login=user.login, caisse=caisse, detail=f"{eur(ecart)} : {comment}", now=now)
         integrity.write_head(store.key_path, con, caisse, id_caisse, day=(numero_z, link))
-    return Closed(caisse, id_journee, numero_z, summary.especes_theorique, counted, ecart, link)
+    return Closed(caisse, id_journee, numero_z, summary.especes_theorique, counted, ecart, link, summary.nb_tickets)
 
 
 def _write_day(con, store, summary: Summary, user, counted, ecart, validated_by, forced, comment, count, now):

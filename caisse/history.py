@@ -100,4 +100,10 @@ def run_log(con: duckdb.DuckDBPyConnection, key: str) -> tuple[SyncRun, list[tup
 def read_history(store, limit: int = 20) -> list[tuple[SyncRun, list[tuple[datetime, str]]]]:
     """The last runs, each with its whole log, in one unit of work (the Synchronisation page)."""
     with store.connect() as con:
-        return [run_log(con, run.id_run) for run in last_runs(con, limit)]
+        runs = last_runs(con, limit)
+        lines: dict[str, list] = {run.id_run: [] for run in runs}
+        for id_run, ts, message in con.execute(
+                "SELECT id_run, ts, message FROM sync_log WHERE list_contains(?, id_run) ORDER BY id_run, seq",
+                [list(lines)]).fetchall():
+            lines[id_run].append((ts, message))
+    return [(run, lines[run.id_run]) for run in runs]

@@ -20,10 +20,3 @@ def audit(con: duckdb.DuckDBPyConnection, action: str, *, login: str | None = No
     """Append one entry; nothing ever updates or deletes the audit table."""
     con.execute("INSERT INTO audit (ts, action, caisse, login, detail) VALUES (?, ?, ?, ?, ?)",
                 [now or datetime.now(), action, caisse, login, detail])
-
-
-def read_audit(con: duckdb.DuckDBPyConnection, *, action: str | None = None, limit: int = 200) -> list[tuple]:
-    """The latest entries first: (seq, ts, action, caisse, login, detail)."""
-    where, params = ("WHERE action = ?", [action]) if action else ("", [])
-    return con.execute(f"SELECT seq, ts, action, caisse, login, detail FROM audit {where} "
-                       f"ORDER BY seq DESC LIMIT {int(limit)}", params).fetchall()

@@ -10,15 +10,7 @@ from pipeline import CORE_TABLES
 
 from .auth import User, require_now
 from .config import Settings
-from .errors import (
-    CaisseError,
-    DropFailed,
-    ImportNotAllowed,
-    LoginFailed,
-    NothingToImport,
-    OpenNotAllowed,
-    RightMissing,
-)
+from .errors import CaisseError, LoginFailed, OpenNotAllowed, RightMissing
 from .journal import audit
 from .lifecycle import A_EXPORTER, A_IMPORTER, ECHEC_EXPORT, OUVERTE, PRETE, register_states
 from .money import eur
@@ -90,7 +82,7 @@ def open_day_auto(store: Store, settings: Settings, caisse: str, user: User, pas
         imported = True
     except (LoginFailed, RightMissing):
         raise
-    except (ImportNotAllowed, NothingToImport, DropFailed, CaisseError) as e:
+    except CaisseError as e:  # nothing imported, store untouched: the day opens on what is there
         note = f"Import non effectué : {e} La journée s'ouvre sur les données déjà présentes."
         notes.append(note)
         if echo:

@@ -72,7 +72,8 @@ class _Database:
         self.lock = threading.Lock()
         self.con: duckdb.DuckDBPyConnection | None = None
         self.users = 0
-        self.generation = 0
+        self.last_used = 0.0
+        self.timer_pending = False  # at most one idle timer per database, not one thread per unit
 
     def acquire(self, opener) -> duckdb.DuckDBPyConnection:
         with self.lock:
@@ -85,17 +86,27 @@ class _Database:
         cursor.close()
         with self.lock:
             self.users -= 1
-            if self.users == 0:
-                self.generation += 1
-                timer = threading.Timer(self.LINGER, self._close_if_idle, [self.generation])
-                timer.daemon = True
-                timer.start()
+            self.last_used = time.monotonic()
+            if self.users == 0 and not self.timer_pending:
+                self._schedule(self.LINGER)
 
-    def _close_if_idle(self, generation: int) -> None:
+    def _schedule(self, delay: float) -> None:
+        self.timer_pending = True
+        timer = threading.Timer(delay, self._close_if_idle)
+        timer.daemon = True
+        timer.start()
+
+    def _close_if_idle(self) -> None:
         with self.lock:
-            if self.users == 0 and self.generation == generation and self.con is not None:
+            self.timer_pending = False
+            if self.con is None:
+                return
+            idle = time.monotonic() - self.last_used
+            if self.users == 0 and idle >= self.LINGER:
                 self.con.close()
                 self.con = None
+            elif self.users == 0:
+                self._schedule(self.LINGER - idle)  # used again meanwhile: wait out the rest
 
     def close_now(self) -> None:
         with self.lock:

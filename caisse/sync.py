@@ -49,6 +49,7 @@ class ImportResult:
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     previews: dict[str, list[dict]] = field(default_factory=dict)  # the first rows of each validated frame
+    digests: dict[str, str] = field(default_factory=dict)  # sha256 of each received file, computed once
 
     @property
     def rows(self) -> int:
@@ -117,7 +118,7 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
 
         tables = _validate(received, names, manifest, settings, log, result, caisse)
         result.lot = manifest.lot if manifest and manifest.lot else result.id_run
-        _load(store, tables, received, caisse, login, password, first_import, log, result, now)
+        _load(store, tables, caisse, login, password, first_import, log, result, now)
 
         for name in names:
             try:
@@ -132,10 +133,11 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
 
 def _validate(received: Path, names: list[str], manifest, settings, log, result, caisse) -> dict[str, pa.Table]:
     """Check the manifest and parse every table file; nothing is written yet."""
+    result.digests = {name: sha256_file(received / name) for name in names if name not in MANIFESTS}
     if manifest:
         if manifest.caisse and manifest.caisse != caisse:
             raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")
-        check_files(manifest, received)
+        check_files(manifest, received, digests=result.digests)
         log(f"Manifeste {IMPORT_MANIFEST} vérifié : {len(manifest.fichiers)} fichiers, empreintes conformes.")
     tables: dict[str, pa.Table] = {}
     for name in names:
@@ -154,7 +156,7 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
     return tables
 
 
-def _load(store, tables, received, caisse, login, password, first_import, log, result, now) -> None:
+def _load(store, tables, caisse, login, password, first_import, log, result, now) -> None:
     """Replace the lot's tables in one transaction; on a first import, check the user against the lot."""
     try:
         with store.transaction() as con:
@@ -172,7 +174,7 @@ def _load(store, tables, received, caisse, login, password, first_import, log, r
                 auth.require(user, "CAISSE_IMPORTER")
             record_run(con, "import", result.id_run, result.lot, result.caisse, login, result.host, now, "reussi", "",
                        len(result.tables), result.rows,
-                       [(f"{t}.xml", t, n, sha256_file(received / f"{t}.xml")) for t, n in result.tables.items()])
+                       [(f"{t}.xml", t, n, result.digests[f"{t}.xml"]) for t, n in result.tables.items()])
             audit(con, "IMPORT", login=login, caisse=caisse,
                   detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
     except LoginFailed:

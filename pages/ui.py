@@ -91,6 +91,3 @@ def show_flash() -> None:
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(log), language=None, wrap_lines=True)
 
-
-def euros(value) -> str:
-    return caisse.eur(value)

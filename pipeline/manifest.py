@@ -88,13 +88,16 @@ def write_manifest(m: Manifest, path: Path) -> None:
     etree.ElementTree(root).write(str(path), encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
-def check_files(m: Manifest, folder: Path, manifest_name: str = IMPORT_MANIFEST) -> None:
-    """Every listed file is there and has the listed sha256 (when one is given)."""
+def check_files(m: Manifest, folder: Path, manifest_name: str = IMPORT_MANIFEST,
+                digests: dict[str, str] | None = None) -> None:
+    """Every listed file is there and has the listed sha256 (when one is given); `digests`, the sha256 of
+    the files already computed by the caller, spares reading them again."""
+    digests = digests or {}
     for f in m.fichiers:
         path = folder / f.nom
         if not path.exists():
             raise ManifestMismatch(manifest_name, f.nom, "fichier annoncé mais absent du lot")
-        if f.sha256 and sha256_file(path) != f.sha256:
+        if f.sha256 and (digests.get(f.nom) or sha256_file(path)) != f.sha256:
             raise ManifestMismatch(manifest_name, f.nom, "l'empreinte sha256 ne correspond pas")
 
 

@@ -4,9 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from caisse import login, open_store, require
+from caisse import audit_log, login, open_store, require
 from caisse.errors import LoginFailed, RightMissing
-from caisse.journal import read_audit
 from tests.conftest import MANAGER, SELLER
 
 NOW = datetime(2026, 11, 23, 9, 0)
@@ -39,8 +38,7 @@ def test_five_failures_in_a_row_lock_the_account_for_five_minutes(imported):
     with pytest.raises(LoginFailed, match="verrouillé jusqu'à 09:05"):
         login(store, SELLER.login, SELLER.password, now=NOW + timedelta(minutes=1))
     assert login(store, SELLER.login, SELLER.password, now=NOW + timedelta(minutes=6)).login == SELLER.login
-    with store.connect() as con:
-        actions = [row[2] for row in read_audit(con)]
+    actions = [row[1] for row in audit_log(store)]
     assert actions.count("CONNEXION_ECHEC") == 6 and actions.count("VERROUILLAGE") == 1
 
 
