@@ -22,7 +22,9 @@ def lines_table(rows: int):
     con = duckdb.connect()
     sql = f"""SELECT 'L' || i AS id_ligne_ticket, 'T' || (i // 4) AS id_ticket, i % 4 + 1 AS num_ligne,
               i % 2000 + 1 AS id_article, 'ART' || lpad(CAST(i % 2000 + 1 AS VARCHAR), 5, '0') AS code_article,
-              'Crème brûlée & <thé> n°' || (i % 97) AS libelle, CAST((i % 3) + 1 AS DECIMAL(18,3)) AS quantite,
+              'Crème brûlée & <thé> n°' || (i % 97)
+              || CASE WHEN i % 1000 = 0 THEN chr(29) || 'scan\r\n' ELSE '' END AS libelle,
+              CAST((i % 3) + 1 AS DECIMAL(18,3)) AS quantite,
               CAST(10.70 AS DECIMAL(18,2)) AS prix_unitaire_ttc, CAST(0 AS DECIMAL(18,2)) AS remise,
               CAST(20 AS DECIMAL(18,2)) AS taux_tva, CAST(10.70 * ((i % 3) + 1) AS DECIMAL(18,2)) AS montant_ttc,
               CAST(8.92 * ((i % 3) + 1) AS DECIMAL(18,2)) AS montant_ht FROM range({rows}) r(i)"""
