@@ -3,6 +3,7 @@
 lxml `iterparse` walks the file once, clearing rows as it goes; each row becomes a dict built in C,
 rows are gathered into Arrow arrays every `batch_rows`, and the conversions of the liberal formats
 (`12,50`, `22/11/2026`, `oui`) are done column-wise by Arrow compute, never value by value in Python.
+A large file is cut at row boundaries and its parts read on the other cores (`xmlparts`).
 Anything wrong stops the read with a `BadTableFile` naming the file, the row and the column.
 """
 
@@ -13,7 +14,6 @@ from collections.abc import Iterator
 from operator import attrgetter
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
@@ -42,28 +42,34 @@ TYPE_WORDS = {
 
 
 def read_table(path: str | Path, contract: Contract | None = None, *, max_mb: float = DEFAULT_MAX_MB,
-               batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
-    """Read one table file into a frame of Arrow-backed columns; raises BadTableFile."""
-    table = read_arrow(path, contract, max_mb=max_mb, batch_rows=batch_rows)
+               batch_rows: int = BATCH_ROWS, parts: int | None = None):
+    """Read one table file into a pandas frame of Arrow-backed columns; raises BadTableFile."""
+    import pandas as pd  # only here: the part readers start without pandas
+    table = read_arrow(path, contract, max_mb=max_mb, batch_rows=batch_rows, parts=parts)
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def read_arrow(path: str | Path, contract: Contract | None = None, *, max_mb: float = DEFAULT_MAX_MB,
-               batch_rows: int = BATCH_ROWS) -> pa.Table:
-    """Read one table file into one typed Arrow table (contract columns first, extras as text)."""
+               batch_rows: int = BATCH_ROWS, parts: int | None = None) -> pa.Table:
+    """Read one table file into one typed Arrow table (contract columns first, extras as text).
+
+    `parts`: how many processes share a large file (None: one per core when the file is big enough)."""
     path = Path(path)
     contract = contract or contract_for(path.stem)
     if contract is None:
         raise BadTableFile(path.name, f"la table {path.stem} n'est pas connue du serveur caisse")
-    batches = list(iter_batches(path, contract, max_mb=max_mb, batch_rows=batch_rows))
+    batches = list(iter_batches(path, contract, max_mb=max_mb, batch_rows=batch_rows, parts=parts))
     if not batches:
         return contract.arrow_schema().empty_table()
     return pa.concat_tables(batches, promote_options="default")
 
 
 def iter_batches(path: Path, contract: Contract, *, max_mb: float = DEFAULT_MAX_MB,
-                 batch_rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
-    """Yield typed Arrow tables of at most `batch_rows` rows; extras may grow from batch to batch."""
+                 batch_rows: int = BATCH_ROWS, parts: int | None = None) -> Iterator[pa.Table]:
+    """Yield typed Arrow tables of at most `batch_rows` rows, in file order; extras may grow from batch
+    to batch. A large file is read in parts on every core; whenever a part cannot be trusted the rest of
+    the file is read here, in one process, which also gives the exact place of any XML error."""
+    from . import xmlparts  # it imports this module
     name = path.name
     size = path.stat().st_size
     if size > max_mb * 1024 * 1024:
@@ -71,17 +77,35 @@ def iter_batches(path: Path, contract: Contract, *, max_mb: float = DEFAULT_MAX_
                                  "(CAISSE_MAX_FILE_MB)")
     encoding = check_prolog(path)
     keys = _KeyChecker(name, contract)
+    done = 0
+    plan = xmlparts.plan(path, encoding, parts)
+    if plan:
+        try:
+            for table in xmlparts.read_parts(path, contract, plan, batch_rows):
+                keys.check(table, done + 1)
+                done += table.num_rows
+                yield table
+            return
+        except xmlparts.PartFailed:
+            pass  # the rows yielded so far are the file's first `done`: the one-process reader goes on
     extras: list[str] = []
     rows: list[dict] = []
-    first_row = 1
-    for row in _iter_rows(path, name, encoding):
+    for number, row in enumerate(_iter_rows(path, name, encoding), 1):
+        if number <= done:
+            continue
         rows.append(row)
         if len(rows) >= batch_rows:
-            yield _to_arrow(rows, first_row, name, contract, extras, keys)
-            first_row += len(rows)
+            yield _checked(rows, done + 1, name, contract, extras, keys)
+            done += len(rows)
             rows = []
     if rows:
-        yield _to_arrow(rows, first_row, name, contract, extras, keys)
+        yield _checked(rows, done + 1, name, contract, extras, keys)
+
+
+def _checked(rows, first_row, name, contract, extras, keys) -> pa.Table:
+    table = to_arrow(rows, first_row, name, contract, extras)
+    keys.check(table, first_row)
+    return table
 
 
 def check_prolog(path: Path) -> str:
@@ -108,7 +132,7 @@ _PARSE_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, r
                       remove_pis=True, huge_tree=False)
 
 
-class _MixedRowTags(Exception):
+class MixedRowTags(Exception):
     """Rows of more than one tag: the fast walk hands over to the generic one."""
 
 
@@ -120,50 +144,56 @@ def _iter_rows(path: Path, name: str, encoding: str) -> Iterator[dict]:
     etree.clear_error_log()  # the error log is per thread and keeps earlier files' errors
     row_number = 0
     try:
-        tag = _first_row_tag(path)
+        tag = first_rows(path)[1]
         if tag is not None:
             try:
-                for row_number, row in enumerate(_walk(path, tag), 1):  # noqa: B007 (read after the loop)
+                for row_number, row in enumerate(walk(path, tag), 1):  # noqa: B007 (read after the loop)
                     yield row
                 return
-            except _MixedRowTags:
+            except MixedRowTags:
                 pass  # the rows read so far precede the first other tag: skip them in the generic walk
         done = row_number
-        for row_number, row in enumerate(_walk(path, None), 1):
+        for row_number, row in enumerate(walk(path, None), 1):
             if row_number > done:
                 yield row
     except etree.XMLSyntaxError as e:
         raise BadTableFile(name, _syntax_reason(e, path, encoding), row=row_number + 1) from None
 
 
-def _first_row_tag(path: Path) -> str | None:
+def first_rows(path: Path) -> tuple[str | None, str | None]:
+    """(root tag, tag of the first row); a root with attributes or namespaces reads as None."""
     depth = 0
     for event, el in etree.iterparse(str(path), events=("start", "end"), **_PARSE_OPTIONS):
         if event == "end":
-            return None  # the root ended before any row: an empty table
+            return None, None  # the root ended before any row: an empty table
         depth += 1
         if el.getroottree().docinfo.doctype:
             raise etree.XMLSyntaxError("DOCTYPE", None, 0, 0)
         if depth == 2:
-            return el.tag
-    return None
+            root = el.getparent()
+            plain = not root.attrib and not root.nsmap
+            return (root.tag if plain else None), el.tag
+    return None, None
 
 
-def _walk(path: Path, tag: str | None) -> Iterator[dict]:
-    """The rows of the file; with `tag`, only elements of that tag that are children of the root."""
+def walk(source, tag: str | None) -> Iterator[dict]:
+    """The rows of a file (a path or a binary stream); with `tag`, only elements of that tag that are
+    children of the root. Raises MixedRowTags when `tag` is given and the root holds other rows."""
     root = None
-    for _, el in etree.iterparse(str(path), events=("end",), tag=tag, **_PARSE_OPTIONS):
+    source = str(source) if isinstance(source, Path) else source
+    for _, el in etree.iterparse(source, events=("end",), tag=tag, **_PARSE_OPTIONS):
         parent = el.getparent()
         if parent is None:
             if el.getroottree().docinfo.doctype:
-                raise BadTableFile(path.name, "il contient une déclaration DTD, interdite")
+                raise BadTableFile(Path(str(getattr(source, "name", source))).name,
+                                   "il contient une déclaration DTD, interdite")
             return
         if parent.getparent() is not None:
             continue  # a column (or a column named like the rows): read with its row
         root = parent
         while (previous := el.getprevious()) is not None:
             if tag is not None and previous.tag != tag:
-                raise _MixedRowTags
+                raise MixedRowTags
             del parent[0]
         row = dict(map(_TAG_TEXT, el))
         if el.attrib:
@@ -171,7 +201,7 @@ def _walk(path: Path, tag: str | None) -> Iterator[dict]:
         yield row
         el.clear()
     if tag is not None and root is not None and any(child.tag != tag for child in root):
-        raise _MixedRowTags
+        raise MixedRowTags
 
 
 def _syntax_reason(e: etree.XMLSyntaxError, path: Path, encoding: str) -> str:
@@ -215,8 +245,8 @@ class _KeyChecker:
             here.add(v)
 
 
-def _to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, extras: list[str],
-              keys: _KeyChecker) -> pa.Table:
+def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, extras: list[str]) -> pa.Table:
+    """Rows (dicts of texts) -> a typed table; `extras` collects the columns outside the contract."""
     present = set().union(*rows)
     extras.extend(sorted(present.difference(contract.by_name, extras)))
     fields = contract.column_names + extras
@@ -236,9 +266,7 @@ def _to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, e
     for extra in extras:
         arrays.append(_text(raw[extra]))
         schema.append(pa.field(extra, pa.string()))
-    table = pa.Table.from_arrays(arrays, schema=pa.schema(schema))
-    keys.check(table, first_row)
-    return table
+    return pa.Table.from_arrays(arrays, schema=pa.schema(schema))
 
 
 def _text(values: pa.Array) -> pa.Array:

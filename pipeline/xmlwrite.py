@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -60,7 +60,8 @@ def write_table(data, path: str | Path, table: str | None = None, contract: Cont
 
 
 def _batches(data) -> Iterable[pa.RecordBatch]:
-    if isinstance(data, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # not imported: then data cannot be a frame (part readers skip pandas)
+    if pd is not None and isinstance(data, pd.DataFrame):
         data = pa.Table.from_pandas(data, preserve_index=False)
     if isinstance(data, pa.Table):
         return data.to_batches(BATCH_ROWS)
