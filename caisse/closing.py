@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import duckdb
 
@@ -46,12 +47,19 @@ class Summary:
 
 
 def parameter(con: duckdb.DuckDBPyConnection, key: str, default: str) -> str:
-    value = scalar(con, "SELECT valeur FROM tr_parametre WHERE cle = ?", [key])
-    return default if value is None or not str(value).strip() else str(value).strip()
+    return parameters(con, {key: default})[key]
 
 
-def coupures(con) -> list[Decimal]:
-    text = parameter(con, "coupures", DEFAULT_COUPURES)
+def parameters(con: duckdb.DuckDBPyConnection, defaults: dict[str, str]) -> dict[str, str]:
+    """Several tr_parametre values in one query; a missing or blank value gives its default."""
+    found = dict(con.execute("SELECT cle, valeur FROM tr_parametre WHERE cle IN (SELECT unnest(?))",
+                             [list(defaults)]).fetchall())
+    return {key: str(found[key]).strip() if found.get(key) is not None and str(found[key]).strip() else default
+            for key, default in defaults.items()}
+
+
+def coupures(con, text: str | None = None) -> list[Decimal]:
+    text = parameter(con, "coupures", DEFAULT_COUPURES) if text is None else text
     try:
         return sorted({cents(Decimal(v.strip().replace(",", "."))) for v in text.split(";") if v.strip()})
     except ArithmeticError:
@@ -59,46 +67,60 @@ def coupures(con) -> list[Decimal]:
                           f"{DEFAULT_COUPURES}.") from None
 
 
-def tolerance(con) -> Decimal:
-    text = parameter(con, "tolerance_ecart", "0.00")
+def tolerance(con, text: str | None = None) -> Decimal:
+    text = parameter(con, "tolerance_ecart", "0.00") if text is None else text
     try:
         return abs(cents(Decimal(text.replace(",", "."))))
     except ArithmeticError:
         raise CaisseError(f"Le paramètre tolerance_ecart « {text} » n'est pas un montant.") from None
 
 
-def day_figures(con, id_journee: str) -> tuple:
-    """(per method, nb valid, nb voided, total, moves, expected cash) of a day, from its tickets and cash book."""
-    per_method = con.execute("""
-        SELECT m.code, coalesce(m.libelle, m.code), sum(r.montant - coalesce(r.rendu, 0))
-        FROM t_reglement r JOIN t_ticket t USING (id_ticket)
-        JOIN tr_moyen_paiement m ON m.id_moyen_paiement = r.id_moyen_paiement
-        WHERE t.id_journee = ? AND t.statut = 'VALIDE'
-        GROUP BY m.code, m.libelle, m.ordre ORDER BY m.ordre NULLS LAST, m.code""", [id_journee]).fetchall()
-    (nb, voided, total), = con.execute("SELECT count(*) FILTER (WHERE statut = 'VALIDE'), "
-                                       "count(*) FILTER (WHERE statut = 'ANNULE' AND numero IS NOT NULL), "
-                                       "coalesce(sum(total_ttc) FILTER (WHERE statut = 'VALIDE'), 0) "
-                                       "FROM t_ticket WHERE id_journee = ?", [id_journee]).fetchall()
+class DayFigures(NamedTuple):
+    fond: Decimal
+    opened: datetime
+    per_method: list[tuple[str, str, Decimal]]  # code, libellé, montant
+    nb: int
+    voided: int
+    total: Decimal
+    moves: dict[str, Decimal]
+    expected: Decimal
+
+
+def day_figures(con, id_journee: str) -> DayFigures:
+    """A day's figures from its tickets and cash book, in three queries (the payments are scanned once, and
+    cash is summed from the per-method rows)."""
+    methods = con.execute("""
+        WITH paid AS (
+            SELECT r.id_moyen_paiement, sum(r.montant - coalesce(r.rendu, 0)) AS montant FROM t_reglement r
+            WHERE r.id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_journee = ? AND statut = 'VALIDE')
+            GROUP BY r.id_moyen_paiement)
+        SELECT m.code, coalesce(m.libelle, m.code), paid.montant, coalesce(m.especes, false)
+        FROM paid JOIN tr_moyen_paiement m USING (id_moyen_paiement)
+        ORDER BY m.ordre NULLS LAST, m.code""", [id_journee]).fetchall()
+    (fond, opened, nb, voided, total), = con.execute(
+        "SELECT (SELECT fond_caisse FROM t_journee WHERE id_journee = $1), "
+        "(SELECT date_ouverture FROM t_journee WHERE id_journee = $1), "
+        "count(*) FILTER (WHERE statut = 'VALIDE'), count(*) FILTER (WHERE statut = 'ANNULE' AND numero IS NOT NULL), "
+        "coalesce(sum(total_ttc) FILTER (WHERE statut = 'VALIDE'), 0) FROM t_ticket WHERE id_journee = $1",
+        [id_journee]).fetchall()
     moves = dict(con.execute("SELECT type, sum(montant) FROM t_livre_de_caisse WHERE id_journee = ? "
                              "GROUP BY type", [id_journee]).fetchall())
-    cash = scalar(con, """
-        SELECT coalesce(sum(r.montant - coalesce(r.rendu, 0)), 0) FROM t_reglement r
-        JOIN t_ticket t USING (id_ticket) JOIN tr_moyen_paiement m ON m.id_moyen_paiement = r.id_moyen_paiement
-        WHERE t.id_journee = ? AND t.statut = 'VALIDE' AND m.especes""", [id_journee])
-    fond = scalar(con, "SELECT fond_caisse FROM t_journee WHERE id_journee = ?", [id_journee])
+    cash = sum((amount for _, _, amount, especes in methods if especes), ZERO)
     expected = cents(fond + cash + moves.get("ENTREE", ZERO) - moves.get("SORTIE", ZERO) - moves.get("REMISE", ZERO))
-    return per_method, nb, voided, total, moves, expected
+    per_method = [(code, label, amount) for code, label, amount, _ in methods]
+    return DayFigures(fond, opened, per_method, nb, voided, total, moves, expected)
 
 
 def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
     """The open day's summary, with what would stop the closing (tickets in progress, sellers connected)."""
     _, id_journee = open_day_of(con, caisse)
-    opened, fond = con.execute("SELECT date_ouverture, fond_caisse FROM t_journee WHERE id_journee = ?",
-                               [id_journee]).fetchall()[0]
-    per_method, nb, voided, total, moves, expected = day_figures(con, id_journee)
-    blind = parameter(con, "comptage_aveugle", "non").lower() in TRUE_WORDS
-    return Summary(caisse, id_journee, opened, fond, per_method, nb, voided, total, moves, expected, coupures(con),
-                   tolerance(con), blind, parked_tickets(con, caisse), connected_sellers(con, id_journee))
+    day = day_figures(con, id_journee)
+    values = parameters(con, {"coupures": DEFAULT_COUPURES, "tolerance_ecart": "0.00", "comptage_aveugle": "non"})
+    blind = values["comptage_aveugle"].lower() in TRUE_WORDS
+    return Summary(caisse, id_journee, day.opened, day.fond, day.per_method, day.nb, day.voided, day.total, day.moves,
+                   day.expected,
+                   coupures(con, values["coupures"]), tolerance(con, values["tolerance_ecart"]), blind,
+                   parked_tickets(con, caisse), connected_sellers(con, id_journee))
 
 
 def read_summary(store: Store, caisse: str) -> Summary:

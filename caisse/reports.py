@@ -60,7 +60,7 @@ def _report(con, kind: str, id_journee: str) -> DayReport:
                       "FROM t_journee j JOIN t_caisse c USING (id_caisse) WHERE j.id_journee = ?",
                       [id_journee]).fetchall()[0]
     code, libelle, z, opened, closed, by_open, by_close, fond, counted, ecart, valid_by, comment, grand, link = row
-    per_method, nb, voided, total, moves, expected = day_figures(con, id_journee)
+    _, _, per_method, nb, voided, total, moves, expected = day_figures(con, id_journee)
     vat = con.execute("SELECT l.taux_tva, sum(l.montant_ht), sum(l.montant_ttc) FROM t_ligne_ticket l "
                       "JOIN t_ticket t USING (id_ticket) WHERE t.id_journee = ? AND t.statut = 'VALIDE' "
                       "GROUP BY l.taux_tva ORDER BY l.taux_tva", [id_journee]).fetchall()
