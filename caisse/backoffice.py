@@ -31,7 +31,11 @@ class DayLine:
 
 
 _RECONCILIATION = """
-WITH pay AS (
+WITH days AS (
+    SELECT j.*, c.code FROM t_journee j JOIN t_caisse c USING (id_caisse)
+    WHERE j.numero_z IS NOT NULL AND CAST(j.date_fermeture AS DATE) BETWEEN $1 AND $2
+      AND ($3 IS NULL OR c.code = $3)),
+pay AS (
     SELECT t.id_journee,
            sum(r.montant - coalesce(r.rendu, 0)) FILTER (WHERE m.especes) AS especes,
            sum(r.montant - coalesce(r.rendu, 0)) FILTER (WHERE m.code = 'CB') AS carte,
@@ -54,14 +58,9 @@ ORDER BY d.date_fermeture DESC
 
 
 def reconciliation(store: Store, start: date, end: date, caisse: str | None = None) -> list[DayLine]:
-    """Closed days between two dates (inclusive), newest first, with their takings and difference."""
+    """Closed days between two dates (inclusive), newest first, with their takings and difference: one query."""
     with store.connect() as con:
-        con.execute("CREATE OR REPLACE TEMP TABLE days AS SELECT j.*, c.code FROM t_journee j "
-                    "JOIN t_caisse c USING (id_caisse) WHERE j.numero_z IS NOT NULL "
-                    "AND CAST(j.date_fermeture AS DATE) BETWEEN ? AND ? AND (? IS NULL OR c.code = ?)",
-                    [start, end, caisse, caisse])
-        rows = con.execute(_RECONCILIATION).fetchall()
-        con.execute("DROP TABLE days")
+        rows = con.execute(_RECONCILIATION, [start, end, caisse]).fetchall()
     return [DayLine(*row) for row in rows]
 
 

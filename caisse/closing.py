@@ -47,10 +47,10 @@ class Summary:
 
 
 def parameter(con: duckdb.DuckDBPyConnection, key: str, default: str) -> str:
-    return parameters(con, {key: default})[key]
+    return parameter_values(con, {key: default})[key]
 
 
-def parameters(con: duckdb.DuckDBPyConnection, defaults: dict[str, str]) -> dict[str, str]:
+def parameter_values(con: duckdb.DuckDBPyConnection, defaults: dict[str, str]) -> dict[str, str]:
     """Several tr_parametre values in one query; a missing or blank value gives its default."""
     found = dict(con.execute("SELECT cle, valeur FROM tr_parametre WHERE cle IN (SELECT unnest(?))",
                              [list(defaults)]).fetchall())
@@ -115,7 +115,7 @@ def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
     """The open day's summary, with what would stop the closing (tickets in progress, sellers connected)."""
     _, id_journee = open_day_of(con, caisse)
     day = day_figures(con, id_journee)
-    values = parameters(con, {"coupures": DEFAULT_COUPURES, "tolerance_ecart": "0.00", "comptage_aveugle": "non"})
+    values = parameter_values(con, {"coupures": DEFAULT_COUPURES, "tolerance_ecart": "0.00", "comptage_aveugle": "non"})
     blind = values["comptage_aveugle"].lower() in TRUE_WORDS
     return Summary(caisse, id_journee, day.opened, day.fond, day.per_method, day.nb, day.voided, day.total, day.moves,
                    day.expected,

@@ -159,3 +159,27 @@ def test_a_refused_closing_changes_nothing(opened):
     assert table(opened, "SELECT * FROM t_journee") == before
     assert table(opened, "SELECT count(*) FROM t_comptage") == [(0,)]
     assert table(opened, "SELECT count(*) FROM connexion WHERE fin IS NULL") == [(1,)]
+
+
+def test_the_reconciliation_shows_each_closed_day_with_its_takings_and_difference(opened):
+    from datetime import date, timedelta
+
+    from caisse.backoffice import reconciliation
+    manager, seller = users(opened)
+    sell(opened, seller, pay=[Pay("CB", D("5")), Pay("ESP", D("10"))])             # 5.70 cash, 5.00 card
+    sell(opened, seller, pay=[Pay("CHQ", D("10.70"))])
+    cash_move(opened, "C01", manager, "ENTREE", D("20"), "Monnaie")
+    cash_move(opened, "C01", manager, "REMISE", D("5"), "Banque")
+    close_day(opened, "C01", manager, especes=D("170.00"), accept_difference=True, comment="pièce perdue")
+    open_day(opened, "C01", manager, D("0"))
+    sell(opened, seller)
+    close_exact(opened, manager)
+    today = date.today()
+    second, first = reconciliation(opened, today, today)
+    assert (first.caisse, first.numero_z, first.fond, first.especes, first.carte, first.autres) == (
+        "C01", 1, D("150.00"), D("5.70"), D("5.00"), D("10.70"))
+    assert (first.mouvements, first.theorique, first.compte, first.ecart, first.valide_par, first.nb_tickets) == (
+        D("15.00"), D("170.70"), D("170.00"), D("-0.70"), manager.login, 2)
+    assert (second.numero_z, second.especes, second.ecart, second.valide_par) == (2, D("10.70"), D("0.00"), "")
+    assert reconciliation(opened, today, today, "C02") == []
+    assert reconciliation(opened, today - timedelta(9), today - timedelta(1)) == []
