@@ -1,4 +1,10 @@
-"""Deterministic benchmark inputs, written once per size into benchmarks/.data/ (ignored by git)."""
+"""Deterministic benchmark inputs, written once per size into benchmarks/.data/ (ignored by git).
+
+Two tables, written the way other programs write them (not by our writer):
+- `t_article`, one row per line, ISO-8859-1, comma decimals: the largest table the main server sends;
+- a 22-column ticket-line table (`LINES`), pretty-printed with indentation, UTF-8, a mix of comma and point
+  decimals, empty elements and escaped markup: about 820 bytes a row, as STACK-NOTES measured.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,26 @@ import random
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from pipeline.contracts import EXPORTED, Contract, table_contract
+
 DATA = Path(__file__).resolve().parent / ".data"
 WORDS = ["Café", "Thé", "Crème", "brûlée", "Pâtes", "bio", "été", "Œuf", "<promo>", "&", "l'été", "XL", "n°2"]
+
+_LINES_SPEC = (
+    "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, code_article TXT, ean TXT, libelle TXT, "
+    "quantite QTY, prix_unitaire_ttc DEC, prix_unitaire_ht DEC, remise DEC, taux_remise DEC, taux_tva DEC, "
+    "id_tva INT, montant_ttc DEC, montant_ht DEC, montant_tva DEC, id_vendeur INT, date_ligne TS, "
+    "id_famille_art INT, annulee BOOL, commentaire TXT")
+LINES = table_contract("t_ligne_ticket", _LINES_SPEC, EXPORTED, description="22-column ticket lines (benchmark)")
+
+
+def contract_of(kind: str) -> Contract:
+    from pipeline import contract_for
+    return LINES if kind == "lignes22" else contract_for(kind)
+
+
+def input_file(kind: str, rows: int) -> Path:
+    return lines_file(rows) if kind == "lignes22" else article_file(rows)
 
 
 def article_file(rows: int) -> Path:
@@ -28,5 +52,41 @@ def article_file(rows: int) -> Path:
                     f"<id_tva>{rng.randrange(1, 5)}</id_tva><prix_ttc>{price}</prix_ttc><id_unite>1</id_unite>"
                     f"<actif>{'oui' if i % 50 else 'non'}</actif></row>\n")
         f.write("</t_article>\n")
+    tmp.rename(path)
+    return path
+
+
+def lines_file(rows: int) -> Path:
+    """A 22-column ticket-line table of `rows` rows (see LINES), pretty-printed, UTF-8."""
+    path = DATA / f"lignes22_{rows}.xml"
+    if path.exists():
+        return path
+    DATA.mkdir(exist_ok=True)
+    rng = random.Random(rows)
+    tmp = path.with_suffix(".part")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<t_ligne_ticket>\n')
+        for i in range(1, rows + 1):
+            quantity, price = rng.randrange(1, 5), rng.randrange(50, 20000) / 100
+            ttc = quantity * price
+            ht = ttc / 1.2
+            label = escape(" ".join(rng.choices(WORDS, k=3)))
+            f.write(f"  <row>\n    <id_ligne_ticket>C01-{i:09d}</id_ligne_ticket>\n"
+                    f"    <id_ticket>C01-T{i // 4:08d}</id_ticket>\n    <num_ligne>{i % 4 + 1}</num_ligne>\n"
+                    f"    <id_article>{rng.randrange(1, 100000)}</id_article>\n"
+                    f"    <code_article>ART{rng.randrange(1, 100000):07d}</code_article>\n"
+                    f"    <ean>{3760000000000 + i}</ean>\n    <libelle>{label}</libelle>\n"
+                    f"    <quantite>{quantity},000</quantite>\n    <prix_unitaire_ttc>{price:.2f}</prix_unitaire_ttc>\n"
+                    f"    <prix_unitaire_ht>{price / 1.2:.2f}</prix_unitaire_ht>\n    <remise>0,00</remise>\n"
+                    f"    <taux_remise>0</taux_remise>\n    <taux_tva>20,00</taux_tva>\n    <id_tva>1</id_tva>\n"
+                    f"    <montant_ttc>{ttc:.2f}</montant_ttc>\n    <montant_ht>{ht:.2f}</montant_ht>\n"
+                    f"    <montant_tva>{ttc - ht:.2f}</montant_tva>\n"
+                    f"    <id_vendeur>{rng.randrange(1, 9)}</id_vendeur>\n"
+                    f"    <date_ligne>2026-11-{rng.randrange(1, 29):02d}T{rng.randrange(8, 20):02d}:"
+                    f"{rng.randrange(60):02d}:00</date_ligne>\n"
+                    f"    <id_famille_art>{rng.randrange(1, 40)}</id_famille_art>\n"
+                    f"    <annulee>{'1' if i % 97 == 0 else '0'}</annulee>\n"
+                    f"    <commentaire>{'' if i % 5 else 'cadeau'}</commentaire>\n  </row>\n")
+        f.write("</t_ligne_ticket>\n")
     tmp.rename(path)
     return path

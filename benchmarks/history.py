@@ -10,6 +10,10 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta
 
+from .common import record
+
+SUMMARY = "closing summary of one register-day (day_figures: per method, counts, moves, expected cash)"
+
 
 def timed(fn, repeat=5):
     times = []
@@ -25,7 +29,7 @@ def main() -> None:
         os.environ["CAISSE_HOME"] = home
         from caisse import initialise, load_settings, open_store, reconciliation, run_import
         from caisse.backoffice import day_tickets
-        from caisse.closing import read_summary
+        from caisse.closing import day_figures, read_summary
         settings = load_settings()
         initialise(settings, demo=True)
         store = open_store(settings)
@@ -56,16 +60,26 @@ def main() -> None:
                         "WHERE id_journee = 'J1-729'")
         built = time.perf_counter() - started
         rows = [("build the history in SQL (not timed below)", built * 1000, built * 1000, built * 1000)]
-        rows.append(("closing summary of the open day (read_summary)", *timed(lambda: read_summary(store, "C01"))))
+        def summary_query():
+            with store.connect() as con:
+                return day_figures(con, "J1-729")
+
+        rows.append((SUMMARY, *timed(summary_query, 15)))
+        rows.append(("the closing screen's whole read (read_summary: + open day, parameters, parked tickets, "
+                     "connected sellers)", *timed(lambda: read_summary(store, "C01"), 15)))
         start, end = date(2024, 11, 23), date(2026, 11, 23)
-        rows.append(("reconciliation, 2 years, both registers (1,458 days)",
-                     *timed(lambda: reconciliation(store, start, end))))
-        rows.append(("reconciliation, last month, C01", *timed(lambda: reconciliation(store, end - timedelta(31), end,
-                                                                                     "C01"))))
-        rows.append(("a day's tickets (drill-down)", *timed(lambda: day_tickets(store, "J2-400"))))
+        reconciliations = [
+            ("reconciliation, 2 years, both registers (1,458 days)", lambda: reconciliation(store, start, end)),
+            ("reconciliation, last month, C01", lambda: reconciliation(store, end - timedelta(31), end, "C01")),
+            ("a day's tickets (drill-down)", lambda: day_tickets(store, "J2-400"))]
+        for name, query in reconciliations:
+            rows.append((name, *timed(query, 9)))
         print(f"| query ({datetime.now():%Y-%m-%d}) | median ms | min | max |\n| --- | --- | --- | --- |")
         for name, med, low, high in rows:
             print(f"| {name} | {med:.1f} | {low:.1f} | {high:.1f} |")
+        medians = {name: med for name, med, _, _ in rows}
+        record(bench="history", summary_ms=medians[SUMMARY],
+               reconciliation_ms={name: medians[name] for name, _ in reconciliations})
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline import CONTRACTS
+from pipeline.staging import Staged
 
 from .errors import CaisseError, StoreBusy
 
@@ -221,22 +222,26 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {contract.name} ADD COLUMN {column.name} {column.sql_type}")
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> int:
-    """DELETE the table's rows and insert `data` (extras become VARCHAR columns); returns rows inserted."""
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | Staged) -> int:
+    """DELETE the table's rows and insert `data` (extras become VARCHAR columns); returns rows inserted.
+
+    Staged data streams from its files into DuckDB one batch at a time."""
+    names = data.columns if isinstance(data, Staged) else data.schema.names
     existing = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
-    for name in data.schema.names:
+    for name in names:
         if name not in existing:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" VARCHAR')
     con.execute(f"DELETE FROM {table}")
-    if data.num_rows:
-        columns = ", ".join(f'"{n}"' for n in data.schema.names)
-        con.register("_incoming", data)
+    staged = isinstance(data, Staged)
+    for reader in data.readers() if staged else [data.to_reader()]:
+        columns = ", ".join(f'"{n}"' for n in reader.schema.names)
+        con.register("_incoming", reader)
         try:
             con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
         finally:
             con.unregister("_incoming")
-    return data.num_rows
+    return data.rows if staged else data.num_rows
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

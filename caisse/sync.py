@@ -7,11 +7,10 @@ they were. Each run keeps its whole log in the store and, line by line as it goe
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pyarrow as pa
 
 from pipeline import (
     IMPORT_MANIFEST,
@@ -22,11 +21,11 @@ from pipeline import (
     check_name,
     contract_for,
     open_drop,
-    read_arrow,
     read_manifest,
 )
 from pipeline.contracts import LOAD_ORDER
 from pipeline.manifest import check_files, check_rows, sha256_file
+from pipeline.staging import Staged, stage
 
 from . import auth
 from .config import Settings
@@ -37,6 +36,7 @@ from .lifecycle import import_blocker
 from .store import Store, replace_table
 
 BANNER = "*** Début de vidage des tables du serveur nomade ***"
+STAGED = "validees"  # beside the received files: the validated tables, as Arrow files, until the load
 
 
 @dataclass
@@ -95,6 +95,8 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
         if blocker:
             raise ImportNotAllowed(caisse, blocker)
 
+    for left in settings.received_dir.glob(f"*/{STAGED}"):  # left by an import killed mid-way
+        shutil.rmtree(left, ignore_errors=True)
     folder = settings.import_dir.replace("{caisse}", caisse)
     received = settings.received_dir / result.id_run
     received.mkdir(parents=True, exist_ok=True)
@@ -116,9 +118,13 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
             log(f"Réception de {drop.display(folder, name)} depuis {drop.host} en tant que {received / name} réussi.")
         result.host = drop.host
 
-        tables = _validate(received, names, manifest, settings, log, result, caisse)
-        result.lot = manifest.lot if manifest and manifest.lot else result.id_run
-        _load(store, tables, caisse, login, password, first_import, log, result, now)
+        tables: dict[str, Staged] = {}
+        try:
+            _validate(received, names, manifest, settings, log, result, caisse, tables)
+            result.lot = manifest.lot if manifest and manifest.lot else result.id_run
+            _load(store, tables, caisse, login, password, first_import, log, result, now)
+        finally:
+            shutil.rmtree(received / STAGED, ignore_errors=True)
 
         for name in names:
             try:
@@ -131,15 +137,16 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
     log(f"Import terminé : {len(result.tables)} tables, {result.rows} lignes (lot {result.lot}).")
 
 
-def _validate(received: Path, names: list[str], manifest, settings, log, result, caisse) -> dict[str, pa.Table]:
-    """Check the manifest and parse every table file; nothing is written yet."""
+def _validate(received: Path, names: list[str], manifest, settings, log, result, caisse,
+              tables: dict[str, Staged]) -> None:
+    """Check the manifest and parse every table file into `tables` (on disk, beside the received files);
+    nothing is written to the store yet."""
     result.digests = {name: sha256_file(received / name) for name in names if name not in MANIFESTS}
     if manifest:
         if manifest.caisse and manifest.caisse != caisse:
             raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")
         check_files(manifest, received, digests=result.digests)
         log(f"Manifeste {IMPORT_MANIFEST} vérifié : {len(manifest.fichiers)} fichiers, empreintes conformes.")
-    tables: dict[str, pa.Table] = {}
     for name in names:
         if name in MANIFESTS:
             continue
@@ -148,12 +155,11 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
             result.ignored.append(name)
             log(f"Fichier {name} ignoré : table inconnue du serveur caisse.")
             continue
-        tables[contract.name] = read_arrow(received / name, contract, max_mb=settings.max_file_mb)
-        result.previews[contract.name] = tables[contract.name].slice(0, 5).to_pylist()
-        log(f"Fichier {name} validé : {tables[contract.name].num_rows} lignes.")
+        tables[contract.name] = stage(received / name, contract, received / STAGED, max_mb=settings.max_file_mb)
+        result.previews[contract.name] = tables[contract.name].preview
+        log(f"Fichier {name} validé : {tables[contract.name].rows} lignes.")
     if manifest:
-        check_rows(manifest, {f"{t}.xml": data.num_rows for t, data in tables.items()})
-    return tables
+        check_rows(manifest, {f"{t}.xml": data.rows for t, data in tables.items()})
 
 
 def _load(store, tables, caisse, login, password, first_import, log, result, now) -> None:

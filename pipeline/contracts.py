@@ -87,70 +87,71 @@ def _parse_columns(spec: str, required: set[str]) -> tuple[tuple[Column, ...], t
     return tuple(columns), tuple(pk)
 
 
-def _table(name, spec, role, required=(), description="", exported=False) -> Contract:
+def table_contract(name, spec, role, required=(), description="", exported=False) -> Contract:
+    """A contract from a spec such as "*id INT, code TXT" (a leading * marks the primary key)."""
     columns, pk = _parse_columns(spec, set(required))
     return Contract(name, columns, pk, role, description, exported)
 
 
 _CONTRACTS = [
     # Imported, used by the rules.
-    _table("t_caisse", "*id_caisse INT, code TXT, libelle TXT, id_emplacement INT, actif BOOL",
+    table_contract("t_caisse", "*id_caisse INT, code TXT, libelle TXT, id_emplacement INT, actif BOOL",
            IMPORTED, ["code"], "Les caisses du magasin."),
-    _table("t_emplacement", "*id_emplacement INT, code TXT, libelle TXT", IMPORTED,
+    table_contract("t_emplacement", "*id_emplacement INT, code TXT, libelle TXT", IMPORTED,
            description="Emplacements (magasins, sites)."),
-    _table("t_utilisateur", "*id_utilisateur INT, login TXT, nom TXT, prenom TXT, mot_de_passe TXT, "
+    table_contract("t_utilisateur", "*id_utilisateur INT, login TXT, nom TXT, prenom TXT, mot_de_passe TXT, "
            "id_utilisateur_groupe INT, actif BOOL", IMPORTED,
            ["login", "mot_de_passe", "id_utilisateur_groupe"],
            "Utilisateurs ; mot_de_passe au format pbkdf2_sha256$iterations$sel$hash."),
-    _table("t_utilisateur_groupe", "*id_utilisateur_groupe INT, libelle TXT", IMPORTED,
+    table_contract("t_utilisateur_groupe", "*id_utilisateur_groupe INT, libelle TXT", IMPORTED,
            description="Groupes d'utilisateurs."),
-    _table("tr_fonctionnalite", "*id_fonctionnalite INT, code TXT, libelle TXT", IMPORTED, ["code"],
+    table_contract("tr_fonctionnalite", "*id_fonctionnalite INT, code TXT, libelle TXT", IMPORTED, ["code"],
            "Droits (CAISSE_OUVRIR, CAISSE_FERMER...)."),
-    _table("tr_groupe_droit", "*id_utilisateur_groupe INT, *id_fonctionnalite INT, autorise BOOL",
+    table_contract("tr_groupe_droit", "*id_utilisateur_groupe INT, *id_fonctionnalite INT, autorise BOOL",
            IMPORTED, ["autorise"], "Droits accordés aux groupes."),
-    _table("tr_parametre", "*cle TXT, valeur TXT", IMPORTED,
+    table_contract("tr_parametre", "*cle TXT, valeur TXT", IMPORTED,
            description="Paramètres : devise, coupures, tolerance_ecart, ticket_entete, ticket_pied."),
-    _table("tr_moyen_paiement", "*id_moyen_paiement INT, code TXT, libelle TXT, especes BOOL, "
+    table_contract("tr_moyen_paiement", "*id_moyen_paiement INT, code TXT, libelle TXT, especes BOOL, "
            "rendu_monnaie BOOL, necessite_numero BOOL, actif BOOL, ordre INT", IMPORTED,
            ["code", "especes", "rendu_monnaie", "necessite_numero", "actif"], "Moyens de paiement."),
-    _table("tr_tva", "*id_tva INT, code TXT, taux DEC, libelle TXT", IMPORTED, ["taux"], "Taux de TVA."),
-    _table("t_famille_art", "*id_famille_art INT, code TXT, libelle TXT, id_parent INT", IMPORTED,
+    table_contract("tr_tva", "*id_tva INT, code TXT, taux DEC, libelle TXT", IMPORTED, ["taux"], "Taux de TVA."),
+    table_contract("t_famille_art", "*id_famille_art INT, code TXT, libelle TXT, id_parent INT", IMPORTED,
            description="Familles d'articles."),
-    _table("t_article", "*id_article INT, code TXT, ean TXT, libelle TXT, id_famille_art INT, id_tva INT, "
+    table_contract("t_article", "*id_article INT, code TXT, ean TXT, libelle TXT, id_famille_art INT, id_tva INT, "
            "prix_ttc DEC, id_unite INT, actif BOOL", IMPORTED, ["code", "prix_ttc", "id_tva"], "Articles."),
-    _table("t_unite", "*id_unite INT, code TXT, libelle TXT", IMPORTED, description="Unités de vente."),
-    _table("tr_societe", "*id_societe INT, raison_sociale TXT, adresse TXT, code_postal TXT, ville TXT, "
+    table_contract("t_unite", "*id_unite INT, code TXT, libelle TXT", IMPORTED, description="Unités de vente."),
+    table_contract("tr_societe", "*id_societe INT, raison_sociale TXT, adresse TXT, code_postal TXT, ville TXT, "
            "siret TXT, tva_intracom TXT, telephone TXT", IMPORTED, description="La société (en-tête des tickets)."),
-    _table("t_avoir", "*id_avoir TXT, numero TXT, id_tiers INT, date_emission DATE, date_validite DATE, "
+    table_contract("t_avoir", "*id_avoir TXT, numero TXT, id_tiers INT, date_emission DATE, date_validite DATE, "
            "montant DEC, montant_utilise DEC, id_caisse INT, statut TXT", IMPORTED,
            ["numero", "montant", "montant_utilise"], "Avoirs.", exported=True),
-    _table("t_avoir_utilise", "*id_avoir_utilise TXT, id_avoir TXT, date_utilisation TS, montant DEC, "
+    table_contract("t_avoir_utilise", "*id_avoir_utilise TXT, id_avoir TXT, date_utilisation TS, montant DEC, "
            "id_caisse INT, id_ticket TXT", IMPORTED, ["montant"], "Utilisations d'avoirs.", exported=True),
-    _table("t_cheque_cadeau", "*id_cheque_cadeau TXT, numero TXT, montant DEC, date_emission DATE, "
+    table_contract("t_cheque_cadeau", "*id_cheque_cadeau TXT, numero TXT, montant DEC, date_emission DATE, "
            "date_validite DATE, date_utilisation TS, id_ticket TXT, statut TXT", IMPORTED,
            ["numero", "montant"], "Chèques cadeaux (EMIS, VENDU, UTILISE, ANNULE).", exported=True),
-    _table("t_livre_de_caisse", "*id_mouvement TXT, id_caisse INT, id_journee TXT, date_mouvement TS, "
+    table_contract("t_livre_de_caisse", "*id_mouvement TXT, id_caisse INT, id_journee TXT, date_mouvement TS, "
            "type TXT, montant DEC, libelle TXT, id_utilisateur INT", IMPORTED,
            description="Livre de caisse (FOND, ENTREE, SORTIE, REMISE, ECART).", exported=True),
     # Created at the register and exported.
-    _table("t_journee", "*id_journee TXT, id_caisse INT, numero_z INT, date_ouverture TS, date_fermeture TS, "
+    table_contract("t_journee", "*id_journee TXT, id_caisse INT, numero_z INT, date_ouverture TS, date_fermeture TS, "
            "id_utilisateur_ouverture INT, id_utilisateur_fermeture INT, fond_caisse DEC, nb_tickets INT, "
            "total_ttc DEC, especes_theorique DEC, especes_compte DEC, ecart DEC, ecart_valide_par INT, "
            "fermeture_forcee BOOL, commentaire TXT, grand_total DEC, empreinte TXT, "
            "empreinte_precedente TXT, lot_export TXT", EXPORTED,
            description="Journées de caisse (un Z chacune).", exported=True),
-    _table("t_ticket", "*id_ticket TXT, numero INT, id_caisse INT, id_journee TXT, id_utilisateur INT, "
+    table_contract("t_ticket", "*id_ticket TXT, numero INT, id_caisse INT, id_journee TXT, id_utilisateur INT, "
            "date_creation TS, date_validation TS, statut TXT, total_ttc DEC, total_ht DEC, empreinte TXT, "
            "empreinte_precedente TXT, date_annulation TS, id_utilisateur_annulation INT, motif_annulation TXT",
            EXPORTED, description="Tickets de vente (VALIDE, ANNULE ; EN_COURS tant qu'ils ne sont pas payés, "
            "jamais exportés).", exported=True),
-    _table("t_ligne_ticket", "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, "
+    table_contract("t_ligne_ticket", "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, "
            "code_article TXT, libelle TXT, quantite QTY, prix_unitaire_ttc DEC, remise DEC, taux_tva DEC, "
            "montant_ttc DEC, montant_ht DEC", EXPORTED, description="Lignes de ticket.", exported=True),
-    _table("t_reglement", "*id_reglement TXT, id_ticket TXT, id_moyen_paiement INT, code_moyen TXT, "
+    table_contract("t_reglement", "*id_reglement TXT, id_ticket TXT, id_moyen_paiement INT, code_moyen TXT, "
            "montant DEC, numero_piece TXT, rendu DEC", EXPORTED,
            description="Règlements (montant remis, rendu monnaie).", exported=True),
-    _table("t_comptage", "*id_journee TXT, *valeur DEC, nombre INT, total DEC", EXPORTED,
+    table_contract("t_comptage", "*id_journee TXT, *valeur DEC, nombre INT, total DEC", EXPORTED,
            description="Comptage du tiroir par coupure.", exported=True),
 ]
 
@@ -163,7 +164,7 @@ REFERENCE_TABLES = [
 
 def _reference(name: str) -> Contract:
     key = "id_" + name.split("_", 1)[1]
-    return _table(name, f"*{key} INT, code TXT, libelle TXT", REFERENCE,
+    return table_contract(name, f"*{key} INT, code TXT, libelle TXT", REFERENCE,
                   description="Table de référence (colonnes supplémentaires gardées en texte).")
 
 
