@@ -16,9 +16,11 @@ the file.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -169,9 +171,9 @@ def read_parts(path: Path, contract: Contract, parts: list[Part], batch_rows: in
 
 
 def _start(path: Path, part: Part, contract: Contract, batch_rows: int, output: Path):
-    spec = {"path": str(path), "start": part.start, "end": part.end, "prefix": part.prefix.decode("ascii"),
-            "suffix": part.suffix.decode("ascii"), "tag": part.tag, "batch_rows": batch_rows, "output": str(output),
-            "contract": _contract_spec(contract)}
+    spec = {"parent": os.getpid(), "path": str(path), "start": part.start, "end": part.end,
+            "prefix": part.prefix.decode("ascii"), "suffix": part.suffix.decode("ascii"), "tag": part.tag,
+            "batch_rows": batch_rows, "output": str(output), "contract": _contract_spec(contract)}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
     child = subprocess.Popen([sys.executable, "-m", "pipeline.xmlparts"], stdin=subprocess.PIPE,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -205,9 +207,20 @@ def _contract_from(spec: dict) -> Contract:
                     tuple(spec["primary_key"]), spec["role"])
 
 
+def _die_with(parent: int) -> None:
+    """Linux: end this process if the caller's dies (killed mid-import), instead of parsing for nobody."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the line above
+        sys.exit(1)
+
+
 def _child() -> int:
     """Read one part (its description on stdin) into an Arrow stream file."""
     spec = json.loads(sys.stdin.read())
+    _die_with(spec["parent"])
     part = Part(spec["start"], spec["end"], spec["prefix"].encode("ascii"), spec["suffix"].encode("ascii"),
                 spec["tag"])
     contract = _contract_from(spec["contract"])

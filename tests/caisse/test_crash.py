@@ -85,6 +85,7 @@ def test_an_import_killed_at_any_step_is_wholly_before_or_wholly_after(imported,
         assert done.returncode == 1 and "rien déposé" in done.stderr
     final = snapshot(imported)
     assert len(final["t_article"]) == 1 and drop_files(imported) == {}
+    assert not list(imported.received_dir.glob("*/validees/*")), "the next import clears validated tables left"
 
 
 EXPORT_STEPS = {
