@@ -10,6 +10,10 @@ private-use character, and ESCAPE itself by ESCAPE twice; the reader undoes it. 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 ESCAPE = "\uf8ff"
 _BASE = 0xF700
@@ -24,6 +28,16 @@ ENCODE = {chr(c): ESCAPE + _stand_in(c) for c in FORBIDDEN} | {ESCAPE: ESCAPE + 
 DECODE = {_stand_in(c): chr(c) for c in FORBIDDEN} | {ESCAPE: ESCAPE}
 FORBIDDEN_PATTERN = "[" + "".join(f"\\x{{{c:04x}}}" for c in FORBIDDEN) + "\\x{f8ff}]"
 _DECODE_RE = re.compile(ESCAPE + "(.)", re.S)
+
+
+def apply_to_matching(values: pa.Array, pattern: str, fn: Callable[[str], str]) -> pa.Array:
+    """`fn` on the values matching the regex `pattern`, in Python, and only on those: a file where one label
+    in a thousand holds a control character must not send every value through Python."""
+    mask = pc.fill_null(pc.match_substring_regex(values, pattern), False)
+    if not pc.any(mask).as_py():
+        return values
+    changed = pa.array([fn(v) for v in pc.filter(values, mask).to_pylist()], values.type)
+    return pc.replace_with_mask(values, mask, changed)
 
 
 def encode_text(value: str) -> str:

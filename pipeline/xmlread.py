@@ -20,7 +20,7 @@ from lxml import etree
 
 from .contracts import Contract, contract_for
 from .errors import BadTableFile
-from .textcodec import ESCAPE, decode_text
+from .textcodec import ESCAPE, apply_to_matching, decode_text
 
 DEFAULT_MAX_MB = 2048
 BATCH_ROWS = 16_384  # a batch of rows as Python dicts costs about 2.5 KB a row
@@ -271,9 +271,7 @@ def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, ex
 
 def _text(values: pa.Array) -> pa.Array:
     values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    if pc.any(pc.match_substring(values, ESCAPE)).as_py():
-        values = pa.array([decode_text(v) for v in values.to_pylist()], pa.string())
-    return values
+    return apply_to_matching(values, ESCAPE, decode_text)
 
 
 def _convert(values: pa.Array, type_: str, name: str, column: str, first_row: int) -> pa.Array:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .contracts import Contract, contract_for
-from .textcodec import FORBIDDEN_PATTERN, encode_text
+from .textcodec import FORBIDDEN_PATTERN, apply_to_matching, encode_text
 
 _XML_ESCAPES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")]
 # One scan says whether a text column needs any escaping at all (most hold none of these).
@@ -119,8 +119,7 @@ def _format(values: pa.Array, type_: str | None) -> pa.Array:
 def _escape(values: pa.Array) -> pa.Array:
     if not pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPING)).as_py():
         return values
-    if pc.any(pc.match_substring_regex(values, FORBIDDEN_PATTERN)).as_py():
-        values = pa.array([None if v is None else encode_text(v) for v in values.to_pylist()], pa.string())
+    values = apply_to_matching(values, FORBIDDEN_PATTERN, encode_text)
     for raw, escaped in _XML_ESCAPES:
         if pc.any(pc.match_substring(values, raw)).as_py():
             values = pc.replace_substring(values, raw, escaped)
