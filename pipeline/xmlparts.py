@@ -63,7 +63,8 @@ def plan(path: Path, encoding: str, parts: int | None = None) -> list[Part] | No
     size = path.stat().st_size
     head = HEAD_START_BYTES if size > 4 * HEAD_START_BYTES else 0
     if parts is None:
-        parts = min(len(os.sched_getaffinity(0)), MAX_PARTS, max(size - HEAD_START_BYTES, 0) // MIN_PART_BYTES)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        parts = min(cores, MAX_PARTS, max(size - HEAD_START_BYTES, 0) // MIN_PART_BYTES)
     if parts < 2:
         return None
     root, row = first_rows(path)
