@@ -34,59 +34,61 @@ def input_file(kind: str, rows: int) -> Path:
     return lines_file(rows) if kind == "lignes22" else article_file(rows)
 
 
+def _cached(name: str, encoding: str, seed: int, write) -> Path:
+    """benchmarks/.data/NAME, written once by `write(file, rng)` (then renamed: never half a file)."""
+    path = DATA / name
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        tmp = path.with_suffix(".part")
+        with open(tmp, "w", encoding=encoding, errors="xmlcharrefreplace") as f:
+            write(f, random.Random(seed))
+        tmp.rename(path)
+    return path
+
+
 def article_file(rows: int) -> Path:
     """A t_article.xml of `rows` rows in the main server's style (ISO-8859-1, comma decimals)."""
-    path = DATA / f"t_article_{rows}.xml"
-    if path.exists():
-        return path
-    DATA.mkdir(exist_ok=True)
-    rng = random.Random(rows)
-    tmp = path.with_suffix(".part")
-    with open(tmp, "w", encoding="iso-8859-1", errors="xmlcharrefreplace") as f:
-        f.write('<?xml version="1.0" encoding="ISO-8859-1"?>\n<t_article>\n')
-        for i in range(1, rows + 1):
-            label = escape(" ".join(rng.choices(WORDS, k=3)))
-            price = f"{rng.randrange(10, 100000) / 100:.2f}".replace(".", ",")
-            f.write(f"<row><id_article>{i}</id_article><code>ART{i:07d}</code><ean>{3760000000000 + i}</ean>"
-                    f"<libelle>{label}</libelle><id_famille_art>{rng.randrange(1, 40)}</id_famille_art>"
-                    f"<id_tva>{rng.randrange(1, 5)}</id_tva><prix_ttc>{price}</prix_ttc><id_unite>1</id_unite>"
-                    f"<actif>{'oui' if i % 50 else 'non'}</actif></row>\n")
-        f.write("</t_article>\n")
-    tmp.rename(path)
-    return path
+    return _cached(f"t_article_{rows}.xml", "iso-8859-1", rows, lambda f, rng: _articles(f, rng, rows))
+
+
+def _articles(f, rng: random.Random, rows: int) -> None:
+    f.write('<?xml version="1.0" encoding="ISO-8859-1"?>\n<t_article>\n')
+    for i in range(1, rows + 1):
+        label = escape(" ".join(rng.choices(WORDS, k=3)))
+        price = f"{rng.randrange(10, 100000) / 100:.2f}".replace(".", ",")
+        f.write(f"<row><id_article>{i}</id_article><code>ART{i:07d}</code><ean>{3760000000000 + i}</ean>"
+                f"<libelle>{label}</libelle><id_famille_art>{rng.randrange(1, 40)}</id_famille_art>"
+                f"<id_tva>{rng.randrange(1, 5)}</id_tva><prix_ttc>{price}</prix_ttc><id_unite>1</id_unite>"
+                f"<actif>{'oui' if i % 50 else 'non'}</actif></row>\n")
+    f.write("</t_article>\n")
 
 
 def lines_file(rows: int) -> Path:
     """A 22-column ticket-line table of `rows` rows (see LINES), pretty-printed, UTF-8."""
-    path = DATA / f"lignes22_{rows}.xml"
-    if path.exists():
-        return path
-    DATA.mkdir(exist_ok=True)
-    rng = random.Random(rows)
-    tmp = path.with_suffix(".part")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<t_ligne_ticket>\n')
-        for i in range(1, rows + 1):
-            quantity, price = rng.randrange(1, 5), rng.randrange(50, 20000) / 100
-            ttc = quantity * price
-            ht = ttc / 1.2
-            label = escape(" ".join(rng.choices(WORDS, k=3)))
-            f.write(f"  <row>\n    <id_ligne_ticket>C01-{i:09d}</id_ligne_ticket>\n"
-                    f"    <id_ticket>C01-T{i // 4:08d}</id_ticket>\n    <num_ligne>{i % 4 + 1}</num_ligne>\n"
-                    f"    <id_article>{rng.randrange(1, 100000)}</id_article>\n"
-                    f"    <code_article>ART{rng.randrange(1, 100000):07d}</code_article>\n"
-                    f"    <ean>{3760000000000 + i}</ean>\n    <libelle>{label}</libelle>\n"
-                    f"    <quantite>{quantity},000</quantite>\n    <prix_unitaire_ttc>{price:.2f}</prix_unitaire_ttc>\n"
-                    f"    <prix_unitaire_ht>{price / 1.2:.2f}</prix_unitaire_ht>\n    <remise>0,00</remise>\n"
-                    f"    <taux_remise>0</taux_remise>\n    <taux_tva>20,00</taux_tva>\n    <id_tva>1</id_tva>\n"
-                    f"    <montant_ttc>{ttc:.2f}</montant_ttc>\n    <montant_ht>{ht:.2f}</montant_ht>\n"
-                    f"    <montant_tva>{ttc - ht:.2f}</montant_tva>\n"
-                    f"    <id_vendeur>{rng.randrange(1, 9)}</id_vendeur>\n"
-                    f"    <date_ligne>2026-11-{rng.randrange(1, 29):02d}T{rng.randrange(8, 20):02d}:"
-                    f"{rng.randrange(60):02d}:00</date_ligne>\n"
-                    f"    <id_famille_art>{rng.randrange(1, 40)}</id_famille_art>\n"
-                    f"    <annulee>{'1' if i % 97 == 0 else '0'}</annulee>\n"
-                    f"    <commentaire>{'' if i % 5 else 'cadeau'}</commentaire>\n  </row>\n")
-        f.write("</t_ligne_ticket>\n")
-    tmp.rename(path)
-    return path
+    return _cached(f"lignes22_{rows}.xml", "utf-8", rows, lambda f, rng: _lines(f, rng, rows))
+
+
+def _lines(f, rng: random.Random, rows: int) -> None:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<t_ligne_ticket>\n')
+    for i in range(1, rows + 1):
+        quantity, price = rng.randrange(1, 5), rng.randrange(50, 20000) / 100
+        ttc = quantity * price
+        ht = ttc / 1.2
+        label = escape(" ".join(rng.choices(WORDS, k=3)))
+        f.write(f"  <row>\n    <id_ligne_ticket>C01-{i:09d}</id_ligne_ticket>\n"
+                f"    <id_ticket>C01-T{i // 4:08d}</id_ticket>\n    <num_ligne>{i % 4 + 1}</num_ligne>\n"
+                f"    <id_article>{rng.randrange(1, 100000)}</id_article>\n"
+                f"    <code_article>ART{rng.randrange(1, 100000):07d}</code_article>\n"
+                f"    <ean>{3760000000000 + i}</ean>\n    <libelle>{label}</libelle>\n"
+                f"    <quantite>{quantity},000</quantite>\n    <prix_unitaire_ttc>{price:.2f}</prix_unitaire_ttc>\n"
+                f"    <prix_unitaire_ht>{price / 1.2:.2f}</prix_unitaire_ht>\n    <remise>0,00</remise>\n"
+                f"    <taux_remise>0</taux_remise>\n    <taux_tva>20,00</taux_tva>\n    <id_tva>1</id_tva>\n"
+                f"    <montant_ttc>{ttc:.2f}</montant_ttc>\n    <montant_ht>{ht:.2f}</montant_ht>\n"
+                f"    <montant_tva>{ttc - ht:.2f}</montant_tva>\n"
+                f"    <id_vendeur>{rng.randrange(1, 9)}</id_vendeur>\n"
+                f"    <date_ligne>2026-11-{rng.randrange(1, 29):02d}T{rng.randrange(8, 20):02d}:"
+                f"{rng.randrange(60):02d}:00</date_ligne>\n"
+                f"    <id_famille_art>{rng.randrange(1, 40)}</id_famille_art>\n"
+                f"    <annulee>{'1' if i % 97 == 0 else '0'}</annulee>\n"
+                f"    <commentaire>{'' if i % 5 else 'cadeau'}</commentaire>\n  </row>\n")
+    f.write("</t_ligne_ticket>\n")
