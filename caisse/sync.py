@@ -36,6 +36,7 @@ from .lifecycle import import_blocker
 from .store import Store, replace_table
 
 BANNER = "*** Début de vidage des tables du serveur nomade ***"
+PROGRESS_ROWS = 100_000
 STAGED = "validees"  # beside the received files: the validated tables, as Arrow files, until the load
 
 
@@ -155,11 +156,23 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
             result.ignored.append(name)
             log(f"Fichier {name} ignoré : table inconnue du serveur caisse.")
             continue
-        tables[contract.name] = stage(received / name, contract, received / STAGED, max_mb=settings.max_file_mb)
+        tables[contract.name] = stage(received / name, contract, received / STAGED, max_mb=settings.max_file_mb,
+                                      progress=_progress(name, log))
         result.previews[contract.name] = tables[contract.name].preview
         log(f"Fichier {name} validé : {tables[contract.name].rows} lignes.")
     if manifest:
         check_rows(manifest, {f"{t}.xml": data.rows for t, data in tables.items()})
+
+
+def _progress(name: str, log, every: int = PROGRESS_ROWS):
+    """A log line each `every` rows of a large file, so a long validation shows it is moving."""
+    shown = [0]
+
+    def report(rows: int) -> None:
+        if rows - shown[0] >= every:
+            shown[0] = rows - rows % every
+            log(f"Lecture de {name} en cours : {rows:,} lignes validées ...".replace(",", " "))
+    return report
 
 
 def _load(store, tables, caisse, login, password, first_import, log, result, now) -> None:

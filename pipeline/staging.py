@@ -9,7 +9,7 @@ Arrow stream holds one schema, so a new file starts whenever the columns change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,8 +48,10 @@ class Staged:
 
 
 def stage(path: Path, contract: Contract, folder: Path, *, max_mb: float = DEFAULT_MAX_MB,
-          batch_rows: int = BATCH_ROWS) -> Staged:
-    """Read and validate one table file into Arrow stream files in `folder`; raises BadTableFile."""
+          batch_rows: int = BATCH_ROWS, progress: Callable[[int], None] | None = None) -> Staged:
+    """Read and validate one table file into Arrow stream files in `folder`; raises BadTableFile.
+
+    `progress(rows)` is called after each batch with the rows validated so far."""
     folder.mkdir(parents=True, exist_ok=True)
     staged = Staged(contract.name)
     writer = schema = None
@@ -65,6 +67,8 @@ def stage(path: Path, contract: Contract, folder: Path, *, max_mb: float = DEFAU
             if len(staged.preview) < PREVIEW_ROWS:
                 staged.preview += batch.slice(0, PREVIEW_ROWS - len(staged.preview)).to_pylist()
             staged.rows += batch.num_rows
+            if progress:
+                progress(staged.rows)
     except BaseException:
         if writer is not None:
             writer.close()

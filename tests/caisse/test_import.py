@@ -201,3 +201,20 @@ def test_an_unknown_table_is_received_logged_and_ignored(imported):
     result = do_import(imported, lines=lines)
     assert result.ignored == ["t_inconnue.xml"]
     assert "Fichier t_inconnue.xml ignoré : table inconnue du serveur caisse." in lines
+
+
+def test_a_large_file_shows_its_progress_and_is_loaded_whole(imported):
+    rows = 250_000  # about 15 MB: read in one process; the parts are tested in tests/pipeline
+    body = "".join(f'<a id_article="{i}" code="A{i}" prix_ttc="1,5" id_tva="1"/>\n' for i in range(1, rows + 1))
+    (imported.local_drop_dir / "t_article.xml").write_text(f"<t_article>\n{body}</t_article>", encoding="utf-8")
+    lines = []
+    result = do_import(imported, lines=lines)
+    assert result.tables["t_article"] == rows
+    progress = [line for line in lines if line.startswith("Lecture de t_article.xml en cours : ")]
+    counts = [int(re.sub(r"\D", "", line.split(":")[1])) for line in progress]  # one line about each 100 000
+    assert len(counts) == 2 and 100_000 <= counts[0] < 200_000 <= counts[1] < rows
+    assert lines.index(progress[-1]) < lines.index("Fichier t_article.xml validé : 250000 lignes.")
+    with open_store(imported).connect() as con:
+        assert con.execute("SELECT count(*), sum(prix_ttc) FROM t_article").fetchall() == [
+            (rows, __import__("decimal").Decimal("375000.00"))]
+    assert not list(imported.received_dir.glob("*/validees/*"))
