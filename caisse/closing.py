@@ -13,16 +13,13 @@ from typing import NamedTuple
 
 import duckdb
 
-from . import integrity
+from . import integrity, parameters
 from .auth import User, require_now
 from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
 from .journal import audit
 from .money import ZERO, cents, eur
 from .sales import TicketView, connected_sellers, new_id, open_day_of, parked_tickets
 from .store import Store, scalar
-
-DEFAULT_COUPURES = "0.01;0.02;0.05;0.10;0.20;0.50;1;2;5;10;20;50;100;200;500"
-TRUE_WORDS = {"1", "oui", "true", "vrai", "o", "yes"}
 
 
 @dataclass
@@ -44,35 +41,6 @@ class Summary:
     comptage_aveugle: bool
     en_cours: list[TicketView] = field(default_factory=list)
     connectes: list[tuple[str, str, datetime]] = field(default_factory=list)
-
-
-def parameter(con: duckdb.DuckDBPyConnection, key: str, default: str) -> str:
-    return parameter_values(con, {key: default})[key]
-
-
-def parameter_values(con: duckdb.DuckDBPyConnection, defaults: dict[str, str]) -> dict[str, str]:
-    """Several tr_parametre values in one query; a missing or blank value gives its default."""
-    found = dict(con.execute("SELECT cle, valeur FROM tr_parametre WHERE cle IN (SELECT unnest(?))",
-                             [list(defaults)]).fetchall())
-    return {key: str(found[key]).strip() if found.get(key) is not None and str(found[key]).strip() else default
-            for key, default in defaults.items()}
-
-
-def coupures(con, text: str | None = None) -> list[Decimal]:
-    text = parameter(con, "coupures", DEFAULT_COUPURES) if text is None else text
-    try:
-        return sorted({cents(Decimal(v.strip().replace(",", "."))) for v in text.split(";") if v.strip()})
-    except ArithmeticError:
-        raise CaisseError(f"Le paramètre coupures « {text} » est illisible : attendu par exemple "
-                          f"{DEFAULT_COUPURES}.") from None
-
-
-def tolerance(con, text: str | None = None) -> Decimal:
-    text = parameter(con, "tolerance_ecart", "0.00") if text is None else text
-    try:
-        return abs(cents(Decimal(text.replace(",", "."))))
-    except ArithmeticError:
-        raise CaisseError(f"Le paramètre tolerance_ecart « {text} » n'est pas un montant.") from None
 
 
 class DayFigures(NamedTuple):
@@ -115,11 +83,9 @@ def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
     """The open day's summary, with what would stop the closing (tickets in progress, sellers connected)."""
     _, id_journee = open_day_of(con, caisse)
     day = day_figures(con, id_journee)
-    values = parameter_values(con, {"coupures": DEFAULT_COUPURES, "tolerance_ecart": "0.00", "comptage_aveugle": "non"})
-    blind = values["comptage_aveugle"].lower() in TRUE_WORDS
+    params = parameters.read(con)
     return Summary(caisse, id_journee, day.opened, day.fond, day.per_method, day.nb, day.voided, day.total, day.moves,
-                   day.expected,
-                   coupures(con, values["coupures"]), tolerance(con, values["tolerance_ecart"]), blind,
+                   day.expected, params.coupures, params.tolerance_ecart, params.comptage_aveugle,
                    parked_tickets(con, caisse), connected_sellers(con, id_journee))
 
 
@@ -143,8 +109,8 @@ class Closed:
 def count_total(count: dict[Decimal, int], allowed: list[Decimal]) -> Decimal:
     unknown = [v for v in count if v not in allowed]
     if unknown:
-        raise CaisseError(f"Coupure inconnue : {', '.join(map(str, unknown))} (coupures : "
-                          f"{', '.join(map(str, allowed))}).")
+        raise CaisseError(f"Coupure inconnue : {', '.join(eur(v) for v in unknown)} (coupures : "
+                          f"{', '.join(eur(v) for v in allowed)}).")
     if any(n < 0 for n in count.values()):
         raise CaisseError("Le nombre de pièces ou de billets d'une coupure ne peut pas être négatif.")
     return cents(sum((v * n for v, n in count.items()), ZERO))

@@ -17,6 +17,12 @@ class ConfigError(CaisseError):
     exit_code = 2
 
 
+class BadArgument(CaisseError):
+    """A value typed by a person (an argument, a field) that cannot be used: said in a sentence, exit 2."""
+
+    exit_code = 2
+
+
 class StoreBusy(CaisseError):
     def __init__(self, path, seconds: float):
         self.path, self.seconds = path, seconds

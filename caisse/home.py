@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,15 +24,22 @@ class InitReport:
     demo_folder: Path | None
 
 
+def private_dir(path: Path) -> Path:
+    """A folder only the register server's account can enter (mode 700), created with its parents."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
 def open_store(settings: Settings) -> Store:
     return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path)
 
 
 def initialise(settings: Settings, demo: bool = False) -> InitReport:
     """Create or upgrade the store and make the integrity key; `demo` fills the local drop."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     for folder in (settings.received_dir, settings.sent_dir, settings.logs_dir):
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     store = open_store(settings)
     version = store.migrate()
     created = ensure_key(settings.integrity_key_path)

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipeline import PipelineError
+from pipeline.contracts import CORE_TABLES
+from pipeline.names import check_identifier
+
+from .errors import BadArgument
+
 A_IMPORTER = "a_importer"
 PRETE = "prete"
 OUVERTE = "ouverte"
@@ -34,6 +40,15 @@ class RegisterState:
         return STATE_WORDS[self.etat]
 
 
+def valid_code(code: str) -> str:
+    """A register code safe to use in names (it ends up in file paths); BadArgument otherwise."""
+    try:
+        return check_identifier(code, "le code de caisse")
+    except PipelineError as e:
+        raise BadArgument(e.message) from None
+
+
+_CORE_FILLED = " AND ".join(f"EXISTS (SELECT 1 FROM {t})" for t in CORE_TABLES)
 _STATES_SQL = """
 WITH last_import AS (
     SELECT caisse, fin FROM sync_run WHERE sens = 'import' AND statut = 'reussi'
@@ -54,7 +69,7 @@ SELECT c.id_caisse, c.code, coalesce(c.libelle, c.code),
          WHEN coalesce(d.a_exporter, 0) > 0 AND e.last_failed IS NOT NULL
               AND (e.last_ok IS NULL OR e.last_failed > e.last_ok) THEN 'echec_export'
          WHEN coalesce(d.a_exporter, 0) > 0 THEN 'a_exporter'
-         WHEN li.caisse = c.code AND (e.last_ok IS NULL OR e.last_ok < li.fin) THEN 'prete'
+         WHEN li.caisse = c.code AND (e.last_ok IS NULL OR e.last_ok < li.fin) AND core.filled THEN 'prete'
          ELSE 'a_importer'
        END,
        coalesce(d.a_exporter, 0)
@@ -62,9 +77,10 @@ FROM t_caisse c
 LEFT JOIN days d ON d.id_caisse = c.id_caisse
 LEFT JOIN exports e ON e.caisse = c.code
 LEFT JOIN last_import li ON true
+CROSS JOIN (SELECT CORE_FILLED AS filled) core
 WHERE coalesce(c.actif, true)
 ORDER BY c.code
-"""
+""".replace("CORE_FILLED", _CORE_FILLED)
 
 
 def register_states(con: duckdb.DuckDBPyConnection) -> list[RegisterState]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .closing import parameter
+from . import parameters
 from .money import eur
 from .reports import columns, shop_header
 
@@ -20,7 +20,8 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
     numero, statut, caisse, libelle, validated, ttc, ht, seller, link = rows[0]
     rule = RULE * width
     out = [line.center(width).rstrip() for line in shop_header(con)]
-    header = parameter(con, "ticket_entete", "")
+    params = parameters.read(con)
+    header = params.ticket_entete
     if header:
         out.append(header[:width].center(width).rstrip())
     out += [rule, columns(f"Caisse {caisse}", f"Ticket n°{numero}", width)]
@@ -52,7 +53,7 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
         out.append(columns(f"{libelle_moyen}{f' n°{numero_piece}' if numero_piece else ''}", eur(montant), width))
         if rendu:
             out.append(columns("Rendu", eur(rendu), width))
-    footer = parameter(con, "ticket_pied", "")
+    footer = params.ticket_pied
     if footer:
         out += ["", footer[:width].center(width).rstrip()]
     if link:

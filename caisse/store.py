@@ -8,6 +8,7 @@ work connects, does its work and closes. A connection that meets another process
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -195,6 +196,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             duckdb.connect(str(self.path)).close()
+        os.chmod(self.path, 0o600)
         with self.transaction() as con:
             con.execute(OWN_TABLES[0])
             done = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
@@ -222,26 +224,40 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {contract.name} ADD COLUMN {column.name} {column.sql_type}")
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | Staged) -> int:
+def own_table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The store's own tables (runs, logs, audit, connections, prints...): never the main server's."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return tables - set(CONTRACTS)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | Staged, keep: str | None = None,
+                  key: tuple[str, ...] = ()) -> int:
     """DELETE the table's rows and insert `data` (extras become VARCHAR columns); returns rows inserted.
 
-    Staged data streams from its files into DuckDB one batch at a time."""
+    `keep`: a condition on a row (SQL) marking the rows that are the register's own: they are neither
+    deleted nor replaced, and incoming rows that match it, or that bear the `key` of a kept row, are
+    skipped. Staged data streams from its files into DuckDB one batch at a time."""
     names = data.columns if isinstance(data, Staged) else data.schema.names
     existing = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
     for name in names:
         if name not in existing:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" VARCHAR')
-    con.execute(f"DELETE FROM {table}")
+    own = f"coalesce(({keep}), false)" if keep else "false"
+    con.execute(f"DELETE FROM {table} WHERE NOT {own}")
+    skip = f"WHERE NOT {own}" + (f" AND ({', '.join(key)}) NOT IN (SELECT {', '.join(key)} FROM {table})"
+                                 if keep and key else "")
     staged = isinstance(data, Staged)
+    inserted = 0
     for reader in data.readers() if staged else [data.to_reader()]:
         columns = ", ".join(f'"{n}"' for n in reader.schema.names)
         con.register("_incoming", reader)
         try:
-            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+            inserted += con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming "
+                                    f"{skip if keep else ''}").fetchall()[0][0]
         finally:
             con.unregister("_incoming")
-    return data.rows if staged else data.num_rows
+    return inserted
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

@@ -15,29 +15,41 @@ from pathlib import Path
 from pipeline import (
     IMPORT_MANIFEST,
     MANIFESTS,
+    BadTableFile,
     DropRefused,
     DropUnavailable,
+    ManifestMismatch,
     PipelineError,
     check_name,
     contract_for,
     open_drop,
     read_manifest,
 )
-from pipeline.contracts import LOAD_ORDER
+from pipeline.contracts import CONTRACTS, CORE_TABLES, EXPORTED, LOAD_ORDER
+from pipeline.drop import too_large
 from pipeline.manifest import check_files, check_rows, sha256_file
-from pipeline.staging import Staged, stage
+from pipeline.staging import Staged, stage_file
 
-from . import auth
+from . import auth, parameters
 from .config import Settings
 from .errors import CaisseError, DropFailed, ImportNotAllowed, LoginFailed, NothingToImport, UnknownRegister
 from .history import Log, RunLog, new_run_id, record_run, save_log
+from .home import private_dir
 from .journal import audit
-from .lifecycle import import_blocker
-from .store import Store, replace_table
+from .lifecycle import import_blocker, valid_code
+from .store import Store, own_table_names, replace_table
 
 BANNER = "*** Début de vidage des tables du serveur nomade ***"
 PROGRESS_ROWS = 100_000
 STAGED = "validees"  # beside the received files: the validated tables, as Arrow files, until the load
+# The register's days are its own records: they never come from the main server (FISCAL R03).
+REGISTER_TABLES = {c.name for c in CONTRACTS.values() if c.role == EXPORTED}
+# Tables both sides write: the rows of the register's own days are kept whatever a lot says
+# (a condition on a row, and the key an incoming row may not take from a kept one).
+SHARED = {
+    "t_livre_de_caisse": ("id_journee IN (SELECT id_journee FROM t_journee)", ("id_mouvement",)),
+    "t_avoir_utilise": ("id_ticket IN (SELECT id_ticket FROM t_ticket)", ("id_avoir_utilise",)),
+}
 
 
 @dataclass
@@ -51,6 +63,8 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     previews: dict[str, list[dict]] = field(default_factory=dict)  # the first rows of each validated frame
     digests: dict[str, str] = field(default_factory=dict)  # sha256 of each received file, computed once
+    sources: dict[str, str] = field(default_factory=dict)  # the file each table came from
+    missing_core: list[str] = field(default_factory=list)  # core tables still empty after the import
 
     @property
     def rows(self) -> int:
@@ -61,6 +75,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
                echo: Log | None = None, now: datetime | None = None) -> ImportResult:
     """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence."""
     now = now or datetime.now()
+    caisse = valid_code(caisse)
     id_run = new_run_id("import", caisse, now)
     log = RunLog(settings.logs_dir, id_run, echo)
     result = ImportResult(id_run, "", caisse, "local")
@@ -74,6 +89,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
             save_log(con, id_run, log)
             audit(con, "IMPORT_ECHEC", login=login, caisse=caisse, detail=str(e), now=now)
         log.close()
+        shutil.rmtree(settings.received_dir / id_run, ignore_errors=True)  # a refused reception is not kept
         if isinstance(e, (DropUnavailable, DropRefused)):
             raise DropFailed(str(e)) from e
         if isinstance(e, PipelineError):
@@ -99,19 +115,26 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
     for left in settings.received_dir.glob(f"*/{STAGED}"):  # left by an import killed mid-way
         shutil.rmtree(left, ignore_errors=True)
     folder = settings.import_dir.replace("{caisse}", caisse)
-    received = settings.received_dir / result.id_run
-    received.mkdir(parents=True, exist_ok=True)
+    received = private_dir(settings.received_dir / result.id_run)
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
     with open_drop(settings.drop, **settings.drop_options()) as drop:
-        names = [check_name(n) for n in drop.list(folder)]
+        listing = drop.listing(folder)
+        names = [check_name(n) for n in sorted(listing)]
         if not names:
             raise NothingToImport(drop.display(folder, ""), drop.host)
+        for name in names:  # from the listing, before any byte is copied
+            if refused := too_large(name, listing[name], max_bytes):
+                raise refused
         log("Synchronisation des données en cours ...")
         # The manifest first: a local drop is named after its server, and the lot checked against it.
         # It is also removed first, so that a removal cut short never leaves a manifest whose files are gone.
         names.sort(key=lambda n: n != IMPORT_MANIFEST)
         manifest = None
         for name in names:
-            drop.fetch(folder, name, received / name)
+            if manifest is not None and name not in MANIFESTS and manifest.entry(name) is None:
+                raise ManifestMismatch(IMPORT_MANIFEST, name,
+                                       "fichier présent dans le dépôt mais absent du manifeste ; il n'a pas été lu")
+            drop.fetch(folder, name, received / name, max_bytes)
             if name == IMPORT_MANIFEST:
                 manifest = read_manifest(received / IMPORT_MANIFEST)
                 if drop.host == "local" and manifest.serveur:
@@ -121,7 +144,9 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
 
         tables: dict[str, Staged] = {}
         try:
-            _validate(received, names, manifest, settings, log, result, caisse, tables)
+            with store.connect() as con:
+                own_tables = own_table_names(con)
+            _validate(received, names, manifest, settings, log, result, caisse, tables, own_tables)
             result.lot = manifest.lot if manifest and manifest.lot else result.id_run
             _load(store, tables, caisse, login, password, first_import, log, result, now)
         finally:
@@ -136,10 +161,31 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
                 log(f"Suppression de {drop.display(folder, name)} sur {drop.host} impossible : {e.reason}. "
                     "Les données sont importées ; le fichier sera simplement relu au prochain import.")
     log(f"Import terminé : {len(result.tables)} tables, {result.rows} lignes (lot {result.lot}).")
+    if result.missing_core:
+        warning = (f"Données incomplètes : les tables {', '.join(result.missing_core)} sont vides ; la caisse ne "
+                   "pourra pas être ouverte avant un import qui les apporte.")
+        result.warnings.append(warning)
+        log(warning)
+
+
+def _resolver(name: str, own_tables: set[str]):
+    """The contract of each table a file holds (None: a table the register does not use, skipped); the
+    register's own tables are refused, whatever file carries them."""
+    def resolve(table: str):
+        key = table.lower()
+        if key in REGISTER_TABLES:
+            raise BadTableFile(name, f"il apporte la table {table}, qui appartient au serveur caisse (ses journées, "
+                                     "tickets, règlements et comptages ne viennent jamais du serveur principal) : "
+                                     "retirez-le du lot")
+        if key in own_tables:
+            raise BadTableFile(name, f"il apporte la table {table}, une table interne du serveur caisse : "
+                                     "retirez-le du lot")
+        return contract_for(key)
+    return resolve
 
 
 def _validate(received: Path, names: list[str], manifest, settings, log, result, caisse,
-              tables: dict[str, Staged]) -> None:
+              tables: dict[str, Staged], own_tables: set[str]) -> None:
     """Check the manifest and parse every table file into `tables` (on disk, beside the received files);
     nothing is written to the store yet."""
     result.digests = {name: sha256_file(received / name) for name in names if name not in MANIFESTS}
@@ -148,20 +194,30 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
             raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")
         check_files(manifest, received, digests=result.digests)
         log(f"Manifeste {IMPORT_MANIFEST} vérifié : {len(manifest.fichiers)} fichiers, empreintes conformes.")
+    else:
+        log(f"Pas de manifeste {IMPORT_MANIFEST} : l'exhaustivité du lot (fichiers, lignes, empreintes) n'a pas pu "
+            "être vérifiée.")
+    counts: dict[str, int] = {}
     for name in names:
         if name in MANIFESTS:
             continue
-        contract = contract_for(Path(name).stem)
-        if contract is None:
+        found = stage_file(received / name, _resolver(name, own_tables), received / STAGED,
+                           max_mb=settings.max_file_mb, progress=_progress(name, log))
+        counts[name] = sum(one.rows for one in found.values())
+        if not found:
             result.ignored.append(name)
             log(f"Fichier {name} ignoré : table inconnue du serveur caisse.")
-            continue
-        tables[contract.name] = stage(received / name, contract, received / STAGED, max_mb=settings.max_file_mb,
-                                      progress=_progress(name, log))
-        result.previews[contract.name] = tables[contract.name].preview
-        log(f"Fichier {name} validé : {tables[contract.name].rows} lignes.")
+        for table, one in found.items():
+            if table in tables:
+                raise BadTableFile(name, f"la table {table} est déjà livrée par le fichier {result.sources[table]}")
+            tables[table], result.sources[table], result.previews[table] = one, name, one.preview
+            log(f"Fichier {name} validé : {one.rows} lignes" + ("." if f"{table}.xml" == name else
+                                                                f" de la table {table}."))
     if manifest:
-        check_rows(manifest, {f"{t}.xml": data.rows for t, data in tables.items()})
+        check_rows(manifest, counts)
+    if "tr_parametre" in tables:
+        rows = tables["tr_parametre"].read_all().select(["cle", "valeur"]).to_pylist()
+        parameters.check({row["cle"]: row["valeur"] for row in rows})
 
 
 def _progress(name: str, log, every: int = PROGRESS_ROWS):
@@ -182,7 +238,11 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
             log(BANNER)
             for table in sorted(tables, key=LOAD_ORDER.index):
                 log(f"DELETE FROM {table}")
-                result.tables[table] = replace_table(con, table, tables[table])
+                keep, key = SHARED.get(table, (None, ()))
+                result.tables[table] = replace_table(con, table, tables[table], keep, key)
+                if keep and result.tables[table] < tables[table].rows:
+                    log(f"{tables[table].rows - result.tables[table]} ligne(s) de {table} concernent les journées de "
+                        "ce serveur caisse : elles sont gardées telles qu'il les a enregistrées.")
             known = [r[0] for r in con.execute("SELECT code FROM t_caisse ORDER BY code").fetchall()]
             if caisse not in known:
                 raise UnknownRegister(caisse, known)
@@ -191,9 +251,11 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
                 if user is None:
                     raise LoginFailed(login)
                 auth.require(user, "CAISSE_IMPORTER")
+            result.missing_core = [t for t in CORE_TABLES if not con.execute(f"SELECT count(*) FROM {t}")
+                                   .fetchall()[0][0]]
             record_run(con, "import", result.id_run, result.lot, result.caisse, login, result.host, now, "reussi", "",
                        len(result.tables), result.rows,
-                       [(f"{t}.xml", t, n, result.digests[f"{t}.xml"]) for t, n in result.tables.items()])
+                       [(result.sources[t], t, n, result.digests[result.sources[t]]) for t, n in result.tables.items()])
             audit(con, "IMPORT", login=login, caisse=caisse,
                   detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
     except LoginFailed:

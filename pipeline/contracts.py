@@ -26,11 +26,15 @@ REFERENCE = "référence"
 EXPORTED = "exportée"
 
 
+RULES = ("identifiant", "taux")  # checks by meaning, made by the reader (pipeline.values)
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str
     required: bool = False
+    rule: str | None = None  # one of RULES
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -75,7 +79,7 @@ class Contract:
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
-def _parse_columns(spec: str, required: set[str]) -> tuple[tuple[Column, ...], tuple[str, ...]]:
+def _parse_columns(spec: str, required: set[str], rules: dict[str, str]) -> tuple[tuple[Column, ...], tuple[str, ...]]:
     """Parse 'name TYPE, *pk TYPE, ...' where a leading * marks a primary key column."""
     columns, pk = [], []
     for part in spec.split(","):
@@ -83,26 +87,27 @@ def _parse_columns(spec: str, required: set[str]) -> tuple[tuple[Column, ...], t
         if name.startswith("*"):
             name = name[1:]
             pk.append(name)
-        columns.append(Column(name, type_, required=name in pk or name in required))
+        columns.append(Column(name, type_, required=name in pk or name in required, rule=rules.get(name)))
     return tuple(columns), tuple(pk)
 
 
-def table_contract(name, spec, role, required=(), description="", exported=False) -> Contract:
-    """A contract from a spec such as "*id INT, code TXT" (a leading * marks the primary key)."""
-    columns, pk = _parse_columns(spec, set(required))
+def table_contract(name, spec, role, required=(), description="", exported=False, rules=None) -> Contract:
+    """A contract from a spec such as "*id INT, code TXT" (a leading * marks the primary key); `rules` maps
+    a column to a check by meaning (RULES)."""
+    columns, pk = _parse_columns(spec, set(required), rules or {})
     return Contract(name, columns, pk, role, description, exported)
 
 
 _CONTRACTS = [
     # Imported, used by the rules.
     table_contract("t_caisse", "*id_caisse INT, code TXT, libelle TXT, id_emplacement INT, actif BOOL",
-           IMPORTED, ["code"], "Les caisses du magasin."),
+           IMPORTED, ["code"], "Les caisses du magasin.", rules={"code": "identifiant"}),
     table_contract("t_emplacement", "*id_emplacement INT, code TXT, libelle TXT", IMPORTED,
            description="Emplacements (magasins, sites)."),
     table_contract("t_utilisateur", "*id_utilisateur INT, login TXT, nom TXT, prenom TXT, mot_de_passe TXT, "
            "id_utilisateur_groupe INT, actif BOOL", IMPORTED,
            ["login", "mot_de_passe", "id_utilisateur_groupe"],
-           "Utilisateurs ; mot_de_passe au format pbkdf2_sha256$iterations$sel$hash."),
+           "Utilisateurs ; mot_de_passe au format pbkdf2_sha256$iterations$sel$hash.", rules={"login": "identifiant"}),
     table_contract("t_utilisateur_groupe", "*id_utilisateur_groupe INT, libelle TXT", IMPORTED,
            description="Groupes d'utilisateurs."),
     table_contract("tr_fonctionnalite", "*id_fonctionnalite INT, code TXT, libelle TXT", IMPORTED, ["code"],
@@ -114,7 +119,8 @@ _CONTRACTS = [
     table_contract("tr_moyen_paiement", "*id_moyen_paiement INT, code TXT, libelle TXT, especes BOOL, "
            "rendu_monnaie BOOL, necessite_numero BOOL, actif BOOL, ordre INT", IMPORTED,
            ["code", "especes", "rendu_monnaie", "necessite_numero", "actif"], "Moyens de paiement."),
-    table_contract("tr_tva", "*id_tva INT, code TXT, taux DEC, libelle TXT", IMPORTED, ["taux"], "Taux de TVA."),
+    table_contract("tr_tva", "*id_tva INT, code TXT, taux DEC, libelle TXT", IMPORTED, ["taux"], "Taux de TVA.",
+           rules={"taux": "taux"}),
     table_contract("t_famille_art", "*id_famille_art INT, code TXT, libelle TXT, id_parent INT", IMPORTED,
            description="Familles d'articles."),
     table_contract("t_article", "*id_article INT, code TXT, ean TXT, libelle TXT, id_famille_art INT, id_tva INT, "

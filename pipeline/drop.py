@@ -1,28 +1,46 @@
 """Drops: where the main server leaves its files and picks ours up.
 
-A drop lists a folder's `*.xml` files, fetches one to a local file, puts one under a temporary name
-then renames it, and removes one. Folders are relative to the drop's root. `file://` is a local folder;
-`sftp://` (a later issue) implements the same interface.
+A drop lists a folder's `*.xml` files with their sizes (never following a link: a symbolic link, a
+device or anything else that is not a regular file is refused, never copied), fetches one to a private
+local file (refused before any byte is copied when it is over the size limit), puts one under a
+temporary name then renames it, and removes one. Folders are relative to the drop's root. `file://` is a
+local folder; `sftp://` (`pipeline.sftp`) implements the same interface.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
+import stat
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
-from .errors import DropUnavailable, PipelineError
+from .errors import BadTableFile, DropRefused, DropUnavailable, PipelineError
+from .names import is_identifier
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+PRIVATE_FILE = 0o600
+
+
+def too_large(name: str, size: int, max_bytes: int | None) -> BadTableFile | None:
+    """The refusal of a file over the size limit (checked from the listing, before any byte is copied)."""
+    if max_bytes is None or size <= max_bytes:
+        return None
+    return BadTableFile(name, f"il pèse {size / 1048576:.1f} Mo, plus que la limite de {max_bytes / 1048576:g} Mo "
+                              "(CAISSE_MAX_FILE_MB)")
+
+
+def not_regular(host: str, name: str, mode: int) -> DropRefused:
+    kind = ("un lien symbolique" if stat.S_ISLNK(mode) else "un dossier" if stat.S_ISDIR(mode)
+            else "un fichier spécial (périphérique, tube ou socket)")
+    return DropRefused(host, f"« {name} » est {kind}, pas un fichier ordinaire : le serveur caisse ne le lit pas. "
+                             "Retirez-le du dossier d'échange")
 
 
 def check_name(name: str) -> str:
-    """A file name from a drop: no folder, no traversal, no hidden file."""
-    if not _SAFE_NAME.match(name) or ".." in name:
+    """A file name from a drop: no folder, no traversal, no hidden file (the identifiers' one pattern)."""
+    if not is_identifier(name):
         raise PipelineError(f"Nom de fichier refusé sur le serveur principal : « {name} » "
-                            "(seuls lettres, chiffres, « _ », « - » et « . » sont admis).")
+                            "(seuls lettres, chiffres, « _ », « - », « . » et « @ » sont admis, sans « .. »).")
     return name
 
 
@@ -39,10 +57,15 @@ class Drop:
 
     host = "local"
 
-    def list(self, folder: str = "") -> list[str]:
+    def listing(self, folder: str = "") -> dict[str, int]:
+        """{name: size} of the folder's `*.xml` regular files; DropRefused for any other kind of entry."""
         raise NotImplementedError
 
-    def fetch(self, folder: str, name: str, dest: Path) -> None:
+    def list(self, folder: str = "") -> list[str]:
+        return sorted(self.listing(folder))
+
+    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
+        """Copy one file into `dest` (mode 600); BadTableFile when it is over `max_bytes`."""
         raise NotImplementedError
 
     def put(self, src: Path, folder: str, name: str) -> None:
@@ -78,22 +101,45 @@ class LocalDrop(Drop):
     def _folder(self, folder: str) -> Path:
         return self.root / clean_folder(folder)
 
-    def list(self, folder: str = "") -> list[str]:
+    def listing(self, folder: str = "") -> dict[str, int]:
         path = self._folder(folder)
         if not path.is_dir():
-            return []
+            return {}
+        found = {}
         try:
-            return sorted(e.name for e in os.scandir(path) if e.is_file() and e.name.lower().endswith(".xml")
-                          and not e.name.startswith("."))
+            for entry in os.scandir(path):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode) and not entry.name.lower().endswith(".xml"):
+                    continue  # a sub-folder (the export folder lives under the root)
+                if not stat.S_ISREG(info.st_mode):
+                    raise not_regular(self.host, entry.name, info.st_mode)
+                if entry.name.lower().endswith(".xml") and not entry.name.startswith("."):
+                    found[entry.name] = info.st_size
         except OSError as e:
             raise DropUnavailable(self.host, f"lecture du dossier {path} impossible ({e.strerror})") from e
+        return found
 
-    def fetch(self, folder: str, name: str, dest: Path) -> None:
+    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
         src = self._folder(folder) / check_name(name)
         try:
-            shutil.copyfile(src, dest)
+            fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as e:
+            if e.errno == 40:  # ELOOP: a link put there after the listing
+                raise not_regular(self.host, name, stat.S_IFLNK) from None
             raise DropUnavailable(self.host, f"réception de {src} impossible ({e.strerror})") from e
+        with os.fdopen(fd, "rb") as source:
+            info = os.fstat(source.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise not_regular(self.host, name, info.st_mode)
+            refused = too_large(name, info.st_size, max_bytes)
+            if refused:
+                raise refused
+            try:
+                out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+                with os.fdopen(out, "wb") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+            except OSError as e:
+                raise DropUnavailable(self.host, f"réception de {src} impossible ({e.strerror})") from e
 
     def put(self, src: Path, folder: str, name: str) -> None:
         target = self._folder(folder)

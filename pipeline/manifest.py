@@ -8,14 +8,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import BadTableFile, ManifestMismatch
+from .errors import BadTableFile, ManifestMismatch, PipelineError
+from .names import check_identifier
 from .xmlread import check_prolog
 
 IMPORT_MANIFEST = "infos_import.xml"
 EXPORT_MANIFEST = "infos_export.xml"
 MANIFESTS = (IMPORT_MANIFEST, EXPORT_MANIFEST)
 _FIELDS = ("lot", "date_creation", "serveur", "caisse", "empreinte")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,19 @@ def sha256_file(path: Path) -> str:
 
 
 def read_manifest(path: Path) -> Manifest:
-    """Read a manifest, liberal as the tables are: fields as elements or as attributes of the root."""
-    check_prolog(path)
+    """Read a manifest, liberal as the tables are: fields as elements or as attributes of the root. Each file
+    it lists must have a safe name (a manifest entry is checked like a file of the drop)."""
+    prolog = check_prolog(path)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
+                             encoding=prolog.encoding)
     try:
-        root = etree.parse(str(path), _PARSER).getroot()
+        tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as e:
         raise BadTableFile(path.name, f"le manifeste est mal formé ({e.msg})") from None
+    if tree.docinfo.doctype:
+        raise BadTableFile(path.name, "il contient une déclaration DTD (<!DOCTYPE), interdite pour des raisons de "
+                                      "sécurité")
+    root = tree.getroot()
 
     def value(name: str) -> str:
         found = root.find(name)
@@ -67,6 +74,10 @@ def read_manifest(path: Path) -> Manifest:
         digest = f.get("sha256") or f.findtext("sha256") or ""
         if not name or not lines.strip().isdigit():
             raise BadTableFile(path.name, "une entrée <fichier> n'a pas de nom ou de nombre de lignes valide")
+        try:
+            check_identifier(name.strip(), "le nom de fichier annoncé")
+        except PipelineError as e:
+            raise BadTableFile(path.name, e.message.rstrip(".")) from None
         m.fichiers.append(FileEntry(name.strip(), int(lines), digest.strip().lower()))
     for j in root.iter("journee"):
         m.journees.append((j.get("id_journee", ""), int(j.get("numero_z", "0"))))

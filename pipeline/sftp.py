@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 import paramiko
 
-from .drop import Drop, check_name, clean_folder
+from .drop import PRIVATE_FILE, Drop, check_name, clean_folder, not_regular, too_large
 from .errors import DropRefused, DropUnavailable
 
 TRANSIENT = (socket.timeout, TimeoutError, ConnectionError, EOFError, paramiko.ssh_exception.NoValidConnectionsError)
@@ -151,21 +151,37 @@ class SftpDrop(Drop):
         return posixpath.join(self.root, clean_folder(folder), name) if name else \
             posixpath.join(self.root, clean_folder(folder))
 
-    def list(self, folder: str = "") -> list[str]:
-        def listing():
+    def listing(self, folder: str = "") -> dict[str, int]:
+        def entries():
             try:
-                entries = self.sftp.listdir_attr(self._path(folder))
+                found = self.sftp.listdir_attr(self._path(folder))  # lstat-like: links show as links
             except FileNotFoundError:
-                return []
-            return sorted(e.filename for e in entries if stat.S_ISREG(e.st_mode or 0)
-                          and e.filename.lower().endswith(".xml") and not e.filename.startswith("."))
-        return self._retrying(f"lecture du dossier {self._path(folder)}", listing)
+                return {}
+            out = {}
+            for e in found:
+                mode = e.st_mode or 0
+                if stat.S_ISDIR(mode) and not e.filename.lower().endswith(".xml"):
+                    continue
+                if not stat.S_ISREG(mode):
+                    raise not_regular(self.where, e.filename, mode)
+                if e.filename.lower().endswith(".xml") and not e.filename.startswith("."):
+                    out[e.filename] = e.st_size or 0
+            return out
+        return self._retrying(f"lecture du dossier {self._path(folder)}", entries)
 
-    def fetch(self, folder: str, name: str, dest: Path) -> None:
+    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
         remote = self._path(folder, check_name(name))
         partial = Path(f"{dest}.part")
 
         def get():
+            info = self.sftp.lstat(remote)
+            if not stat.S_ISREG(info.st_mode or 0):
+                raise not_regular(self.where, name, info.st_mode or 0)
+            refused = too_large(name, info.st_size or 0, max_bytes)
+            if refused:
+                raise refused
+            partial.touch(PRIVATE_FILE)
+            partial.chmod(PRIVATE_FILE)
             self.sftp.get(remote, str(partial))  # streamed in chunks to disk, never whole in memory
             partial.replace(dest)
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .contracts import Contract
-from .xmlread import BATCH_ROWS, DEFAULT_MAX_MB, iter_batches
+from .xmlread import BATCH_ROWS, DEFAULT_MAX_MB, Resolve, iter_tables
 
 PREVIEW_ROWS = 5
 
@@ -49,33 +49,49 @@ class Staged:
 
 def stage(path: Path, contract: Contract, folder: Path, *, max_mb: float = DEFAULT_MAX_MB,
           batch_rows: int = BATCH_ROWS, progress: Callable[[int], None] | None = None) -> Staged:
-    """Read and validate one table file into Arrow stream files in `folder`; raises BadTableFile.
+    """Read and validate one table file into Arrow stream files in `folder`; raises BadTableFile."""
+    staged = stage_file(path, {contract.name: contract, path.stem: contract}.get, folder, max_mb=max_mb,
+                        batch_rows=batch_rows, progress=progress)
+    return staged.get(contract.name) or Staged(contract.name, columns=contract.column_names)
 
-    `progress(rows)` is called after each batch with the rows validated so far."""
+
+def stage_file(path: Path, resolve: Resolve, folder: Path, *, max_mb: float = DEFAULT_MAX_MB,
+               batch_rows: int = BATCH_ROWS, progress: Callable[[int], None] | None = None) -> dict[str, Staged]:
+    """Read and validate every table of a file (one, or a whole `mysqldump --xml`) into Arrow stream files
+    in `folder`; {table: Staged}. Raises BadTableFile, and then leaves no file behind.
+
+    `progress(rows)` is called after each batch with the rows of the file validated so far."""
     folder.mkdir(parents=True, exist_ok=True)
-    staged = Staged(contract.name)
-    writer = schema = None
+    staged: dict[str, Staged] = {}
+    writers: dict[str, tuple] = {}  # table -> (writer, schema)
+    total = 0
     try:
-        for batch in iter_batches(path, contract, max_mb=max_mb, batch_rows=batch_rows):
+        for _, contract, batch in iter_tables(path, resolve, max_mb=max_mb, batch_rows=batch_rows):
+            one = staged.setdefault(contract.name, Staged(contract.name))
+            writer, schema = writers.get(contract.name, (None, None))
             if batch.schema != schema:
                 if writer is not None:
                     writer.close()
-                staged.files.append(folder / f"{contract.name}.{len(staged.files)}.arrow")
-                writer, schema = pa.ipc.new_stream(str(staged.files[-1]), batch.schema), batch.schema
-                staged.columns += [n for n in batch.schema.names if n not in staged.columns]
+                one.files.append(folder / f"{contract.name}.{len(one.files)}.arrow")
+                writer, schema = pa.ipc.new_stream(str(one.files[-1]), batch.schema), batch.schema
+                writers[contract.name] = (writer, schema)
+                one.columns += [n for n in batch.schema.names if n not in one.columns]
             writer.write_table(batch)
-            if len(staged.preview) < PREVIEW_ROWS:
-                staged.preview += batch.slice(0, PREVIEW_ROWS - len(staged.preview)).to_pylist()
-            staged.rows += batch.num_rows
+            if len(one.preview) < PREVIEW_ROWS:
+                one.preview += batch.slice(0, PREVIEW_ROWS - len(one.preview)).to_pylist()
+            one.rows += batch.num_rows
+            total += batch.num_rows
             if progress:
-                progress(staged.rows)
+                progress(total)
     except BaseException:
-        if writer is not None:
+        for writer, _ in writers.values():
             writer.close()
-        staged.remove()
+        for one in staged.values():
+            one.remove()
         raise
-    if writer is not None:
+    for writer, _ in writers.values():
         writer.close()
-    else:
-        staged.columns = contract.column_names
+    for one in staged.values():
+        if not one.files:
+            one.columns = resolve(one.table).column_names
     return staged

@@ -27,12 +27,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pyarrow as pa
 
 from .contracts import Column, Contract
 from .errors import BadTableFile
-from .xmlread import MixedRowTags, first_rows, to_arrow, walk
+from .shapes import MixedRowTags, OtherTable, Shape, walk
+from .values import to_arrow
 
 MIN_PART_BYTES = 4 * 1024 * 1024  # below this, starting a process costs more than it saves
 # A child needs about 0.5 s to start (Python, pyarrow, lxml): the caller's process, already running, reads
@@ -53,23 +55,46 @@ class PartFailed(Exception):
 class Part:
     start: int
     end: int
-    prefix: bytes  # what the parser reads before the part's bytes: a declaration and the root's start tag
-    suffix: bytes  # and after them: the root's end tag
+    prefix: bytes  # what the parser reads before the part's bytes: a declaration and the rows' ancestors' start tags
+    suffix: bytes  # and after them: their end tags
     tag: str  # the rows' tag
 
 
-def plan(path: Path, encoding: str, parts: int | None = None) -> list[Part] | None:
+def _openings(shape: Shape) -> tuple[bytes, bytes] | None:
+    """The start tags of the rows' ancestors (attributes and namespace declarations included) and their end
+    tags, or None when a tag or an attribute is in a namespace (not worth the care)."""
+    opening, closing = [], []
+    for tag, attributes, declared in shape.path:
+        if not _NAME.fullmatch(tag) or any(not _NAME.fullmatch(k) for k, _ in attributes):
+            return None
+        names = "".join(f" xmlns:{p}={quoteattr(uri)}" if p else f" xmlns={quoteattr(uri)}" for p, uri in declared)
+        values = "".join(f" {k}={quoteattr(v)}" for k, v in attributes)
+        opening.append(f"<{tag}{names}{values}>")
+        closing.insert(0, f"</{tag}>")
+    try:
+        return "".join(opening).encode("ascii"), "".join(closing).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+
+
+def expected_table(shape: Shape) -> str | None:
+    """The table of a part's rows, when the shape names tables on the rows' container (mysqldump)."""
+    return dict(shape.path[-1][1]).get("name") if shape.table_from == "container" else None
+
+
+def plan(path: Path, encoding: str, shape: Shape, parts: int | None = None) -> list[Part] | None:
     """Where to cut the file, or None to read it in one process."""
     size = path.stat().st_size
     head = HEAD_START_BYTES if size > 4 * HEAD_START_BYTES else 0
     if parts is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         parts = min(cores, MAX_PARTS, max(size - HEAD_START_BYTES, 0) // MIN_PART_BYTES)
-    if parts < 2:
+    if parts < 2 or shape.table_from == "row":
+        return None  # phpMyAdmin names the table on every row: read in one process
+    row = shape.row_tag
+    tags = _openings(shape)
+    if row is None or tags is None or not _NAME.fullmatch(row):
         return None
-    root, row = first_rows(path)
-    if root is None or row is None or not _NAME.fullmatch(root) or not _NAME.fullmatch(row):
-        return None  # a namespace, attributes on the root, an empty table: not worth the care
     cuts = [0]
     with open(path, "rb") as f:
         for k in range(1, parts):
@@ -80,8 +105,8 @@ def plan(path: Path, encoding: str, parts: int | None = None) -> list[Part] | No
     if len(cuts) < 2:
         return None
     cuts.append(size)
-    opening = f'<?xml version="1.0" encoding="{encoding}"?><{root}>'.encode("ascii")
-    closing = f"</{root}>".encode("ascii")
+    opening = f'<?xml version="1.0" encoding="{encoding}"?>'.encode("ascii") + tags[0]
+    closing = tags[1]
     return [Part(start, end, b"" if i == 0 else opening, b"" if end == size else closing, row)
             for i, (start, end) in enumerate(zip(cuts, cuts[1:]))]
 
@@ -126,38 +151,40 @@ class PartStream:
         self._file.close()
 
 
-def part_batches(path: Path, part: Part, contract: Contract, batch_rows: int) -> Iterator[pa.Table]:
+def part_batches(path: Path, part: Part, contract: Contract, shape: Shape, encoding: str, batch_rows: int,
+                 expect: str | None = None) -> Iterator[pa.Table]:
     """The typed batches of one part; row numbers in errors count from the part's first row.
 
-    Raises PartFailed when the part does not parse as cut."""
+    Raises PartFailed when the part does not parse as cut, or holds rows of another table than `expect`."""
     from lxml import etree
     stream = PartStream(path, part)
     extras: list[str] = []
     rows: list[dict] = []
     first_row = 1
     try:
-        for row in walk(stream, part.tag):
+        for _, row in walk(stream, shape, encoding, part.tag, expect):
             rows.append(row)
             if len(rows) >= batch_rows:
-                yield to_arrow(rows, first_row, path.name, contract, extras)
+                yield to_arrow(rows, first_row, path.name, contract, extras, shape.null_text)
                 first_row += len(rows)
                 rows = []
         if rows:
-            yield to_arrow(rows, first_row, path.name, contract, extras)
-    except (etree.XMLSyntaxError, MixedRowTags) as e:
+            yield to_arrow(rows, first_row, path.name, contract, extras, shape.null_text)
+    except (etree.XMLSyntaxError, MixedRowTags, OtherTable) as e:
         raise PartFailed(str(e)) from None
     finally:
         stream.close()
 
 
-def read_parts(path: Path, contract: Contract, parts: list[Part], batch_rows: int) -> Iterator[pa.Table]:
+def read_parts(path: Path, contract: Contract, shape: Shape, encoding: str, parts: list[Part], batch_rows: int,
+               expect: str | None = None) -> Iterator[pa.Table]:
     """Every part's batches in file order: the first part here, the others in child processes."""
     with tempfile.TemporaryDirectory(prefix="caisse-parts-") as tmp:
-        children = [_start(path, part, contract, batch_rows, Path(tmp) / f"part{i}.arrow")
+        children = [_start(path, part, contract, shape, encoding, batch_rows, Path(tmp) / f"part{i}.arrow", expect)
                     for i, part in enumerate(parts[1:], 1)]
         try:
             offset = 0
-            for table in part_batches(path, parts[0], contract, batch_rows):
+            for table in part_batches(path, parts[0], contract, shape, encoding, batch_rows, expect):
                 offset += table.num_rows
                 yield table
             for child, output in children:
@@ -171,10 +198,12 @@ def read_parts(path: Path, contract: Contract, parts: list[Part], batch_rows: in
                 child.wait()
 
 
-def _start(path: Path, part: Part, contract: Contract, batch_rows: int, output: Path):
+def _start(path: Path, part: Part, contract: Contract, shape: Shape, encoding: str, batch_rows: int, output: Path,
+           expect: str | None):
     spec = {"parent": os.getpid(), "path": str(path), "start": part.start, "end": part.end,
             "prefix": part.prefix.decode("ascii"), "suffix": part.suffix.decode("ascii"), "tag": part.tag,
-            "batch_rows": batch_rows, "output": str(output), "contract": _contract_spec(contract)}
+            "batch_rows": batch_rows, "output": str(output), "contract": _contract_spec(contract),
+            "shape": shape.to_dict(), "encoding": encoding, "expect": expect}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
     child = subprocess.Popen([sys.executable, "-m", "pipeline.xmlparts"], stdin=subprocess.PIPE,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -200,11 +229,11 @@ def _finish(child: subprocess.Popen, output: Path, name: str, offset: int) -> It
 
 def _contract_spec(contract: Contract) -> dict:
     return {"name": contract.name, "role": contract.role, "primary_key": list(contract.primary_key),
-            "columns": [[c.name, c.type, c.required] for c in contract.columns]}
+            "columns": [[c.name, c.type, c.required, c.rule] for c in contract.columns]}
 
 
 def _contract_from(spec: dict) -> Contract:
-    return Contract(spec["name"], tuple(Column(n, t, r) for n, t, r in spec["columns"]),
+    return Contract(spec["name"], tuple(Column(n, t, r, rule) for n, t, r, rule in spec["columns"]),
                     tuple(spec["primary_key"]), spec["role"])
 
 
@@ -227,7 +256,8 @@ def _child() -> int:
     contract = _contract_from(spec["contract"])
     writer = schema = None
     try:
-        for table in part_batches(Path(spec["path"]), part, contract, spec["batch_rows"]):
+        for table in part_batches(Path(spec["path"]), part, contract, Shape.from_dict(spec["shape"]),
+                                  spec["encoding"], spec["batch_rows"], spec["expect"]):
             if writer is None:
                 schema = table.schema
                 writer = pa.ipc.new_stream(spec["output"], schema)

@@ -194,9 +194,8 @@ def test_an_empty_drop_says_there_is_nothing_to_import(imported):
         do_import(imported)
 
 
-def test_an_unknown_table_is_received_logged_and_ignored(imported):
-    redeliver(imported)
-    (imported.local_drop_dir / "t_inconnue.xml").write_text("<t_inconnue/>")
+def test_an_unknown_table_listed_in_the_manifest_is_received_logged_and_ignored(imported):
+    redeliver(imported, **{"t_inconnue.xml": b"<t_inconnue/>"})
     lines = []
     result = do_import(imported, lines=lines)
     assert result.ignored == ["t_inconnue.xml"]

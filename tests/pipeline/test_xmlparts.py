@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import BadTableFile, contract_for, read_arrow
+from pipeline.shapes import detect
 from pipeline.textcodec import encode_text
 from pipeline.xmlparts import PartFailed, plan, read_parts
 from pipeline.xmlread import check_prolog
@@ -22,14 +23,16 @@ def rows(first: int, last: int, price="2,50", extra="") -> str:
 def assert_same_as_one_process(path, parts, *, cut_trusted=True):
     """Read in parts equals read whole; and the parts alone did it (or, for a bad cut, noticed it)."""
     one = read_arrow(path, parts=1, batch_rows=7)
-    cuts = plan(path, check_prolog(path), parts)
+    encoding = check_prolog(path).encoding
+    shape = detect(path, encoding)
+    cuts = plan(path, encoding, shape, parts)
     assert len(cuts) == parts
     assert read_arrow(path, parts=parts, batch_rows=7).equals(one)
     if cut_trusted:
-        assert len(list(read_parts(path, contract_for("t_article"), cuts, 7))) >= parts
+        assert len(list(read_parts(path, contract_for("t_article"), shape, encoding, cuts, 7))) >= parts
     else:
         with pytest.raises(PartFailed):
-            list(read_parts(path, contract_for("t_article"), cuts, 7))
+            list(read_parts(path, contract_for("t_article"), shape, encoding, cuts, 7))
     return one
 
 
@@ -87,5 +90,5 @@ def test_an_xml_error_in_a_later_part_names_its_line_in_the_file(tmp_path):
 
 def test_small_files_and_single_core_machines_read_in_one_process(tmp_path):
     path = write(tmp_path, f"<t>{rows(1, 50)}</t>")
-    assert plan(path, "utf-8") is None
-    assert plan(path, "utf-8", parts=1) is None
+    assert plan(path, "utf-8", detect(path, "utf-8")) is None
+    assert plan(path, "utf-8", detect(path, "utf-8"), parts=1) is None

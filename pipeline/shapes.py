@@ -1,0 +1,235 @@
+"""The row shapes the main server's writers produce, recognised once at the start of a file, and the walk
+that turns each row into a dict {column: text} in the same streaming pass.
+
+- columns as child elements: our writer, pandas `to_xml`, PHP's DOMDocument, .NET's `DataSet.WriteXml`
+  (its inline `<xs:schema>` is skipped; with a schema, each row's tag names its table);
+- columns as attributes (`<row id_article="1" code="A1"/>`);
+- `<field name="col">` children: `mysqldump --xml` (rows in `mysqldump/database/table_data name="t"`, one
+  file may hold a whole database) and `mysql --xml -e` (rows in `resultset`); NULL is `xsi:nil="true"`;
+- `<column name="col">` children: phpMyAdmin's XML export (rows `<table name="t">` in
+  `pma_xml_export/database`); it writes NULL as the text `NULL`.
+
+Anything else is refused with a sentence naming what was seen and the shapes accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from operator import attrgetter, methodcaller
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import BadTableFile
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XS_SCHEMA = "{http://www.w3.org/2001/XMLSchema}schema"
+PARSE_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
+                     remove_pis=True, huge_tree=False)
+ACCEPTED = ("une ligne par élément, colonnes en éléments (<row><code>A1</code></row>) ou en attributs "
+            "(<row code=\"A1\"/>) ; mysqldump --xml et mysql --xml (<field name=\"code\">) ; l'export XML de "
+            "phpMyAdmin (<column name=\"code\">) ; DataSet.WriteXml de .NET, avec ou sans schéma")
+
+_TAG_TEXT = attrgetter("tag", "text")
+_TEXT = attrgetter("text")
+_NAME = methodcaller("get", "name")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where a file's rows are and how their columns are written.
+
+    `path`: the rows' ancestors from the root, as (tag, attributes, namespace declarations); the last is
+    the rows' container. `table_from`: where a row's table is named ("container": the container's `name`,
+    mysqldump; "row": the row's `name`, phpMyAdmin; "tag": the row's tag, a DataSet with its schema;
+    None: the file is one table, named after the file)."""
+
+    writer: str
+    path: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], ...]
+    row_tag: str | None
+    named: str | None = None  # "field" or "column": columns are <named name="col">text</named>
+    null_text: str | None = None  # a text that means NULL (phpMyAdmin's "NULL")
+    table_from: str | None = None
+    skip: tuple[str, ...] = ()  # children of the container that are not rows
+
+    @property
+    def depth(self) -> int:
+        """The rows' depth (the root's children are at depth 2)."""
+        return len(self.path) + 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Shape:
+        path = tuple((tag, tuple(map(tuple, attrs)), tuple(map(tuple, ns))) for tag, attrs, ns in data["path"])
+        return cls(**{**data, "path": path, "skip": tuple(data["skip"])})
+
+
+class MixedRowTags(Exception):
+    """Rows of more than one tag: the fast walk hands over to the generic one."""
+
+
+class OtherTable(Exception):
+    """A row of another table than the one a part was cut for: the part reader hands over to one process."""
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _entry(el) -> tuple:
+    parent_ns = el.getparent().nsmap if el.getparent() is not None else {}
+    declared = tuple(sorted((p or "", uri) for p, uri in el.nsmap.items() if parent_ns.get(p) != uri))
+    return el.tag, tuple(el.attrib.items()), declared
+
+
+def _describe(el) -> str:
+    chain = []
+    while el is not None:
+        chain.append(f"<{_local(el.tag)}>")
+        el = el.getparent()
+    return "".join(reversed(chain))
+
+
+def unrecognised(name: str, seen: str) -> BadTableFile:
+    return BadTableFile(name, f"sa forme n'est pas reconnue ({seen}). Formes acceptées : {ACCEPTED}")
+
+
+def detect(path: Path, encoding: str) -> Shape | None:
+    """The shape of a file, from its first rows; None for a table with no row. Raises BadTableFile for a
+    DTD or a shape that is not recognised."""
+    name = path.name
+    root = None
+    for event, el in etree.iterparse(str(path), events=("start", "end"), encoding=encoding, **PARSE_OPTIONS):
+        if root is None:
+            root = el
+            if el.getroottree().docinfo.doctype:
+                raise BadTableFile(name, "il contient une déclaration DTD (<!DOCTYPE), interdite pour des raisons "
+                                         "de sécurité")
+        if event != "end":
+            continue
+        if el is root:
+            if root.tag == "mysqldump":
+                raise unrecognised(name, "un fichier mysqldump sans aucune <table_data> : a-t-il été écrit avec "
+                                         "--no-data ?")
+            return None
+        shape = _shape_of_row(name, root, el)
+        if shape is not None:
+            return shape
+    return None
+
+
+def _shape_of_row(name: str, root, el) -> Shape | None:
+    """The shape when `el`, just ended, is the file's first row; None when it is not a row (yet)."""
+    parent = el.getparent()
+    if root.tag == "mysqldump":
+        if el.tag != "row" or parent.tag != "table_data" or parent.getparent() is None \
+                or parent.getparent().getparent() is not root:
+            return None
+        _check_named(name, el, "field")
+        return Shape("mysqldump --xml", (_entry(root), _entry(parent.getparent()), _entry(parent)), "row", "field",
+                     table_from="container")
+    if root.tag == "pma_xml_export":
+        if el.tag != "table" or parent.tag != "database" or parent.getparent() is not root:
+            return None
+        _check_named(name, el, "column")
+        return Shape("phpMyAdmin", (_entry(root), _entry(parent)), "table", "column", null_text="NULL",
+                     table_from="row")
+    top = el
+    while top.getparent() is not root:
+        top = top.getparent()
+    if top.tag == XS_SCHEMA:
+        return None  # .NET's inline schema: skipped
+    if parent is not root:
+        if parent.getparent() is not root:
+            raise unrecognised(name, f"des éléments imbriqués sur plus de deux niveaux : {_describe(el)}")
+        return None  # a column of the first row
+    children = list(el)
+    for child in children:
+        if len(child):
+            raise unrecognised(name, f"des éléments imbriqués sur plus de deux niveaux : {_describe(child[0])}")
+    dataset = any(sibling.tag == XS_SCHEMA for sibling in root)
+    writer = "DataSet .NET" if dataset else ("mysql --xml" if root.tag == "resultset" else "éléments")
+    named = None
+    if children and all(c.tag in ("field", "column") for c in children) and len({c.tag for c in children}) == 1:
+        named = children[0].tag
+        _check_named(name, el, named)
+    elif not children:
+        writer = "attributs"
+    return Shape(writer, (_entry(root),), el.tag, named, table_from="tag" if dataset else None,
+                 skip=(XS_SCHEMA,) if dataset else ())
+
+
+def _check_named(name: str, row, tag: str) -> None:
+    for child in row:
+        if child.tag != tag or child.get("name") is None:
+            raise unrecognised(name, f"la ligne {_describe(row)} mêle <{tag} name=\"...\"> et "
+                                     f"<{_local(child.tag)}>{'' if child.get('name') else ' sans attribut name'}")
+
+
+def _row_builder(shape: Shape):
+    if shape.named:
+        def build(el):
+            return dict(zip(map(_NAME, el), map(_TEXT, el)))
+        return build
+
+    def build(el):
+        row = dict(map(_TAG_TEXT, el))
+        if el.attrib:  # attributes are columns; namespaced ones (.NET's msdata:rowOrder...) are not
+            row = {**{k: v for k, v in el.attrib.items() if k[0] != "{"}, **row}
+        if row and next(iter(row))[0] == "{":  # columns in a namespace: their local names
+            row = {_local(k): v for k, v in row.items()}
+        return row
+    return build
+
+
+def _is_container(parent, shape: Shape) -> bool:
+    if len(shape.path) == 1:
+        return parent.getparent() is None
+    if parent.tag != shape.path[-1][0]:
+        return False
+    return sum(1 for _ in parent.iterancestors()) == len(shape.path) - 1
+
+
+def walk(source, shape: Shape, encoding: str, tag: str | None, expect: str | None = None
+         ) -> Iterator[tuple[str | None, dict]]:
+    """(table, row) of each row of a file (a path or a binary stream), in order; table is None when the
+    file's shape names none. With `tag`, only elements of that tag are considered (one Python event per
+    row instead of one per value) and MixedRowTags is raised at the first row of another tag. With
+    `expect`, OtherTable is raised at the first row of another table."""
+    build = _row_builder(shape)
+    skip = shape.skip
+    table_from = shape.table_from
+    container = None
+    table = None
+    source = str(source) if isinstance(source, Path) else source
+    for _, el in etree.iterparse(source, events=("end",), tag=tag, encoding=encoding, **PARSE_OPTIONS):
+        parent = el.getparent()
+        if parent is None:
+            break
+        if parent is not container:
+            if not _is_container(parent, shape):
+                continue  # a column (or a column named like the rows), or inside a skipped element
+            if container is not None and container is not parent:
+                container.clear()  # the previous table of a mysqldump file
+            container = parent
+            if table_from == "container":
+                table = parent.get("name")
+        if el.tag in skip:
+            continue
+        while (previous := el.getprevious()) is not None:
+            if tag is not None and previous.tag != tag and previous.tag not in skip:
+                raise MixedRowTags
+            del container[0]
+        if table_from == "row":
+            table = el.get("name")
+        elif table_from == "tag":
+            table = _local(el.tag)
+        if expect is not None and table != expect:
+            raise OtherTable(table)
+        yield table, build(el)
+        el.clear()
+    if tag is not None and container is not None and any(c.tag != tag and c.tag not in skip for c in container):
+        raise MixedRowTags
