@@ -27,10 +27,12 @@ LINES = table_contract("t_ligne_ticket", _LINES_SPEC, EXPORTED, description="22-
 
 def contract_of(kind: str) -> Contract:
     from pipeline import contract_for
-    return LINES if kind == "lignes22" else contract_for(kind)
+    return LINES if kind == "lignes22" else contract_for("t_article")
 
 
 def input_file(kind: str, rows: int) -> Path:
+    if kind == "t_article_mysqldump":
+        return article_mysqldump_file(rows)
     return lines_file(rows) if kind == "lignes22" else article_file(rows)
 
 
@@ -51,16 +53,37 @@ def article_file(rows: int) -> Path:
     return _cached(f"t_article_{rows}.xml", "iso-8859-1", rows, lambda f, rng: _articles(f, rng, rows))
 
 
-def _articles(f, rng: random.Random, rows: int) -> None:
-    f.write('<?xml version="1.0" encoding="ISO-8859-1"?>\n<t_article>\n')
+def _article_values(rng: random.Random, rows: int):
     for i in range(1, rows + 1):
         label = escape(" ".join(rng.choices(WORDS, k=3)))
-        price = f"{rng.randrange(10, 100000) / 100:.2f}".replace(".", ",")
-        f.write(f"<row><id_article>{i}</id_article><code>ART{i:07d}</code><ean>{3760000000000 + i}</ean>"
-                f"<libelle>{label}</libelle><id_famille_art>{rng.randrange(1, 40)}</id_famille_art>"
-                f"<id_tva>{rng.randrange(1, 5)}</id_tva><prix_ttc>{price}</prix_ttc><id_unite>1</id_unite>"
-                f"<actif>{'oui' if i % 50 else 'non'}</actif></row>\n")
+        price = f"{rng.randrange(10, 100000) / 100:.2f}"
+        yield {"id_article": i, "code": f"ART{i:07d}", "ean": 3760000000000 + i, "libelle": label,
+               "id_famille_art": rng.randrange(1, 40), "id_tva": rng.randrange(1, 5), "prix_ttc": price,
+               "id_unite": 1, "actif": 1 if i % 50 else 0}
+
+
+def _articles(f, rng: random.Random, rows: int) -> None:
+    f.write('<?xml version="1.0" encoding="ISO-8859-1"?>\n<t_article>\n')
+    for row in _article_values(rng, rows):
+        row |= {"prix_ttc": row["prix_ttc"].replace(".", ","), "actif": "oui" if row["actif"] else "non"}
+        f.write("<row>" + "".join(f"<{k}>{v}</{k}>" for k, v in row.items()) + "</row>\n")
     f.write("</t_article>\n")
+
+
+def article_mysqldump_file(rows: int) -> Path:
+    """The same articles (same seed, same values) as `mysqldump --xml` writes them: UTF-8, tab-indented
+    `<field name="...">` children, the table's structure first."""
+    return _cached(f"t_article_mysqldump_{rows}.xml", "utf-8", rows, lambda f, rng: _mysqldump(f, rng, rows))
+
+
+def _mysqldump(f, rng: random.Random, rows: int) -> None:
+    f.write('<?xml version="1.0"?>\n<mysqldump xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+            '<database name="gespx">\n\t<table_structure name="t_article">\n'
+            '\t\t<field Field="id_article" Type="int(11)" Null="NO" Key="PRI" Extra="" Comment="" />\n'
+            '\t</table_structure>\n\t<table_data name="t_article">\n')
+    for row in _article_values(rng, rows):
+        f.write("\t<row>\n" + "".join(f'\t\t<field name="{k}">{v}</field>\n' for k, v in row.items()) + "\t</row>\n")
+    f.write("\t</table_data>\n</database>\n</mysqldump>\n")
 
 
 def lines_file(rows: int) -> Path:

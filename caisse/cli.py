@@ -96,12 +96,13 @@ def _login(args, settings):
 
 def cmd_open(args, settings) -> int:
     fond = parse_amount(args.fond, "Le fond de caisse")
-    store, user, password = _login(args, settings)
-    if settings.mode == "auto":
-        opened = open_day_auto(store, settings, args.caisse, user, password, fond, echo=print)
+    if settings.mode == "auto":  # the import comes first: on a new shop's first day it brings the users
+        opened = open_day_auto(open_store(settings), settings, args.caisse, args.user, _password(args), fond,
+                               echo=print)
     else:
+        store, user, _ = _login(args, settings)
         opened = open_day(store, args.caisse, user, fond)
-    print(f"Caisse {opened.caisse} ouverte par {user.display}, fond de caisse {eur(opened.fond)}.")
+    print(f"Caisse {opened.caisse} ouverte par {opened.user.display}, fond de caisse {eur(opened.fond)}.")
     return 0
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from pipeline import CORE_TABLES
 
-from .auth import User, require_now
+from .auth import User, has_users, require_now
+from .auth import login as login_user
 from .config import Settings
 from .errors import CaisseError, LoginFailed, OpenNotAllowed, RightMissing
 from .journal import audit
@@ -26,6 +27,7 @@ class Opened:
     fond: Decimal
     imported: bool = False
     notes: list[str] = field(default_factory=list)
+    user: User | None = None
 
 
 def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool = False,
@@ -52,7 +54,7 @@ def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool
         con.execute("INSERT INTO t_livre_de_caisse VALUES (?, ?, ?, ?, 'FOND', ?, 'Fond de caisse', ?)",
                     [new_id(), id_caisse, id_journee, now, fond, user.id_utilisateur])
         audit(con, "OUVERTURE", login=user.login, caisse=caisse, detail=f"fond de caisse {eur(fond)}", now=now)
-    return Opened(caisse, id_journee, fond)
+    return Opened(caisse, id_journee, fond, user=user)
 
 
 def _check_state(caisse: str, states: dict, auto: bool) -> None:
@@ -71,22 +73,32 @@ def _check_state(caisse: str, states: dict, auto: bool) -> None:
                                      "Importer.")
 
 
-def open_day_auto(store: Store, settings: Settings, caisse: str, user: User, password: str, fond: Decimal, *,
+def open_day_auto(store: Store, settings: Settings, caisse: str, login: str, password: str, fond: Decimal, *,
                   echo: Log | None = None, now: datetime | None = None) -> Opened:
     """Seed 000: opening imports first; when the import cannot run (an export failed, nothing new in the drop,
-    the main server out of reach, a refused lot), the day opens on the data already there, as the manual says."""
+    the main server out of reach, a refused lot), the day opens on the data already there, as the manual says.
+
+    On a store with no users yet (a new shop's first day), the import comes before any login, and the user is
+    checked against the lot, exactly as Import does in manual mode (DESIGN section 5)."""
     now = now or datetime.now()
+    with store.connect() as con:
+        first_day = not has_users(con)
+    if not first_day:
+        login_user(store, login, password, caisse=caisse, now=now)  # a wrong password stops here, before the drop
     notes, imported = [], False
     try:
-        run_import(store, settings, caisse, user.login, password, echo=echo, now=now)
+        run_import(store, settings, caisse, login, password, echo=echo, now=now)
         imported = True
     except (LoginFailed, RightMissing):
         raise
     except CaisseError as e:  # nothing imported, store untouched: the day opens on what is there
+        if first_day:
+            raise  # nothing is there yet: the import's sentence says what to do
         note = f"Import non effectué : {e} La journée s'ouvre sur les données déjà présentes."
         notes.append(note)
         if echo:
             echo(note)
+    user = login_user(store, login, password, caisse=caisse, now=now)
     opened = open_day(store, caisse, user, fond, auto=True, now=now)
-    opened.imported, opened.notes = imported, notes
+    opened.imported, opened.notes, opened.user = imported, notes, user
     return opened

@@ -56,18 +56,19 @@ try:
     if clicked.get("importer"):
         window = SyncWindow("Synchronisation des données en cours ...")
         result = caisse.run_import(store, settings, code, user, password, echo=window)
-        flash("success", f"Données importées pour la caisse {code} (lot {result.lot}, {result.rows} lignes). "
-                         "La caisse peut maintenant être ouverte.", window.lines)
+        done = f"Données importées pour la caisse {code} (lot {result.lot}, {result.rows} lignes)."
+        if result.missing_core:
+            flash("warning", f"{done} {' '.join(result.warnings)}", window.lines)
+        flash("success", f"{done} La caisse peut maintenant être ouverte.", window.lines)
     elif clicked.get("ouvrir"):
-        who = caisse.login(store, user, password, caisse=code)
         fond = caisse.parse_amount(amount, "Le montant")
-        if settings.mode == "auto":
+        if settings.mode == "auto":  # the import first: on a new shop's first day it brings the users
             window = SyncWindow("Synchronisation des données en cours ...")
-            opened = caisse.open_day_auto(store, settings, code, who, password, fond, echo=window)
+            opened = caisse.open_day_auto(store, settings, code, user, password, fond, echo=window)
             lines = window.lines
         else:
-            opened, lines = caisse.open_day(store, code, who, fond), []
-        sign_in(who)
+            opened, lines = caisse.open_day(store, code, caisse.login(store, user, password, caisse=code), fond), []
+        sign_in(opened.user)
         flash("success", f"La caisse {code} est ouverte (fond de caisse {caisse.eur(opened.fond)}). "
                          "Les vendeurs peuvent se connecter.", lines)
     elif clicked.get("exporter"):

@@ -109,11 +109,17 @@ def detect(path: Path, encoding: str) -> Shape | None:
                 raise BadTableFile(name, "il contient une déclaration DTD (<!DOCTYPE), interdite pour des raisons "
                                          "de sécurité")
         if event != "end":
+            wrapped = _wrapper_shape(root, el)  # mysqldump and phpMyAdmin say their shape before any row
+            if wrapped is not None:
+                return wrapped
             continue
         if el is root:
             if root.tag == "mysqldump":
                 raise unrecognised(name, "un fichier mysqldump sans aucune <table_data> : a-t-il été écrit avec "
                                          "--no-data ?")
+            if root.tag == "pma_xml_export":
+                raise unrecognised(name, "un export phpMyAdmin sans <database> de données : cochez « Données » "
+                                         "dans ses options d'export")
             return None
         shape = _shape_of_row(name, root, el)
         if shape is not None:
@@ -121,22 +127,23 @@ def detect(path: Path, encoding: str) -> Shape | None:
     return None
 
 
+def _wrapper_shape(root, el) -> Shape | None:
+    """The shape of a mysqldump or phpMyAdmin file, known at the start of its first data container."""
+    parent = el.getparent()
+    if root.tag == "mysqldump" and el.tag == "table_data" and parent is not None and parent.getparent() is root:
+        return Shape("mysqldump --xml", (_entry(root), _entry(parent), _entry(el)), "row", "field",
+                     table_from="container")
+    if root.tag == "pma_xml_export" and el.tag == "database" and parent is root:
+        return Shape("phpMyAdmin", (_entry(root), _entry(el)), "table", "column", null_text="NULL",
+                     table_from="row")
+    return None
+
+
 def _shape_of_row(name: str, root, el) -> Shape | None:
     """The shape when `el`, just ended, is the file's first row; None when it is not a row (yet)."""
     parent = el.getparent()
-    if root.tag == "mysqldump":
-        if el.tag != "row" or parent.tag != "table_data" or parent.getparent() is None \
-                or parent.getparent().getparent() is not root:
-            return None
-        _check_named(name, el, "field")
-        return Shape("mysqldump --xml", (_entry(root), _entry(parent.getparent()), _entry(parent)), "row", "field",
-                     table_from="container")
-    if root.tag == "pma_xml_export":
-        if el.tag != "table" or parent.tag != "database" or parent.getparent() is not root:
-            return None
-        _check_named(name, el, "column")
-        return Shape("phpMyAdmin", (_entry(root), _entry(parent)), "table", "column", null_text="NULL",
-                     table_from="row")
+    if root.tag in ("mysqldump", "pma_xml_export"):
+        return None  # their rows are found from their data containers
     top = el
     while top.getparent() is not root:
         top = top.getparent()
@@ -152,9 +159,8 @@ def _shape_of_row(name: str, root, el) -> Shape | None:
             raise unrecognised(name, f"des éléments imbriqués sur plus de deux niveaux : {_describe(child[0])}")
     dataset = any(sibling.tag == XS_SCHEMA for sibling in root)
     writer = "DataSet .NET" if dataset else ("mysql --xml" if root.tag == "resultset" else "éléments")
-    named = None
-    if children and all(c.tag in ("field", "column") for c in children) and len({c.tag for c in children}) == 1:
-        named = children[0].tag
+    named = next((c.tag for c in children if c.tag in ("field", "column")), None)
+    if named:
         _check_named(name, el, named)
     elif not children:
         writer = "attributs"
@@ -196,19 +202,27 @@ def _is_container(parent, shape: Shape) -> bool:
 def walk(source, shape: Shape, encoding: str, tag: str | None, expect: str | None = None
          ) -> Iterator[tuple[str | None, dict]]:
     """(table, row) of each row of a file (a path or a binary stream), in order; table is None when the
-    file's shape names none. With `tag`, only elements of that tag are considered (one Python event per
-    row instead of one per value) and MixedRowTags is raised at the first row of another tag. With
-    `expect`, OtherTable is raised at the first row of another table."""
+    file's shape names none. A mysqldump table also gives (table, None) when its data ends, so that a table
+    with no row is seen. With `tag`, only elements of that tag are considered (one Python event per row
+    instead of one per value) and MixedRowTags is raised at the first row of another tag. With `expect`,
+    OtherTable is raised at the first row of another table."""
     build = _row_builder(shape)
     skip = shape.skip
     table_from = shape.table_from
     container = None
     table = None
+    marker = shape.path[-1][0] if table_from == "container" else None
+    tags = (tag, marker) if tag is not None and marker is not None else tag
     source = str(source) if isinstance(source, Path) else source
-    for _, el in etree.iterparse(source, events=("end",), tag=tag, encoding=encoding, **PARSE_OPTIONS):
+    for _, el in etree.iterparse(source, events=("end",), tag=tags, encoding=encoding, **PARSE_OPTIONS):
         parent = el.getparent()
         if parent is None:
             break
+        if el.tag == marker and _is_container(el, shape):
+            if expect is None or el.get("name") == expect:
+                yield el.get("name"), None
+            el.clear()
+            continue
         if parent is not container:
             if not _is_container(parent, shape):
                 continue  # a column (or a column named like the rows), or inside a skipped element

@@ -51,6 +51,9 @@ def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, ex
     """Rows (dicts of texts) -> a typed table; `extras` collects the columns outside the contract.
     `null_text`: a text the file's writer uses for NULL (phpMyAdmin's "NULL")."""
     present = set().union(*rows)
+    if None in present:
+        i = next(i for i, row in enumerate(rows) if None in row)
+        raise BadTableFile(name, "une colonne n'a pas de nom (attribut name absent)", row=first_row + i)
     extras.extend(sorted(present.difference(contract.by_name, extras)))
     fields = contract.column_names + extras
     struct = pa.array(rows, type=pa.struct([pa.field(str(f), pa.string()) for f in fields]))

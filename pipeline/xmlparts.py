@@ -163,6 +163,8 @@ def part_batches(path: Path, part: Part, contract: Contract, shape: Shape, encod
     first_row = 1
     try:
         for _, row in walk(stream, shape, encoding, part.tag, expect):
+            if row is None:
+                continue  # the end of the table's data
             rows.append(row)
             if len(rows) >= batch_rows:
                 yield to_arrow(rows, first_row, path.name, contract, extras, shape.null_text)

@@ -141,7 +141,12 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
         except xmlparts.PartFailed:
             pass  # the rows yielded so far are the file's first `done`: the one-process reader goes on
     current_name, current = None, None
-    for number, (named, row) in enumerate(_iter_rows(path, name, prolog, shape), 1):
+    number = 0
+    for named, row in _iter_rows(path, name, prolog, shape):
+        if row is None:  # a table's data ended (mysqldump): a table with no row is still a table
+            state(own.name if own is not None else named)
+            continue
+        number += 1
         if number <= done:
             continue
         if own is not None:
@@ -153,20 +158,23 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
             table = named or path.stem
         if table != current_name:
             if current is not None and current.rows:
-                yield current_name, current.contract, _checked(current, name)
+                yield current_name, current.contract, _checked(current, name, shape)
             current_name, current = table, state(table)
         if current.contract is None:
             continue
         current.rows.append(row)
         if len(current.rows) >= batch_rows:
-            yield table, current.contract, _checked(current, name)
+            yield table, current.contract, _checked(current, name, shape)
     if current is not None and current.rows:
-        yield current_name, current.contract, _checked(current, name)
+        yield current_name, current.contract, _checked(current, name, shape)
+    for table, empty in states.items():
+        if empty.contract is not None and not empty.read:
+            yield table, empty.contract, empty.contract.arrow_schema().empty_table()
 
 
-def _checked(state: _TableState, name: str) -> pa.Table:
+def _checked(state: _TableState, name: str, shape: Shape) -> pa.Table:
     first_row = state.read + 1
-    table = to_arrow(state.rows, first_row, name, state.contract, state.extras)
+    table = to_arrow(state.rows, first_row, name, state.contract, state.extras, shape.null_text)
     state.keys.check(table, first_row)
     state.read += len(state.rows)
     state.rows = []

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use (a real OpenSSH server, a real Chromium) when missing.
+# Installs the Debian packages the tests use when missing: a real OpenSSH server, a real Chromium, and the
+# main server's writers and readers (MariaDB and its mysqldump, PHP with mysqli and DOM, Mono's DataSet).
 set -euo pipefail
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server mariadb-client)
+[ -x /usr/bin/php ] && php -m 2>/dev/null | grep -q mysqli && php -m | grep -q dom || missing+=(php-cli php-xml php-mysql)
+[ -x /usr/bin/mcs ] && ls /usr/lib/mono/4.5/System.Data.dll >/dev/null 2>&1 || \
+  missing+=(mono-mcs libmono-system-data4.0-cil libmono-system-xml4.0-cil)
+[ -x /usr/bin/faketime ] || missing+=(faketime)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
   sudo=""

@@ -56,19 +56,30 @@ def test_a_whole_day_in_manual_mode(settings):
     assert run("verify").returncode == 0
 
 
-def test_a_whole_day_in_auto_mode(settings):
+def test_a_new_shops_whole_first_day_in_auto_mode(settings):
     auto = {"CAISSE_MODE": "auto"}
     run("init", "--demo", env=auto)
-    run("import", "--caisse", "C01", "--user", MANAGER.login, env=auto)  # the first import makes the users
-    from pipeline.demo import write_demo_shop
-    write_demo_shop(settings.local_drop_dir)
+    # Seed 000: no Import in this mode; the first opening imports the lot that brings the users, then opens.
     opened = run("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "150", env=auto)
     assert "*** Début de vidage des tables du serveur nomade ***" in opened.stdout
+    assert "Caisse C01 ouverte par Claire Martin" in opened.stdout
     closed = day(auto)
     assert "Export terminé : lot C01-Z000001-Z000001" in closed.stdout
     assert etat(auto) == {"C01": "a_importer", "C02": "a_importer"}
     again = run("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "150", env=auto)
     assert "rien déposé" in again.stdout
+
+
+def test_a_new_shops_first_auto_opening_checks_the_user_against_the_lot(settings):
+    auto = {"CAISSE_MODE": "auto"}
+    run("init", "--demo", env=auto)
+    wrong = caisse("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "150", password="faux", env=auto)
+    assert wrong.returncode == 1 and "Identifiant ou mot de passe incorrect." in wrong.stderr
+    seller = run("open", "--caisse", "C01", "--user", SELLER.login, "--fond", "150", user=SELLER, env=auto, expect=1)
+    assert "CAISSE_IMPORTER" in seller.stderr
+    assert etat(auto) == {}  # nothing was written: the store still has no register
+    run("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "150", env=auto)
+    assert etat(auto) == {"C01": "ouverte", "C02": "a_importer"}
 
 
 def test_an_auto_closing_whose_export_fails_exits_3_with_the_day_closed(settings, tmp_path):

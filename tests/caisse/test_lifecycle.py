@@ -120,7 +120,7 @@ def test_an_auto_opening_with_nothing_new_in_the_drop_opens_on_the_data_already_
     from caisse.opening import open_day_auto
     manager, _ = users(store)
     lines = []
-    opened = open_day_auto(store, imported, "C01", manager, MANAGER.password, D("80"), echo=lines.append)
+    opened = open_day_auto(store, imported, "C01", MANAGER.login, MANAGER.password, D("80"), echo=lines.append)
     assert not opened.imported and "rien déposé" in opened.notes[0]
     assert lines[-1].endswith("La journée s'ouvre sur les données déjà présentes.")
     assert states(store)["C01"] == "ouverte"
@@ -133,7 +133,7 @@ def test_an_auto_opening_imports_the_new_lot_first(imported, store):
     full_day(imported, store, manager, seller)
     export(imported, store, manager)
     write_demo_shop(imported.local_drop_dir)
-    opened = open_day_auto(store, imported, "C01", manager, MANAGER.password, D("80"))
+    opened = open_day_auto(store, imported, "C01", MANAGER.login, MANAGER.password, D("80"))
     assert opened.imported and states(store)["C01"] == "ouverte"
 
 
@@ -148,6 +148,6 @@ def test_an_auto_opening_after_a_failed_export_opens_without_importing(imported,
         export(load_settings(), store, manager)
     monkeypatch.delenv("CAISSE_DROP")
     write_demo_shop(imported.local_drop_dir)
-    opened = open_day_auto(store, imported, "C01", manager, MANAGER.password, D("80"))
+    opened = open_day_auto(store, imported, "C01", MANAGER.login, MANAGER.password, D("80"))
     assert not opened.imported and "n'ont pas été exportées" in opened.notes[0]
     assert states(store)["C01"] == "ouverte"

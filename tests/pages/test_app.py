@@ -184,3 +184,18 @@ def test_a_manager_signs_in_from_the_sidebar_to_reach_the_back_office(imported):
     assert not at.exception and at.session_state["user"].login == MANAGER.login
     at.switch_page("pages/rapprochement.py").run()
     assert at.title[0].value == "Rapprochement"
+
+
+def test_a_new_shop_opens_its_first_day_in_auto_mode_from_the_app(demo, monkeypatch):
+    monkeypatch.setenv("CAISSE_MODE", "auto")
+    at = start()
+    assert "Ouvrir (l'import se fait à l'ouverture)" in at.info[0].value
+    assert not [b for b in at.button if b.label == "Importer"]  # seed 000: no Import button in this mode
+    text_input(at, "Caisse").set_value("C01")
+    text_input(at, "Vendeur").set_value(MANAGER.login)
+    text_input(at, "Mot de passe").set_value(MANAGER.password)
+    text_input(at, "Montant").set_value("150,00")
+    click(at, "Ouvrir")
+    assert "La caisse C01 est ouverte (fond de caisse 150,00 €)" in at.success[0].value
+    assert "*** Début de vidage des tables du serveur nomade ***" in at.expander[0].code[0].value
+    assert at.session_state["user"].login == MANAGER.login
