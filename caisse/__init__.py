@@ -1,12 +1,16 @@
-"""The register server's domain: store, rights, lifecycle, sync, sales, closing, printing, journal.
+"""The register server's domain: store, rights, lifecycle, sync, sales, closing, printing, the fiscal core.
 Never imports streamlit. The pages and the CLI use these names."""
 
 from .auth import User, login, require, rights_of
-from .backoffice import audit_log, day_tickets, read_parameters, reconciliation, test_drop, verify_store
+from .backoffice import audit_log, day_tickets, read_parameters, reconciliation, test_drop
 from .closing import read_summary
 from .config import Settings, load_settings
+from .corrections import cash_move, void_ticket
+from .drafts import LineRequest, add_payment, add_to_draft, cancel_draft, remove_line, remove_payment, set_quantity
+from .drafts import start_draft as start_ticket
 from .errors import CaisseError, TicketsEnCours, UsersConnected
 from .export import run_export
+from .fiscal.jet import CODES as EVENT_CODES
 from .history import last_runs, read_history, run_log
 from .home import initialise, open_store
 from .lifecycle import (STATE_WORDS, Actions, Overview, RegisterState, allowed_actions, import_blocker,
@@ -15,19 +19,24 @@ from .money import eur, parse_amount, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
 from .printing import check_page, print_document
-from .corrections import cancel_parked_ticket
-from .sales import (LineRequest, add_line, connect_seller, disconnect_seller, find_articles, pay_ticket, read_methods,
-                    read_parked, read_ticket, remove_line, start_ticket)
+from .returns import REFUNDS, read_returnable, return_goods
+from .sales import connect_seller, disconnect_seller, find_articles, pay_ticket, read_methods, read_parked, read_ticket
 from .sync import ImportResult, run_import
-from .workflow import finish_day, print_receipt, receipt_document, z_document
+from .tickets import TYPE_WORDS
+from .verification import run_verify
+from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, receipt_document, z_document)
 
 __all__ = [
     "User", "login", "require", "rights_of", "audit_log", "day_tickets", "read_parameters", "reconciliation",
-    "test_drop", "verify_store", "read_summary", "Settings", "load_settings", "CaisseError", "TicketsEnCours",
-    "UsersConnected", "run_export", "last_runs", "read_history", "run_log", "initialise", "open_store",
-    "STATE_WORDS", "Actions", "Overview", "RegisterState", "allowed_actions", "import_blocker", "read_overview",
-    "register_states", "eur", "parse_amount", "parse_quantity", "open_day", "open_day_auto", "PaymentRequest",
-    "check_page", "print_document", "LineRequest", "add_line", "cancel_parked_ticket", "connect_seller",
-    "disconnect_seller", "find_articles", "pay_ticket", "read_methods", "read_parked", "read_ticket", "remove_line",
-    "start_ticket", "ImportResult", "run_import", "finish_day", "print_receipt", "receipt_document", "z_document",
+    "test_drop", "read_summary", "Settings", "load_settings", "cash_move", "void_ticket", "LineRequest",
+    "add_payment", "add_to_draft", "cancel_draft", "remove_line", "remove_payment", "set_quantity", "start_ticket",
+    "CaisseError", "EVENT_CODES", "TicketsEnCours", "UsersConnected", "run_export", "last_runs", "read_history",
+    "run_log",
+    "initialise", "open_store", "STATE_WORDS", "Actions", "Overview", "RegisterState", "allowed_actions",
+    "import_blocker", "read_overview", "register_states", "eur", "parse_amount", "parse_quantity", "open_day",
+    "open_day_auto", "PaymentRequest", "check_page", "print_document", "REFUNDS", "read_returnable", "return_goods",
+    "connect_seller", "disconnect_seller", "find_articles", "pay_ticket", "read_methods", "read_parked",
+    "read_ticket", "TYPE_WORDS", "ImportResult", "run_import", "run_verify", "finish_day", "print_credit_note",
+    "print_pending",
+    "print_receipt", "receipt_document", "z_document",
 ]

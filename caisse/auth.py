@@ -10,7 +10,7 @@ import duckdb
 from pipeline.passwords import check_hash
 
 from .errors import LoginFailed, RightMissing
-from .journal import audit
+from .fiscal.jet import record_event
 from .store import Store
 
 MAX_FAILURES = 5
@@ -22,6 +22,7 @@ RIGHT_WORDS = {
     "CAISSE_FORCER_FERMETURE": "forcer la fermeture", "CAISSE_VALIDER_ECART": "valider un écart",
     "CAISSE_EXPORTER": "exporter les données", "CAISSE_MOUVEMENT": "faire un mouvement d'espèces",
     "CAISSE_ANNULER": "annuler un ticket", "BACKOFFICE": "consulter le back-office",
+    "CAISSE_RETOUR": "reprendre des articles vendus", "CAISSE_RETOUR_LIBRE": "reprendre des articles sans ticket",
 }
 
 
@@ -83,10 +84,10 @@ def record_failure(con: duckdb.DuckDBPyConnection, login: str, now: datetime, ca
     until = now + LOCKOUT if failures >= MAX_FAILURES else None
     con.execute("INSERT OR REPLACE INTO login_echec VALUES (?, ?, ?)",
                 [login, 0 if until else failures, until])
-    audit(con, "CONNEXION_ECHEC", login=login, caisse=caisse, detail=f"échec n°{failures}", now=now)
+    record_event(con, 85, caisse=caisse, login=login, detail=f"échec n°{failures}", now=now)
     if until:
-        audit(con, "VERROUILLAGE", login=login, caisse=caisse,
-              detail=f"{MAX_FAILURES} échecs : verrouillé jusqu'à {until:%H:%M:%S}", now=now)
+        record_event(con, 86, caisse=caisse, login=login,
+                     detail=f"{MAX_FAILURES} échecs : verrouillé jusqu'à {until:%H:%M:%S}", now=now)
 
 
 def locked_message(login: str, until: datetime) -> str:
@@ -101,12 +102,13 @@ def login(store: Store, login: str, password: str, *, caisse: str | None = None,
     with store.transaction() as con:
         until = locked_until(con, login, now)
         if until:
-            audit(con, "CONNEXION_ECHEC", login=login, caisse=caisse, detail="compte verrouillé", now=now)
+            record_event(con, 85, caisse=caisse, login=login, detail="compte verrouillé", now=now)
             refused = LoginFailed(login, locked_message(login, until))
         else:
             user = check_credentials(con, login, password)
             if user:
                 con.execute("DELETE FROM login_echec WHERE login = ?", [login])
+                record_event(con, 80, caisse=caisse, login=login, detail="identification", now=now)
                 return user
             record_failure(con, login, now, caisse)
             until = locked_until(con, login, now)

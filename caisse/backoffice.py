@@ -42,7 +42,7 @@ pay AS (
            sum(r.montant - coalesce(r.rendu, 0)) FILTER (WHERE NOT m.especes AND m.code <> 'CB') AS autres
     FROM t_reglement r JOIN t_ticket t USING (id_ticket)
     JOIN tr_moyen_paiement m ON m.id_moyen_paiement = r.id_moyen_paiement
-    WHERE t.statut = 'VALIDE' AND t.id_journee IN (SELECT id_journee FROM days)
+    WHERE t.id_journee IN (SELECT id_journee FROM days)
     GROUP BY t.id_journee),
 moves AS (
     SELECT id_journee, sum(CASE type WHEN 'ENTREE' THEN montant WHEN 'SORTIE' THEN -montant
@@ -65,28 +65,25 @@ def reconciliation(store: Store, start: date, end: date, caisse: str | None = No
 
 
 def day_tickets(store: Store, id_journee: str) -> list[tuple]:
-    """(numero, heure, vendeur, statut, total TTC, règlements) of a day's tickets."""
+    """(numero, heure, vendeur, type, total TTC, [(libellé du moyen, montant net)], n° du ticket d'origine) of a
+    day's tickets, in their order."""
     with store.connect() as con:
         return con.execute("""
-            SELECT t.numero, t.date_validation, u.login, t.statut, t.total_ttc,
-                   string_agg(r.code_moyen || ' ' || CAST(r.montant - coalesce(r.rendu, 0) AS VARCHAR), ', ')
+            SELECT t.numero, t.date_validation, u.login, t.type_ticket, t.total_ttc,
+                   list((coalesce(m.libelle, r.code_moyen), r.montant - coalesce(r.rendu, 0)) ORDER BY r.id_reglement)
+                       FILTER (WHERE r.id_reglement IS NOT NULL),
+                   o.numero
             FROM t_ticket t LEFT JOIN t_utilisateur u USING (id_utilisateur)
-            LEFT JOIN t_reglement r USING (id_ticket)
-            WHERE t.id_journee = ? GROUP BY ALL ORDER BY t.numero NULLS LAST""", [id_journee]).fetchall()
+            LEFT JOIN t_reglement r USING (id_ticket) LEFT JOIN tr_moyen_paiement m USING (id_moyen_paiement)
+            LEFT JOIN t_ticket o ON o.id_ticket = t.id_ticket_origine
+            WHERE t.id_journee = ? GROUP BY ALL ORDER BY t.numero""", [id_journee]).fetchall()
 
 
-def audit_log(store: Store, action: str | None = None, login: str | None = None, limit: int = 500) -> list[tuple]:
+def audit_log(store: Store, code: int | None = None, login: str | None = None, limit: int = 500) -> list[tuple]:
+    """The JET, newest first: (ts, code, libellé, caisse, login, detail)."""
+    from .fiscal.jet import events
     with store.connect() as con:
-        return con.execute("SELECT ts, action, caisse, login, detail FROM audit WHERE (? IS NULL OR action = ?) "
-                           "AND (? IS NULL OR login = ?) ORDER BY seq DESC LIMIT ?",
-                           [action, action, login, login, limit]).fetchall()
-
-
-def verify_store(store: Store) -> list[str]:
-    """`caisse verify` for the Journal page: the broken links in sentences (empty: intact)."""
-    from .integrity import verify
-    with store.connect() as con:
-        return [str(b) for b in verify(con, store.key_path)]
+        return events(con, code, login, limit)
 
 
 def parameters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

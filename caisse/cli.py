@@ -12,19 +12,22 @@ from pathlib import Path
 
 from pipeline import PipelineError
 
-from . import auth, history, integrity, lifecycle
+from . import auth, history, lifecycle
 from .config import load_settings
 from .corrections import cash_move, void_ticket
-from .errors import CaisseError, ConfigError, ExportFailed
+from .errors import BadArgument, CaisseError, ConfigError, ExportFailed
 from .export import run_export
-from .home import initialise, open_store
+from .fiscal.keys import load_keys
+from .home import initialise, open_store, rotate_integrity_key
 from .money import eur, parse_amount, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
 from .printing import PrintFailed, check_page, print_document
+from .returns import REFUNDS, return_goods
 from .sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
-from .workflow import finish_day, print_receipt, x_document, z_document
+from .verification import run_verify
+from .workflow import finish_day, print_credit_note, print_pending, print_receipt, x_document, z_document
 
 
 def _password(args) -> str:
@@ -94,8 +97,15 @@ def _login(args, settings):
     return store, auth.login(store, args.user, password, caisse=getattr(args, "caisse", None)), password
 
 
+def _pending(settings) -> None:
+    """The original Z of a day whose closing was cut short before its print (the next start prints it)."""
+    for printed in print_pending(open_store(settings), settings):
+        print(f"Ticket Z original imprimé (la fermeture avait été interrompue avant) : {printed.text_path}.")
+
+
 def cmd_open(args, settings) -> int:
     fond = parse_amount(args.fond, "Le fond de caisse")
+    _pending(settings)
     if settings.mode == "auto":  # the import comes first: on a new shop's first day it brings the users
         opened = open_day_auto(open_store(settings), settings, args.caisse, args.user, _password(args), fond,
                                echo=print)
@@ -131,16 +141,51 @@ def cmd_sell(args, settings) -> int:
         disconnect_seller(store, connection)
     print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
           + (f", rendu {eur(ticket.rendu)}" if ticket.rendu else "") + ".")
-    printed = print_receipt(store, settings, ticket)
-    if printed and printed.warning:
-        print(f"Attention : le ticket est validé, mais {printed.warning}", file=sys.stderr)
+    _receipt(store, settings, ticket, user)
     return 0
+
+
+def _receipt(store, settings, ticket, user) -> None:
+    printed = print_receipt(store, settings, ticket, user)
+    if printed.warning:
+        print(f"Attention : le ticket n°{ticket.numero} est validé, mais {printed.warning}", file=sys.stderr)
 
 
 def cmd_void(args, settings) -> int:
     store, user, _ = _login(args, settings)
-    void_ticket(store, args.caisse, user, args.ticket, args.reason)
-    print(f"Ticket n°{args.ticket} annulé ({args.reason}).")
+    void = void_ticket(store, args.caisse, user, args.ticket, args.reason)
+    print(f"Ticket n°{args.ticket} annulé par le ticket n°{void.numero} ({eur(void.total_ttc)}, {args.reason}).")
+    _receipt(store, settings, void, user)
+    return 0
+
+
+def _line(item: str) -> tuple[int, object]:
+    number, sep, quantity = item.partition("=")
+    if not number.strip().isdigit():
+        raise BadArgument(f"Ligne « {item} » mal écrite : attendu NUMERO_DE_LIGNE ou NUMERO=QUANTITE, par exemple 2=1.")
+    return int(number), parse_quantity(quantity) if sep else parse_quantity("1")
+
+
+def cmd_return(args, settings) -> int:
+    if (args.ticket is None) == (not args.article):
+        raise BadArgument("Indiquez le ticket de la vente (--ticket, avec --line) ou des articles sans ticket "
+                          "(--article), l'un ou l'autre.")
+    quantities = dict(_line(item) for item in args.line) if args.ticket is not None else None
+    articles = [_article(a) for a in args.article] if args.article else None
+    store, user, _ = _login(args, settings)
+    connection = connect_seller(store, args.caisse, user)
+    try:
+        done = return_goods(store, args.caisse, user, refund=args.refund, reason=args.reason, sale=args.ticket,
+                            quantities=quantities, articles=articles)
+    finally:
+        disconnect_seller(store, connection)
+    print(f"Retour enregistré : ticket n°{done.ticket.numero}, {eur(-done.ticket.total_ttc)} remboursés "
+          f"{REFUNDS[args.refund]}" + (f" (avoir n°{done.avoir})" if done.avoir else "") + ".")
+    _receipt(store, settings, done.ticket, user)
+    if done.avoir:
+        printed = print_credit_note(store, settings, args.caisse, done.avoir, user)
+        if printed.warning:
+            print(f"Attention : l'avoir n°{done.avoir} est émis, mais {printed.warning}", file=sys.stderr)
     return 0
 
 
@@ -168,6 +213,7 @@ def cmd_close(args, settings) -> int:
                           "l'un ou l'autre.")
     count = _count(args.count) if args.count else None
     especes = parse_amount(args.especes, "Le montant des espèces") if args.especes is not None else None
+    _pending(settings)
     store, user, _ = _login(args, settings)
     end = finish_day(store, settings, args.caisse, user, count=count, especes=especes, force=args.force,
                      accept_difference=args.accept_difference, comment=args.comment or "", echo=print)
@@ -192,14 +238,24 @@ def cmd_export(args, settings) -> int:
 
 
 def cmd_verify(args, settings) -> int:
-    store = open_store(settings)
-    with store.connect() as con:
-        broken = integrity.verify(con, store.key_path)
-    if broken:
-        for b in broken:
-            print(f"Chaîne rompue : {b}", file=sys.stderr)
+    result = run_verify(open_store(settings), settings, use_drop=not args.local)
+    for note in result.notes:
+        print(f"Remarque : {note}", file=sys.stderr)
+    if result.broken:
+        for line in result.broken:
+            print(f"Chaîne rompue : {line}", file=sys.stderr)
+        print(f"{len(result.broken)} rupture(s) : l'événement est inscrit au journal (code 90).", file=sys.stderr)
         return 1
-    print("Intégrité vérifiée : toutes les chaînes de tickets et de journées sont intactes.")
+    print("Intégrité vérifiée : toutes les chaînes (tickets, clôtures, mouvements, duplicatas, événements) sont "
+          "intactes et concordent avec les tickets archivés, les têtes de chaîne et le dernier lot envoyé.")
+    return 0
+
+
+def cmd_key(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    old, new = rotate_integrity_key(store, user)
+    print(f"Nouvelle clé d'intégrité {new} (la précédente, {old}, reste dans {settings.integrity_key_path} pour "
+          "vérifier les enregistrements qu'elle a signés). Sauvegardez le fichier de clés hors du serveur.")
     return 0
 
 
@@ -214,6 +270,16 @@ def _printed(printed, done: str) -> int:
 
 def cmd_report(args, settings) -> int:
     store = open_store(settings)
+    if args.print and not args.user:
+        raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
+                          "réimpression est enregistrée avec son auteur.")
+    user = None
+    if args.print:
+        store, user, _ = _login(args, settings)
+        auth.require(user, "CAISSE_FERMER")
+    pending = print_pending(store, settings) if args.kind == "z" and args.print else []
+    for printed in pending:
+        print(f"Ticket Z original imprimé (la fermeture avait été interrompue avant) : {printed.text_path}.")
     if args.kind == "z":
         doc = z_document(store, settings, args.caisse, args.numero)
     else:
@@ -221,7 +287,9 @@ def cmd_report(args, settings) -> int:
     if not args.print:
         print("\n".join(doc.lines))
         return 0
-    printed = print_document(store, settings, doc, reprint=args.kind == "z")
+    if any(p.text_path.stem == doc.ref for p in pending):
+        return 0  # the original just printed was the one asked for
+    printed = print_document(store, settings, doc, user=user)
     print(printed.text_path.read_text(encoding="utf-8"), end="")
     return _printed(printed, f"Imprimé sur {settings.printer}")
 
@@ -292,6 +360,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ticket", type=int, required=True)
     p.add_argument("--reason", required=True)
     p.set_defaults(func=cmd_void)
+    p = sub.add_parser("return", help="reprendre des articles : d'un ticket de vente, ou sans ticket")
+    _who(p)
+    p.add_argument("--ticket", help="numéro du ticket de vente, ou son code-barres (C01-T000012)")
+    p.add_argument("--line", action="append", default=[], metavar="NUMERO[=QTE]",
+                   help="ligne du ticket à reprendre et sa quantité (répétable ; toute la ligne par défaut)")
+    p.add_argument("--article", action="append", default=[], metavar="CODE[xQTE]",
+                   help="sans ticket : article repris (droit CAISSE_RETOUR_LIBRE, répétable)")
+    p.add_argument("--refund", required=True, choices=list(REFUNDS), help="ESP, ORIGINE (moyen de la vente) ou AVOIR")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_return)
     p = sub.add_parser("move", help="entrée, sortie ou remise d'espèces (avec un motif)")
     _who(p)
     p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"])
@@ -310,13 +388,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="exporter les journées fermées vers le serveur principal")
     _who(p)
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("verify", help="vérifier les chaînes d'intégrité des tickets et des journées")
+    p = sub.add_parser("verify", help="vérifier toutes les chaînes d'intégrité et leurs témoins extérieurs")
+    p.add_argument("--local", action="store_true", help="sans relire le dernier lot sur le serveur principal")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("key", help="la clé d'intégrité")
+    p.add_argument("action", choices=["rotate"], help="rotate : signer désormais avec une nouvelle clé")
+    p.add_argument("--user", required=True, help="identifiant d'un responsable (mot de passe : CAISSE_PASSWORD)")
+    p.set_defaults(func=cmd_key)
     p = sub.add_parser("report", help="le ticket Z d'une journée fermée, ou le rapport X de la journée en cours")
     p.add_argument("kind", choices=["z", "x"])
     p.add_argument("--caisse", required=True)
     p.add_argument("--numero", type=int, help="numéro du Z (par défaut : le dernier)")
     p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
+    p.add_argument("--user", help="qui imprime (obligatoire avec --print ; mot de passe : CAISSE_PASSWORD)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
     p.set_defaults(func=cmd_print_test)
@@ -335,7 +419,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args, load_settings())
+        settings = load_settings()
+        if args.command not in ("init", "docs") and settings.integrity_key_path.exists():
+            load_keys(settings.integrity_key_path)  # a key others can read is refused at every start
+        return args.func(args, settings)
     except (CaisseError, PipelineError) as e:
         print(f"Erreur : {e}", file=sys.stderr)
         return getattr(e, "exit_code", 1)

@@ -13,13 +13,17 @@ from typing import NamedTuple
 
 import duckdb
 
-from . import integrity, parameters
+from . import parameters
 from .auth import User, require_now
+from .corrections import record_move
+from .drafts import parked
 from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
-from .journal import audit
+from .fiscal import chains
+from .fiscal.jet import record_event
 from .money import ZERO, cents, eur
-from .sales import TicketView, connected_sellers, new_id, open_day_of, parked_tickets
+from .sales import connected_sellers, open_day_of
 from .store import Store, scalar
+from .tickets import TicketView
 
 
 @dataclass
@@ -31,8 +35,9 @@ class Summary:
     date_ouverture: datetime
     fond: Decimal
     per_method: list[tuple[str, str, Decimal]]  # code, libellé, montant
-    nb_tickets: int
-    nb_annules: int
+    nb_tickets: int  # sales (VENTE)
+    nb_annules: int  # voids (ANNULATION tickets)
+    nb_retours: int  # returns (RETOUR tickets)
     total_ttc: Decimal
     moves: dict[str, Decimal]
     especes_theorique: Decimal
@@ -47,36 +52,38 @@ class DayFigures(NamedTuple):
     fond: Decimal
     opened: datetime
     per_method: list[tuple[str, str, Decimal]]  # code, libellé, montant
-    nb: int
-    voided: int
-    total: Decimal
+    nb: int  # sales not voided ("Nombre de ticket": voided sales are shown apart)
+    voided: int  # voids
+    returns: int  # returns
+    total: Decimal  # net: sales less voids and returns
     moves: dict[str, Decimal]
     expected: Decimal
 
 
 def day_figures(con, id_journee: str) -> DayFigures:
-    """A day's figures from its tickets and cash book, in three queries (the payments are scanned once, and
-    cash is summed from the per-method rows)."""
+    """A day's figures from its tickets (sales, voids and returns: net) and cash book, in three queries (the
+    payments are scanned once, and cash is summed from the per-method rows)."""
     methods = con.execute("""
         WITH paid AS (
             SELECT r.id_moyen_paiement, sum(r.montant - coalesce(r.rendu, 0)) AS montant FROM t_reglement r
-            WHERE r.id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_journee = ? AND statut = 'VALIDE')
+            WHERE r.id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_journee = ?)
             GROUP BY r.id_moyen_paiement)
         SELECT m.code, coalesce(m.libelle, m.code), paid.montant, coalesce(m.especes, false)
         FROM paid JOIN tr_moyen_paiement m USING (id_moyen_paiement)
         ORDER BY m.ordre NULLS LAST, m.code""", [id_journee]).fetchall()
-    (fond, opened, nb, voided, total), = con.execute(
+    (fond, opened, nb, voided, returns, total), = con.execute(
         "SELECT (SELECT fond_caisse FROM t_journee WHERE id_journee = $1), "
         "(SELECT date_ouverture FROM t_journee WHERE id_journee = $1), "
-        "count(*) FILTER (WHERE statut = 'VALIDE'), count(*) FILTER (WHERE statut = 'ANNULE' AND numero IS NOT NULL), "
-        "coalesce(sum(total_ttc) FILTER (WHERE statut = 'VALIDE'), 0) FROM t_ticket WHERE id_journee = $1",
-        [id_journee]).fetchall()
+        "count(*) FILTER (WHERE type_ticket = 'VENTE') - count(*) FILTER (WHERE type_ticket = 'ANNULATION'), "
+        "count(*) FILTER (WHERE type_ticket = 'ANNULATION'), "
+        "count(*) FILTER (WHERE type_ticket = 'RETOUR'), coalesce(sum(total_ttc), 0) FROM t_ticket "
+        "WHERE id_journee = $1", [id_journee]).fetchall()
     moves = dict(con.execute("SELECT type, sum(montant) FROM t_livre_de_caisse WHERE id_journee = ? "
                              "GROUP BY type", [id_journee]).fetchall())
     cash = sum((amount for _, _, amount, especes in methods if especes), ZERO)
     expected = cents(fond + cash + moves.get("ENTREE", ZERO) - moves.get("SORTIE", ZERO) - moves.get("REMISE", ZERO))
     per_method = [(code, label, amount) for code, label, amount, _ in methods]
-    return DayFigures(fond, opened, per_method, nb, voided, total, moves, expected)
+    return DayFigures(fond, opened, per_method, nb, voided, returns, total, moves, expected)
 
 
 def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
@@ -84,9 +91,9 @@ def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
     _, id_journee = open_day_of(con, caisse)
     day = day_figures(con, id_journee)
     params = parameters.read(con)
-    return Summary(caisse, id_journee, day.opened, day.fond, day.per_method, day.nb, day.voided, day.total, day.moves,
-                   day.expected, params.coupures, params.tolerance_ecart, params.comptage_aveugle,
-                   parked_tickets(con, caisse), connected_sellers(con, id_journee))
+    return Summary(caisse, id_journee, day.opened, day.fond, day.per_method, day.nb, day.voided, day.returns,
+                   day.total, day.moves, day.expected, params.coupures, params.tolerance_ecart,
+                   params.comptage_aveugle, parked(con, caisse), connected_sellers(con, id_journee))
 
 
 def read_summary(store: Store, caisse: str) -> Summary:
@@ -119,7 +126,8 @@ def count_total(count: dict[Decimal, int], allowed: list[Decimal]) -> Decimal:
 def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int] | None = None,
               especes: Decimal | None = None, force: bool = False, accept_difference: bool = False,
               comment: str = "", now: datetime | None = None) -> Closed:
-    """Close the open day: one transaction writes the day, its count, the cash-book moves, the Z and its link."""
+    """Close the open day: one transaction writes the day's closing (once), its count, the cash-book moves,
+    the Z number and grand totals, its link in the closings' chain and the events."""
     if (count is None) == (especes is None):
         raise CaisseError("Indiquez le comptage par coupure ou le montant des espèces (l'un ou l'autre).")
     now = now or datetime.now()
@@ -149,39 +157,50 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
             if not comment:
                 raise CaisseError("Valider un écart demande un commentaire qui l'explique.")
             validated_by = user.id_utilisateur
-        id_caisse, id_journee = _write_day(con, store, summary, user, counted, ecart, validated_by, forced, comment,
-                                           count, now)
-        numero_z, link = integrity.last_link(con, "journee", id_caisse)
-        audit(con, "FERMETURE", login=user.login, caisse=caisse,
-              detail=f"Z n°{numero_z} : {summary.nb_tickets} tickets, {eur(summary.total_ttc)}, espèces comptées "
-                     f"{eur(counted)} pour {eur(summary.especes_theorique)} attendues", now=now)
+        id_caisse, numero_z, link = _write_day(con, summary, user, counted, ecart, validated_by, forced, comment,
+                                               count, now)
+        record_event(con, 50, caisse=caisse, login=user.login,
+                     detail=f"Z n°{numero_z} : {summary.nb_tickets} vente(s), {eur(summary.total_ttc)}, espèces "
+                            f"comptées {eur(counted)} pour {eur(summary.especes_theorique)} attendues ; "
+                            + heads_text(con, id_caisse), now=now)
         if forced:
-            audit(con, "FERMETURE_FORCEE", login=user.login, caisse=caisse,
-                  detail="déconnectés : " + ", ".join(login for login, _, _ in summary.connectes), now=now)
+            record_event(con, 130, caisse=caisse, login=user.login,
+                         detail="déconnectés : " + ", ".join(login for login, _, _ in summary.connectes), now=now)
         if validated_by:
-            audit(con, "ECART_VALIDE", login=user.login, caisse=caisse, detail=f"{eur(ecart)} : {comment}", now=now)
-        integrity.write_head(store.key_path, con, caisse, id_caisse, day=(numero_z, link))
-    return Closed(caisse, id_journee, numero_z, summary.especes_theorique, counted, ecart, link, summary.nb_tickets)
+            record_event(con, 140, caisse=caisse, login=user.login, detail=f"écart de {eur(ecart)} : {comment}",
+                         now=now)
+    return Closed(caisse, summary.id_journee, numero_z, summary.especes_theorique, counted, ecart, link,
+                  summary.nb_tickets)
 
 
-def _write_day(con, store, summary: Summary, user, counted, ecart, validated_by, forced, comment, count, now):
+def heads_text(con, id_caisse: int) -> str:
+    """The register's chain heads in a line (the JET keeps them beside each closing and export)."""
+    found = chains.heads(con, id_caisse)
+    return "têtes de chaîne " + ", ".join(f"{kind} n°{numero} {link[:16]}" for kind, (numero, link) in
+                                           sorted(found.items()))
+
+
+def _write_day(con, summary: Summary, user, counted, ecart, validated_by, forced, comment, count, now):
     id_journee = summary.id_journee
     id_caisse = scalar(con, "SELECT id_caisse FROM t_journee WHERE id_journee = ?", [id_journee])
-    numero_z, previous = integrity.last_link(con, "journee", id_caisse)
-    grand_total = scalar(con, "SELECT coalesce(max(grand_total), 0) FROM t_journee WHERE id_caisse = ? "
-                              "AND numero_z IS NOT NULL", [id_caisse]) + summary.total_ttc
+    (numero_z, grand_total, absolute), = con.execute(
+        "SELECT coalesce(max(numero_z), 0) + 1, coalesce(max(grand_total), 0), coalesce(max(grand_total_absolu), 0) "
+        "FROM t_journee WHERE id_caisse = ? AND numero_z IS NOT NULL", [id_caisse]).fetchall()
+    day_absolute = scalar(con, "SELECT coalesce(sum(abs(total_ttc)), 0) FROM t_ticket WHERE id_journee = ?",
+                          [id_journee])
     if ecart:
-        con.execute("INSERT INTO t_livre_de_caisse VALUES (?, ?, ?, ?, 'ECART', ?, ?, ?)",
-                    [new_id(), id_caisse, id_journee, now, ecart, comment or "Écart de caisse", user.id_utilisateur])
+        record_move(con, id_caisse, id_journee, "ECART", ecart, comment or "Écart de caisse", user, now)
     for valeur, nombre in sorted((count or {}).items()):
         con.execute("INSERT INTO t_comptage VALUES (?, ?, ?, ?)", [id_journee, valeur, nombre, cents(valeur * nombre)])
     con.execute("""UPDATE t_journee SET numero_z = ?, date_fermeture = ?, id_utilisateur_fermeture = ?,
-                   nb_tickets = ?, total_ttc = ?, especes_theorique = ?, especes_compte = ?, ecart = ?,
-                   ecart_valide_par = ?, fermeture_forcee = ?, commentaire = ?, grand_total = ?,
-                   empreinte_precedente = ? WHERE id_journee = ?""",
-                [numero_z + 1, now, user.id_utilisateur, summary.nb_tickets, summary.total_ttc,
-                 summary.especes_theorique, counted, ecart, validated_by, forced, comment or None, grand_total,
-                 previous, id_journee])
-    link = integrity.link_day(con, integrity.load_key(store.key_path), id_journee, previous)
-    con.execute("UPDATE t_journee SET empreinte = ? WHERE id_journee = ?", [link, id_journee])
-    return id_caisse, id_journee
+                   nb_tickets = ?, nb_annulations = ?, nb_retours = ?, total_ttc = ?, especes_theorique = ?,
+                   especes_compte = ?, ecart = ?, ecart_valide_par = ?, fermeture_forcee = ?, commentaire = ?,
+                   grand_total = ?, grand_total_absolu = ?
+                   WHERE id_journee = ? AND date_fermeture IS NULL""",
+                [numero_z, now, user.id_utilisateur, summary.nb_tickets, summary.nb_annules, summary.nb_retours,
+                 summary.total_ttc, summary.especes_theorique, counted, ecart, validated_by, forced, comment or None,
+                 grand_total + summary.total_ttc, absolute + day_absolute, id_journee])
+    link = chains.link(con, "cloture", id_caisse, id_journee, now)
+    con.execute("INSERT INTO cloture_tetes SELECT ?, chaine, max(numero), arg_max(empreinte, numero) FROM maillon "
+                "WHERE id_caisse = ? GROUP BY chaine", [id_journee, id_caisse])
+    return id_caisse, numero_z, link.empreinte

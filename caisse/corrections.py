@@ -1,92 +1,100 @@
-"""Corrections on an open register: voided tickets (recorded with who, when and why, never deleted),
-parked tickets cancelled at the closing, and cash moves in the cash book."""
+"""Corrections on an open register, each a record of its own (R04, R05): a void is a ticket of type
+ANNULATION with the opposite lines and payments, referring to the sale it cancels (which stays as it was);
+cash moves are written once in the cash book and linked in the register's chain of moves."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from .articles import Line
 from .auth import User, require_now
 from .errors import SaleRefused
-from .journal import audit
+from .fiscal import chains
+from .fiscal.jet import record_event
 from .money import cents, eur
-from .sales import new_id, open_day_of, ticket_view
-from .store import Store
+from .payments import Payment, give_back
+from .sales import open_day_of
+from .store import Store, new_id
+from .tickets import ANNULATION, VENTE, TicketView, record_ticket, ticket_by_number
 
 MOVE_TYPES = {"ENTREE": "Entrée d'espèces", "SORTIE": "Sortie d'espèces", "REMISE": "Remise en banque"}
 
 
-def void_ticket(store: Store, caisse: str, user: User, numero: int, reason: str, now: datetime | None = None) -> None:
-    """Cancel a validated ticket of the open day: recorded (who, when, why), never deleted."""
-    reason = _reason(reason, "l'annulation")
+def void_ticket(store: Store, caisse: str, user: User, numero: int, reason: str,
+                now: datetime | None = None) -> TicketView:
+    """Cancel a sale of the open day by a ticket of its own (ANNULATION, the next number), with the opposite
+    lines and payments and the reason; what the sale consumed (credit notes, vouchers) comes back."""
+    reason = required_reason(reason, "l'annulation")
     now = now or datetime.now()
-    with store.transaction() as con:
+    with store.writing(), store.transaction() as con:
         require_now(con, user, "CAISSE_ANNULER")
         id_caisse, id_journee = open_day_of(con, caisse)
-        rows = con.execute("SELECT id_ticket, statut, id_journee FROM t_ticket WHERE id_caisse = ? AND numero = ?",
-                           [id_caisse, numero]).fetchall()
-        if not rows:
-            raise SaleRefused(f"Le ticket n°{numero} n'existe pas sur la caisse {caisse}.")
-        id_ticket, statut, day = rows[0]
-        if statut == "ANNULE":
-            raise SaleRefused(f"Le ticket n°{numero} est déjà annulé.")
+        original = ticket_by_number(con, caisse, numero)
+        day, type_ = con.execute("SELECT id_journee, type_ticket FROM t_ticket WHERE id_ticket = ?",
+                                 [original.id_ticket]).fetchall()[0]
+        if type_ != VENTE:
+            raise SaleRefused(f"Le ticket n°{numero} est une {type_.lower()} : seule une vente s'annule.")
+        if original.annule_par:
+            raise SaleRefused(f"Le ticket n°{numero} est déjà annulé (ticket n°{original.annule_par}).")
         if day != id_journee:
-            raise SaleRefused(f"Le ticket n°{numero} appartient à une journée fermée : il ne peut plus être annulé.")
-        _cancel(con, id_ticket, user, reason, now)
-        _restore_payments(con, id_ticket)
-        audit(con, "ANNULATION", login=user.login, caisse=caisse, detail=f"ticket n°{numero} : {reason}", now=now)
-
-
-def cancel_parked_ticket(store: Store, id_ticket: str, user: User, reason: str, now: datetime | None = None) -> None:
-    """Cancel a ticket still EN_COURS (the closing's way out of "tickets en cours"), with a reason."""
-    reason = _reason(reason, "l'annulation")
-    now = now or datetime.now()
-    with store.transaction() as con:
-        require_now(con, user, "CAISSE_ANNULER")
-        view = ticket_view(con, id_ticket)
-        if view.statut != "EN_COURS":
-            raise SaleRefused("Ce ticket n'est plus en cours.")
-        _cancel(con, id_ticket, user, reason, now)
-        audit(con, "ANNULATION", login=user.login, caisse=view.caisse,
-              detail=f"ticket en cours {id_ticket[:8]} ({view.total_ttc} €) : {reason}", now=now)
-
-
-def _cancel(con, id_ticket, user, reason, now) -> None:
-    con.execute("UPDATE t_ticket SET statut = 'ANNULE', date_annulation = ?, id_utilisateur_annulation = ?, "
-                "motif_annulation = ? WHERE id_ticket = ?", [now, user.id_utilisateur, reason, id_ticket])
-
-
-def _restore_payments(con, id_ticket: str) -> None:
-    """A voided ticket gives back what its credit notes and gift vouchers paid."""
-    for id_avoir, montant in con.execute("SELECT id_avoir, montant FROM t_avoir_utilise WHERE id_ticket = ?",
-                                         [id_ticket]).fetchall():
-        con.execute("UPDATE t_avoir SET montant_utilise = montant_utilise - ?, statut = 'EMIS' WHERE id_avoir = ?",
-                    [montant, id_avoir])
-    con.execute("DELETE FROM t_avoir_utilise WHERE id_ticket = ?", [id_ticket])
-    con.execute("UPDATE t_cheque_cadeau SET statut = 'VENDU', date_utilisation = NULL, id_ticket = NULL "
-                "WHERE id_ticket = ?", [id_ticket])
+            raise SaleRefused(f"Le ticket n°{numero} appartient à une journée fermée : il ne s'annule plus, faites un "
+                              "retour.")
+        if con.execute("SELECT count(*) FROM t_ligne_ticket WHERE id_ligne_origine IN (SELECT id_ligne_ticket FROM "
+                       "t_ligne_ticket WHERE id_ticket = ?)", [original.id_ticket]).fetchall()[0][0]:
+            raise SaleRefused(f"Des articles du ticket n°{numero} ont déjà été repris : faites un retour du reste.")
+        lines = [Line(num, article, code, label, -qty, price, -discount, rate, -ttc, -ht, id_line)
+                 for id_line, num, article, code, label, qty, price, discount, rate, ttc, ht in con.execute(
+                     "SELECT id_ligne_ticket, num_ligne, id_article, code_article, libelle, quantite, "
+                     "prix_unitaire_ttc, "
+                     "remise, taux_tva, montant_ttc, montant_ht FROM t_ligne_ticket WHERE id_ticket = ? "
+                     "ORDER BY num_ligne", [original.id_ticket]).fetchall()]
+        payments = [(new_id(), Payment(method, code, -amount, number, False), -(rendu or 0))
+                    for method, code, amount, number, rendu in con.execute(
+                        "SELECT id_moyen_paiement, code_moyen, montant, numero_piece, rendu FROM t_reglement "
+                        "WHERE id_ticket = ? ORDER BY id_reglement", [original.id_ticket]).fetchall()]
+        id_void = new_id()
+        give_back(con, original.id_ticket, id_void, id_caisse, now)
+        view = record_ticket(con, id_ticket=id_void, id_caisse=id_caisse, caisse=caisse, id_journee=id_journee,
+                             user=user, type_ticket=ANNULATION, created=now, lines=lines, payments=payments, now=now,
+                             origine=original.id_ticket, motif=reason)
+        record_event(con, 150, caisse=caisse, login=user.login,
+                     detail=f"ticket n°{numero} ({eur(original.total_ttc)}) annulé par le ticket n°{view.numero} : "
+                            f"{reason}", now=now)
+    return replace(view, origine=numero)
 
 
 def cash_move(store: Store, caisse: str, user: User, type_: str, montant: Decimal, reason: str,
               now: datetime | None = None) -> str:
-    """ENTREE, SORTIE or REMISE of cash on the open register, with a reason, in the cash book."""
+    """ENTREE, SORTIE or REMISE of cash on the open register, with a reason, written once in the cash book and
+    linked in the register's chain of moves."""
     if type_ not in MOVE_TYPES:
         raise SaleRefused(f"Type de mouvement « {type_} » inconnu : ENTREE, SORTIE ou REMISE.")
     if montant <= 0:
         raise SaleRefused("Le montant d'un mouvement d'espèces doit être positif.")
-    reason = _reason(reason, "le mouvement")
+    reason = required_reason(reason, "le mouvement")
     now = now or datetime.now()
     with store.transaction() as con:
         require_now(con, user, "CAISSE_MOUVEMENT")
         id_caisse, id_journee = open_day_of(con, caisse)
-        id_mouvement = new_id()
-        con.execute("INSERT INTO t_livre_de_caisse VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [id_mouvement, id_caisse, id_journee, now, type_, cents(montant), reason, user.id_utilisateur])
-        audit(con, "MOUVEMENT", login=user.login, caisse=caisse, detail=f"{type_} {eur(montant)} : {reason}", now=now)
+        id_mouvement = record_move(con, id_caisse, id_journee, type_, cents(montant), reason, user, now)
+        record_event(con, 175, caisse=caisse, login=user.login,
+                     detail=f"{MOVE_TYPES[type_]} de {eur(montant)} : {reason}", now=now)
         return id_mouvement
 
 
-def _reason(reason: str | None, what: str) -> str:
+def record_move(con, id_caisse: int, id_journee: str, type_: str, montant: Decimal, libelle: str, user: User,
+                now: datetime) -> str:
+    """The one way a cash-book move of this register is written: once, then linked."""
+    id_mouvement = new_id()
+    con.execute("INSERT INTO t_livre_de_caisse VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [id_mouvement, id_caisse, id_journee, now, type_, montant, libelle, user.id_utilisateur])
+    chains.link(con, "mouvement", id_caisse, id_mouvement, now)
+    return id_mouvement
+
+
+def required_reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise SaleRefused(f"Un motif est obligatoire pour {what}.")

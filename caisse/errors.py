@@ -91,9 +91,17 @@ class SaleRefused(CaisseError):
 class TicketsEnCours(CaisseError):
     def __init__(self, caisse: str, tickets: list):
         self.caisse, self.tickets = caisse, tickets
-        listed = ", ".join(f"{t.id_ticket[:8]} ({t.vendeur}, {t.total_ttc} €)" for t in tickets)
+        from .money import eur
+        listed = "; ".join(describe_draft(t, eur) for t in tickets)
         super().__init__(f"Fermeture impossible : {len(tickets)} ticket(s) en cours sur la caisse {caisse} : "
-                         f"{listed}. Terminez-les, ou annulez-les avec un motif (droit CAISSE_ANNULER).")
+                         f"{listed}. Terminez-les, ou faites-les abandonner avec un motif par un responsable.")
+
+
+def describe_draft(ticket, eur) -> str:
+    """A ticket being rung as people know it: its seller, since when, its first article and its total."""
+    first = f"{ticket.lines[0][2]}{' et autres' if len(ticket.lines) > 1 else ''}" if ticket.lines else "aucun article"
+    since = f" depuis {ticket.date_creation:%H:%M}" if ticket.date_creation else ""
+    return f"{ticket.vendeur}{since}, {first}, {eur(ticket.total_ttc)}"
 
 
 class UsersConnected(CaisseError):

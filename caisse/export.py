@@ -20,19 +20,23 @@ from pipeline.xmlwrite import write_table
 from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError, ExportFailed, NothingToExport
+from .fiscal.jet import record_event
 from .history import Log, RunLog, new_run_id, record_run, save_log
-from .journal import audit
-from .lifecycle import OUVERTE, register_state
+from .lifecycle import OUVERTE, register_state, valid_code
 from .store import Store
 
 BATCH_ROWS = 65_536
 
-# What each export table holds for the lot's days (`days` and `tickets` are temporary tables).
+# What each export table holds for the lot's days (`days` and `tickets` are temporary tables). In the store a
+# record's link lives in `maillon` and a day's lot in `lot_envoye`: the lot's files carry them in their columns.
+_LINK = "LEFT JOIN maillon m ON m.id_caisse = {t}.id_caisse AND m.chaine = '{kind}' AND m.ref = {t}.{key}"
 _QUERIES = {
-    "t_journee": "SELECT * REPLACE (? AS lot_export) FROM t_journee WHERE id_journee IN (SELECT id FROM days) "
-                 "ORDER BY numero_z",
-    "t_ticket": "SELECT * FROM t_ticket WHERE id_ticket IN (SELECT id FROM tickets) ORDER BY numero NULLS LAST, "
-                "id_ticket",
+    "t_journee": "SELECT j.* REPLACE (? AS lot_export, m.empreinte AS empreinte, m.empreinte_precedente AS "
+                 "empreinte_precedente) FROM t_journee j " + _LINK.format(t="j", kind="cloture", key="id_journee")
+                 + " WHERE j.id_journee IN (SELECT id FROM days) ORDER BY j.numero_z",
+    "t_ticket": "SELECT t.* REPLACE (m.empreinte AS empreinte, m.empreinte_precedente AS empreinte_precedente) "
+                "FROM t_ticket t " + _LINK.format(t="t", kind="ticket", key="id_ticket")
+                + " WHERE t.id_ticket IN (SELECT id FROM tickets) ORDER BY t.numero",
     "t_ligne_ticket": "SELECT * FROM t_ligne_ticket WHERE id_ticket IN (SELECT id FROM tickets) "
                       "ORDER BY id_ticket, num_ligne",
     "t_reglement": "SELECT * FROM t_reglement WHERE id_ticket IN (SELECT id FROM tickets) "
@@ -41,7 +45,8 @@ _QUERIES = {
     "t_livre_de_caisse": "SELECT * FROM t_livre_de_caisse WHERE id_journee IN (SELECT id FROM days) "
                          "ORDER BY date_mouvement, id_mouvement",
     "t_avoir": "SELECT * FROM t_avoir WHERE id_avoir IN (SELECT id_avoir FROM t_avoir_utilise "
-               "WHERE id_ticket IN (SELECT id FROM tickets)) ORDER BY id_avoir",
+               "WHERE id_ticket IN (SELECT id FROM tickets)) OR id_ticket_emission IN (SELECT id FROM tickets) "
+               "ORDER BY id_avoir",
     "t_avoir_utilise": "SELECT * FROM t_avoir_utilise WHERE id_ticket IN (SELECT id FROM tickets) "
                        "ORDER BY id_avoir_utilise",
     "t_cheque_cadeau": "SELECT * FROM t_cheque_cadeau WHERE id_ticket IN (SELECT id FROM tickets) "
@@ -58,6 +63,7 @@ class ExportResult:
     host: str
     days: list[tuple[str, int]] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -65,7 +71,7 @@ class ExportResult:
 
 
 def lot_name(caisse: str, first_z: int, last_z: int) -> str:
-    return f"{caisse}-Z{first_z:06d}-Z{last_z:06d}"
+    return f"{valid_code(caisse)}-Z{first_z:06d}-Z{last_z:06d}"
 
 
 def run_export(store: Store, settings: Settings, caisse: str, user: User, *, echo: Log | None = None,
@@ -80,8 +86,8 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         if state.etat == OUVERTE:
             raise CaisseError(f"Export impossible : la caisse {caisse} est ouverte. Fermez-la d'abord.")
         days = con.execute("SELECT id_journee, numero_z, date_fermeture FROM t_journee WHERE id_caisse = ? "
-                           "AND numero_z IS NOT NULL AND lot_export IS NULL ORDER BY numero_z",
-                           [state.id_caisse]).fetchall()
+                           "AND numero_z IS NOT NULL AND id_journee NOT IN (SELECT id_journee FROM lot_envoye) "
+                           "ORDER BY numero_z", [state.id_caisse]).fetchall()
     if not days:
         raise NothingToExport(caisse)
     lot = lot_name(caisse, days[0][1], days[-1][1])
@@ -99,18 +105,18 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         with store.transaction() as con:
             record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "echec", cause, 0, 0)
             save_log(con, id_run, log)
-            audit(con, "EXPORT_ECHEC", login=user.login, caisse=caisse, detail=f"lot {lot} : {cause}", now=now)
+            record_event(con, 125, caisse=caisse, login=user.login, detail=f"lot {lot} : {cause}", now=now)
         log.close()
         raise ExportFailed(caisse, cause) from e
     log(f"Export terminé : lot {lot}, {len(result.files)} fichiers, {result.rows} lignes.")
     with store.transaction() as con:
-        con.execute("UPDATE t_journee SET lot_export = ? WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))",
-                    [lot, [d for d, _ in result.days]])
+        con.execute("INSERT INTO lot_envoye SELECT unnest(?::VARCHAR[]), ?, ?", [[d for d, _ in result.days], lot, now])
         record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "reussi", "",
                    len(result.files), result.rows)
         save_log(con, id_run, log)
-        audit(con, "EXPORT", login=user.login, caisse=caisse,
-              detail=f"lot {lot} : {len(days)} journée(s), {result.rows} lignes", now=now)
+        record_event(con, 120, caisse=caisse, login=user.login,
+                     detail=f"lot {lot} : {len(days)} journée(s), {result.rows} lignes ; "
+                            + ", ".join(f"{k} n°{n} {e[:16]}" for k, (n, e) in sorted(result.heads.items())), now=now)
     log.close()
     return result
 
@@ -125,7 +131,7 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
     with store.connect() as con:
         con.execute("CREATE TEMP TABLE days AS SELECT unnest(?::VARCHAR[]) AS id", [[d for d, _ in result.days]])
         con.execute("CREATE TEMP TABLE tickets AS SELECT id_ticket AS id FROM t_ticket WHERE id_journee IN "
-                    "(SELECT id FROM days) AND statut IN ('VALIDE', 'ANNULE')")
+                    "(SELECT id FROM days)")
         for table in EXPORT_TABLES:
             params = [result.lot] if table == "t_journee" else []
             reader = con.sql(_QUERIES[table], params=params).to_arrow_reader(BATCH_ROWS)
@@ -133,8 +139,12 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
             result.files[table] = written.rows
             manifest.fichiers.append(FileEntry(f"{table}.xml", written.rows, written.sha256))
             log(f"Écriture de {table}.xml : {written.rows} lignes.")
-        manifest.empreinte = con.execute("SELECT empreinte FROM t_journee WHERE id_journee = ?",
+        manifest.empreinte = con.execute("SELECT empreinte FROM maillon WHERE chaine = 'cloture' AND ref = ?",
                                          [result.days[-1][0]]).fetchall()[0][0]
+        # the register's chain heads as of its last exported day's closing: the same whatever the retry (R11, R25)
+        manifest.chaines = result.heads = {chaine: (numero, empreinte) for chaine, numero, empreinte in con.execute(
+            "SELECT chaine, numero, empreinte FROM cloture_tetes WHERE id_journee = ?",
+            [result.days[-1][0]]).fetchall()}
     write_manifest(manifest, folder / EXPORT_MANIFEST)
     return folder
 

@@ -35,6 +35,14 @@ Log = Callable[[str], None]
 _PAUSE_AT = os.environ.get("CAISSE_TEST_PAUSE_AT", "")
 
 
+def crash_point(message: str) -> None:
+    """A place where the crash tests kill the process (CAISSE_TEST_PAUSE_AT, set only by them): the message is
+    written on stdout, then the process waits to be killed."""
+    if _PAUSE_AT and _PAUSE_AT in message:
+        print(message, flush=True)
+        time.sleep(3600)
+
+
 def new_run_id(sens: str, caisse: str, now: datetime) -> str:
     return f"{now:%Y%m%d-%H%M%S-%f}"[:-3] + f"-{sens}-{caisse}"
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from pipeline.demo import write_demo_shop
 
+from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError
-from .integrity import ensure_key
-from .journal import audit
-from .store import Store
+from .fiscal.jet import record_event
+from .fiscal.keys import KeyProblem, create_key, load_keys, rotate_key
+from .store import Store, scalar
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,27 @@ def open_store(settings: Settings) -> Store:
 
 
 def initialise(settings: Settings, demo: bool = False) -> InitReport:
-    """Create or upgrade the store and make the integrity key; `demo` fills the local drop."""
+    """Create or upgrade the store and make the integrity key (only where no chained record exists: a lost
+    key is restored from its backup, never replaced); `demo` fills the local drop."""
     private_dir(settings.home)
     for folder in (settings.received_dir, settings.sent_dir, settings.logs_dir):
         private_dir(folder)
     store = open_store(settings)
     version = store.migrate()
-    created = ensure_key(settings.integrity_key_path)
+    key_path = settings.integrity_key_path
+    created = False
+    with store.connect() as con:
+        links = scalar(con, "SELECT count(*) FROM maillon")
+        events = scalar(con, "SELECT count(*) FROM jet")
+    if key_path.exists():
+        load_keys(key_path)  # refused when readable by others or unreadable, with the command that fixes it
+    elif links:
+        raise KeyProblem(f"La clé d'intégrité {key_path} est introuvable alors que la base contient {links} "
+                         "enregistrement(s) chaîné(s) : une nouvelle clé ne permettrait plus de les vérifier. "
+                         "Restaurez la clé depuis votre sauvegarde (elle n'est jamais recréée).")
+    else:
+        create_key(key_path)
+        created = True
     demo_files, folder = 0, None
     if demo:
         folder = settings.local_drop_dir
@@ -52,6 +67,19 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
         target = folder / settings.import_dir.replace("{caisse}", "C01")
         demo_files = len(write_demo_shop(target).fichiers) + 1
     with store.transaction() as con:
-        audit(con, "INIT", detail=f"schéma v{version}" + (", démo" if demo else "")
-              + (", clé d'intégrité créée" if created else ""))
+        if not events:
+            record_event(con, 260, detail=f"schéma v{version}")
+        if created:
+            record_event(con, 250, detail=f"clé {load_keys(key_path).current_id} ({key_path})")
     return InitReport(settings.store_path, version, created, demo_files, folder)
+
+
+def rotate_integrity_key(store: Store, user: User) -> tuple[str, str]:
+    """Start signing with a new key (R09): the old ones stay in the file so that earlier links still verify,
+    and the event links the two (the new key's id signed by the old key). (old id, new id)."""
+    with store.connect() as con:
+        require_now(con, user, "BACKOFFICE")
+    old, new, attestation = rotate_key(store.key_path)
+    with store.transaction() as con:
+        record_event(con, 255, login=user.login, detail=f"clé {old} remplacée par {new} ; attestation {attestation}")
+    return old, new

@@ -61,7 +61,8 @@ exports AS (
 days AS (
     SELECT id_caisse,
            count(*) FILTER (WHERE date_fermeture IS NULL) AS ouvertes,
-           count(*) FILTER (WHERE date_fermeture IS NOT NULL AND lot_export IS NULL) AS a_exporter
+           count(*) FILTER (WHERE date_fermeture IS NOT NULL
+                            AND id_journee NOT IN (SELECT id_journee FROM lot_envoye)) AS a_exporter
     FROM t_journee GROUP BY id_caisse)
 SELECT c.id_caisse, c.code, coalesce(c.libelle, c.code),
        CASE

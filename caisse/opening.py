@@ -11,12 +11,12 @@ from pipeline import CORE_TABLES
 from .auth import User, has_users, require_now
 from .auth import login as login_user
 from .config import Settings
+from .corrections import record_move
 from .errors import CaisseError, LoginFailed, OpenNotAllowed, RightMissing
-from .journal import audit
+from .fiscal.jet import record_event
 from .lifecycle import A_EXPORTER, A_IMPORTER, ECHEC_EXPORT, OUVERTE, PRETE, register_states
 from .money import eur
-from .sales import new_id
-from .store import Store
+from .store import Store, new_id
 from .sync import Log, run_import
 
 
@@ -51,9 +51,8 @@ def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool
         con.execute("INSERT INTO t_journee (id_journee, id_caisse, date_ouverture, id_utilisateur_ouverture, "
                     "fond_caisse, fermeture_forcee) VALUES (?, ?, ?, ?, ?, false)",
                     [id_journee, id_caisse, now, user.id_utilisateur, fond])
-        con.execute("INSERT INTO t_livre_de_caisse VALUES (?, ?, ?, ?, 'FOND', ?, 'Fond de caisse', ?)",
-                    [new_id(), id_caisse, id_journee, now, fond, user.id_utilisateur])
-        audit(con, "OUVERTURE", login=user.login, caisse=caisse, detail=f"fond de caisse {eur(fond)}", now=now)
+        record_move(con, id_caisse, id_journee, "FOND", fond, "Fond de caisse", user, now)
+        record_event(con, 45, caisse=caisse, login=user.login, detail=f"fond de caisse {eur(fond)}", now=now)
     return Opened(caisse, id_journee, fond, user=user)
 
 

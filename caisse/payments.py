@@ -37,6 +37,32 @@ def payment_methods(con: duckdb.DuckDBPyConnection) -> list[tuple]:
                        "FROM tr_moyen_paiement WHERE actif ORDER BY ordre NULLS LAST, code").fetchall()
 
 
+def _methods(con) -> dict[str, tuple]:
+    return {row[1]: row for row in con.execute(
+        "SELECT id_moyen_paiement, code, rendu_monnaie, necessite_numero, actif, coalesce(libelle, code) "
+        "FROM tr_moyen_paiement ORDER BY ordre NULLS LAST, code").fetchall()}
+
+
+def check_request(con, request: PaymentRequest, remaining: Decimal, entered: list[tuple], now: datetime) -> None:
+    """A payment checked when a seller adds it to a ticket (before validation): the method, the amount, the
+    number a credit note or a voucher needs, and what it may still pay. SaleRefused with a sentence."""
+    payment = _resolve(_methods(con), request)
+    if payment.code == "AVOIR":
+        _credit_note(con, payment, now)
+    elif payment.code == "CHQCAD":
+        _voucher(con, payment, now)
+        if any(code == "CHQCAD" and numero == payment.numero for code, _, numero, *_ in entered):
+            raise SaleRefused(f"Le chèque cadeau n°{payment.numero} est déjà dans les règlements de ce ticket.")
+    if not payment.rendu_monnaie and payment.montant > remaining:
+        raise SaleRefused(f"Le montant en {_label(con, payment.code)} ({eur(payment.montant)}) dépasse ce qui reste à "
+                          f"payer ({eur(max(remaining, ZERO))}).")
+
+
+def _label(con, code: str) -> str:
+    rows = con.execute("SELECT coalesce(libelle, code) FROM tr_moyen_paiement WHERE code = ?", [code]).fetchall()
+    return rows[0][0] if rows else code
+
+
 def _resolve(methods: dict[str, tuple], request: PaymentRequest) -> Payment:
     method = methods.get(request.code.upper())
     if method is None or not method[4]:
@@ -58,9 +84,7 @@ def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests
 
     Payments must cover the total exactly, except that a method giving change (cash) may bring more:
     the surplus is given back from it. Methods without change may not exceed what remains to pay."""
-    methods = {row[1]: row for row in con.execute(
-        "SELECT id_moyen_paiement, code, rendu_monnaie, necessite_numero, actif, coalesce(libelle, code) "
-        "FROM tr_moyen_paiement ORDER BY ordre NULLS LAST, code").fetchall()}
+    methods = _methods(con)
     payments = [_resolve(methods, r) for r in requests]
     paid = sum((p.montant for p in payments), ZERO)
     without_change = sum((p.montant for p in payments if not p.rendu_monnaie), ZERO)
@@ -91,27 +115,36 @@ def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests
     return out
 
 
-def _use_credit_note(con, p: Payment, id_ticket: str, id_caisse: int, now: datetime) -> None:
+STATE_WORDS = {"EMIS": "émis", "UTILISE": "entièrement utilisé", "ANNULE": "annulé", "VENDU": "vendu"}
+
+
+def _credit_note(con, p: Payment, now: datetime) -> tuple[str, Decimal, Decimal]:
+    """(id, amount, used) of a credit note that may pay `p.montant` now; SaleRefused otherwise."""
     rows = con.execute("SELECT id_avoir, montant, coalesce(montant_utilise, 0), statut, date_validite FROM t_avoir "
                        "WHERE numero = ?", [p.numero]).fetchall()
     if not rows:
         raise SaleRefused(f"L'avoir n°{p.numero} n'existe pas.")
     id_avoir, montant, used, statut, validite = rows[0]
     if statut != "EMIS":
-        raise SaleRefused(f"L'avoir n°{p.numero} ne peut pas servir (statut {statut}).")
+        raise SaleRefused(f"L'avoir n°{p.numero} ne peut pas servir : il est {STATE_WORDS.get(statut, statut)}.")
     if validite is not None and validite < now.date():
         raise SaleRefused(f"L'avoir n°{p.numero} a expiré le {validite:%d/%m/%Y}.")
     remaining = montant - used
     if p.montant > remaining:
         raise SaleRefused(f"L'avoir n°{p.numero} n'a plus que {eur(remaining)} disponibles "
                           f"({eur(p.montant)} demandés).")
+    return id_avoir, montant, used
+
+
+def _use_credit_note(con, p: Payment, id_ticket: str, id_caisse: int, now: datetime) -> None:
+    id_avoir, montant, used = _credit_note(con, p, now)
     con.execute("UPDATE t_avoir SET montant_utilise = ?, statut = ? WHERE id_avoir = ?",
                 [used + p.montant, "UTILISE" if used + p.montant == montant else "EMIS", id_avoir])
     con.execute("INSERT INTO t_avoir_utilise VALUES (?, ?, ?, ?, ?, ?)",
                 [str(uuid.uuid4()), id_avoir, now, p.montant, id_caisse, id_ticket])
 
 
-def _use_voucher(con, p: Payment, id_ticket: str, now: datetime) -> None:
+def _voucher(con, p: Payment, now: datetime) -> str:
     rows = con.execute("SELECT id_cheque_cadeau, montant, statut, date_validite FROM t_cheque_cadeau "
                        "WHERE numero = ?", [p.numero]).fetchall()
     if not rows:
@@ -119,11 +152,29 @@ def _use_voucher(con, p: Payment, id_ticket: str, now: datetime) -> None:
     ident, montant, statut, validite = rows[0]
     if statut != "VENDU":
         words = {"EMIS": "n'a pas encore été vendu", "UTILISE": "a déjà été utilisé", "ANNULE": "est annulé"}
-        raise SaleRefused(f"Le chèque cadeau n°{p.numero} {words.get(statut, f'a le statut {statut}')}.")
+        raise SaleRefused(f"Le chèque cadeau n°{p.numero} {words.get(statut, 'ne peut pas servir')}.")
     if validite is not None and validite < now.date():
         raise SaleRefused(f"Le chèque cadeau n°{p.numero} a expiré le {validite:%d/%m/%Y}.")
     if p.montant != montant:
         raise SaleRefused(f"Le chèque cadeau n°{p.numero} vaut {eur(montant)} : il s'utilise en entier "
                           f"({eur(p.montant)} indiqués).")
+    return ident
+
+
+def _use_voucher(con, p: Payment, id_ticket: str, now: datetime) -> None:
+    ident = _voucher(con, p, now)
     con.execute("UPDATE t_cheque_cadeau SET statut = 'UTILISE', date_utilisation = ?, id_ticket = ? "
                 "WHERE id_cheque_cadeau = ?", [now, id_ticket, ident])
+
+
+def give_back(con, original: str, correction: str, id_caisse: int, now: datetime) -> None:
+    """What a voided sale consumed comes back: its credit notes' balance (a negative use of each, recorded for
+    the void ticket, never a deletion) and its gift vouchers (sold again, usable)."""
+    for id_avoir, montant in con.execute("SELECT id_avoir, sum(montant) FROM t_avoir_utilise WHERE id_ticket = ? "
+                                         "GROUP BY id_avoir", [original]).fetchall():
+        con.execute("UPDATE t_avoir SET montant_utilise = montant_utilise - ?, statut = 'EMIS' WHERE id_avoir = ?",
+                    [montant, id_avoir])
+        con.execute("INSERT INTO t_avoir_utilise VALUES (?, ?, ?, ?, ?, ?)",
+                    [str(uuid.uuid4()), id_avoir, now, -montant, id_caisse, correction])
+    con.execute("UPDATE t_cheque_cadeau SET statut = 'VENDU', date_utilisation = NULL, id_ticket = NULL "
+                "WHERE id_ticket = ?", [original])

@@ -12,6 +12,7 @@ it is imported behind a NullHandler and called with stdout redirected, so neithe
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import uuid
@@ -20,9 +21,13 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from pipeline.drop import check_name
+
 from .config import Settings
 from .errors import CaisseError
-from .store import Store
+from .fiscal import chains
+from .fiscal.jet import record_event
+from .store import Store, scalar
 
 CODE_PAGE = "CP858"
 
@@ -57,10 +62,11 @@ class PrintFailed(CaisseError):
 
 @dataclass(frozen=True)
 class Document:
-    kind: str  # "ticket", "z", "x", "test"
+    kind: str  # "ticket", "z", "x", "avoir", "test"
     ref: str  # e.g. C01-Z000003, C01-T000012
     caisse: str
     lines: list[str]
+    barcode: str | None = None  # printed under the text (CODE128): a receipt's or a credit note's number
 
 
 @dataclass(frozen=True)
@@ -86,14 +92,18 @@ def printable(lines: list[str]) -> list[str]:
     return out
 
 
-def render(lines: list[str]) -> bytes:
-    """ESC/POS bytes of a document: initialise, code page CP858, the lines, feed and cut."""
+def render(lines: list[str], barcode: str | None = None) -> bytes:
+    """ESC/POS bytes of a document: initialise, code page CP858, the lines, its barcode, feed and cut."""
     printer = _escpos()
     with contextlib.redirect_stdout(io.StringIO()):
         dummy = printer.Dummy(profile="TM-T88V")
         dummy.hw("INIT")
         dummy.charcode(CODE_PAGE)
         dummy.text("\n".join(lines) + "\n")
+        if barcode:
+            # ESC/POS CODE128 names its code set first ("{B": letters, digits and punctuation)
+            dummy.barcode("{B" + barcode, "CODE128", width=2, function_type="B", pos="OFF", align_ct=True)
+            dummy.text("\n")
         dummy.cut()
         return dummy.output
 
@@ -142,36 +152,51 @@ def send(url: str, data: bytes) -> None:
         raise PrintFailed(url, f"{type(e).__name__} : {cause}") from None
 
 
-def print_document(store: Store, settings: Settings, doc: Document, *, reprint: bool = False,
+def print_document(store: Store, settings: Settings, doc: Document, *, user=None, paper: bool = True,
                    reprint_hint: str = "", now: datetime | None = None) -> Printed:
-    """Archive the document (and its duplicate number when `reprint`), record it, send it to the printer.
+    """Archive the document, record it, then send it to the printer (when `paper`: a receipt is archived
+    at every sale, and printed only when the setting asks).
 
-    A printer failure is returned as a warning (the document is archived and recorded as failed)."""
+    The first print of a document is its original (the archived one, whether or not paper came out); any
+    later print is a numbered DUPLICATA, a record of its own (R17): who, when, which original, linked in the
+    register's chain of duplicates, and an event. A printer failure is a warning, never a lost document."""
     now = now or datetime.now()
     with store.transaction() as con:
         previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ?",
                                [doc.ref]).fetchall()[0][0]
-        # The first print is the original; any later one, or an explicit reprint, is a numbered duplicate.
-        number = max(previous + 1, 1) if reprint else previous + 1
+        number = previous + 1
         lines = printable(with_duplicata(doc, number, settings.printer_width))
-        data = render(lines)
+        text = "\n".join(lines) + "\n"
+        data = render(lines, doc.barcode)
         folder = settings.home / "tickets" / f"{now:%Y-%m-%d}"
         folder.mkdir(parents=True, exist_ok=True)
-        stem = doc.ref + (f"-DUPLICATA-{number}" if number else "")
+        stem = check_name(doc.ref + (f"-DUPLICATA-{number}" if number else ""))  # a file name, never a path
         text_path, bytes_path = folder / f"{stem}.txt", folder / f"{stem}.bin"
-        text_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        text_path.write_text(text, encoding="utf-8")
         bytes_path.write_bytes(data)
-        warning = ""
+        status = "a_imprimer" if paper and settings.printer not in ("", "preview") else (
+            "apercu" if paper else "archive")
+        id_caisse = scalar(con, "SELECT id_caisse FROM t_caisse WHERE code = ?", [doc.caisse]) if doc.caisse else None
+        ident = str(uuid.uuid4())
+        con.execute("INSERT INTO impression (id_impression, ts, type, ref, caisse, duplicata, imprimante, statut, "
+                    "message, fichier, id_caisse, id_utilisateur, empreinte_document) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)",
+                    [ident, now, doc.kind, doc.ref, doc.caisse, number, settings.printer, status, str(text_path),
+                     id_caisse, user.id_utilisateur if user else None, hashlib.sha256(text.encode()).hexdigest()])
+        if number and id_caisse is not None:
+            chains.link(con, "duplicata", id_caisse, ident, now)
+            record_event(con, 180, caisse=doc.caisse, login=user.login if user else None,
+                         detail=f"{doc.ref} : DUPLICATA n°{number}", now=now)
+    warning = ""
+    if status == "a_imprimer":
         try:
             send(settings.printer, data)
-            status = "apercu" if settings.printer in ("", "preview") else "imprime"
+            status = "imprime"
         except PrintFailed as e:
-            if reprint_hint:
-                e = PrintFailed(e.printer, e.cause, reprint_hint)
-            warning, status = str(e), "echec"
-        con.execute("INSERT INTO impression VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [str(uuid.uuid4()), now, doc.kind, doc.ref, doc.caisse, number, settings.printer, status,
-                     warning, str(text_path)])
+            warning, status = str(PrintFailed(e.printer, e.cause, reprint_hint) if reprint_hint else e), "echec"
+        with store.transaction() as con:  # how it went: not part of the record, which was written above
+            con.execute("UPDATE impression SET statut = ?, message = ? WHERE id_impression = ?",
+                        [status, warning, ident])
     return Printed(text_path, bytes_path, number, status == "imprime", warning)
 
 

@@ -1,34 +1,49 @@
-"""The sale receipt, laid out once as text lines for the paper width (42 or 48 columns)."""
+"""The receipt of a validated ticket (a sale, a void or a return) and the credit note a return issues, laid
+out once as text lines for the paper width (42 or 48 columns), with the barcode that finds them again.
+
+Every receipt names the software and the fiscal core's versions, the register, the numbers, the VAT
+breakdown and an excerpt of the ticket's link (R27)."""
 
 from __future__ import annotations
 
 import duckdb
 
 from . import parameters
+from .fiscal.verify import EXCERPT
 from .money import eur
 from .reports import columns, shop_header
+from .tickets import ANNULATION, RETOUR
+from .version import signature_line
 
 RULE = "-"
 
 
+def receipt_ref(caisse: str, numero: int) -> str:
+    """A receipt's name and barcode: `C01-T000012` (a return finds the sale with it)."""
+    return f"{caisse}-T{numero:06d}"
+
+
 def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 42) -> list[str]:
     rows = con.execute("""
-        SELECT t.numero, t.statut, c.code, coalesce(c.libelle, c.code), t.date_validation, t.total_ttc, t.total_ht,
-               trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), t.empreinte
+        SELECT t.numero, t.type_ticket, c.code, coalesce(c.libelle, c.code), t.date_validation, t.total_ttc,
+               trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), m.empreinte, o.numero, t.motif
         FROM t_ticket t JOIN t_caisse c USING (id_caisse) LEFT JOIN t_utilisateur u USING (id_utilisateur)
+        LEFT JOIN t_ticket o ON o.id_ticket = t.id_ticket_origine
+        LEFT JOIN maillon m ON m.id_caisse = t.id_caisse AND m.chaine = 'ticket' AND m.numero = t.numero
         WHERE t.id_ticket = ?""", [id_ticket]).fetchall()
-    numero, statut, caisse, libelle, validated, ttc, ht, seller, link = rows[0]
+    numero, type_, caisse, libelle, validated, ttc, seller, link, origin, motif = rows[0]
     rule = RULE * width
-    out = [line.center(width).rstrip() for line in shop_header(con)]
     params = parameters.read(con)
-    header = params.ticket_entete
-    if header:
-        out.append(header[:width].center(width).rstrip())
+    out = [line.center(width).rstrip() for line in shop_header(con)]
+    if params.ticket_entete:
+        out.append(params.ticket_entete[:width].center(width).rstrip())
     out += [rule, columns(f"Caisse {caisse}", f"Ticket n°{numero}", width)]
-    if validated:
-        out.append(columns(f"{validated:%d/%m/%Y %H:%M}", f"Vendeur : {seller}"[:width - 17], width))
-    if statut == "ANNULE":
-        out.append("*** TICKET ANNULÉ ***".center(width).rstrip())
+    out.append(columns(f"{validated:%d/%m/%Y %H:%M:%S}", f"Vendeur : {seller}"[:width - 20], width))
+    if type_ == ANNULATION:
+        out += [f"*** ANNULATION DU TICKET n°{origin} ***".center(width).rstrip(), f"Motif : {motif}"[:width]]
+    elif type_ == RETOUR:
+        what = f"du ticket n°{origin}" if origin else "sans ticket"
+        out += [f"*** RETOUR {what} ***".upper().center(width).rstrip(), f"Motif : {motif}"[:width]]
     out.append(rule)
     for libelle_article, quantite, prix, remise, montant in con.execute(
             "SELECT libelle, quantite, prix_unitaire_ttc, remise, montant_ttc "
@@ -38,7 +53,7 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
             qty = f"{quantite.normalize():f}".replace(".", ",")
             out.append(f"  {qty} x {eur(prix)}")
         if remise:
-            out.append(f"  remise -{eur(remise)}")
+            out.append(f"  remise {eur(-remise)}")
     out += [rule, columns("TOTAL TTC", eur(ttc), width)]
     for taux, line_ht, line_ttc in con.execute(
             "SELECT taux_tva, sum(montant_ht), sum(montant_ttc) FROM t_ligne_ticket WHERE id_ticket = ? "
@@ -50,12 +65,29 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
             "SELECT coalesce(m.libelle, r.code_moyen), r.montant, r.numero_piece, r.rendu FROM t_reglement r "
             "LEFT JOIN tr_moyen_paiement m USING (id_moyen_paiement) WHERE r.id_ticket = ? ORDER BY r.id_reglement",
             [id_ticket]).fetchall():
-        out.append(columns(f"{libelle_moyen}{f' n°{numero_piece}' if numero_piece else ''}", eur(montant), width))
+        label = "Remboursé : " + libelle_moyen if montant < 0 else libelle_moyen
+        out.append(columns(f"{label}{f' n°{numero_piece}' if numero_piece else ''}", eur(montant), width))
         if rendu:
             out.append(columns("Rendu", eur(rendu), width))
-    footer = params.ticket_pied
-    if footer:
-        out += ["", footer[:width].center(width).rstrip()]
-    if link:
-        out.append(f"Empreinte {link[:16]}…")
+    if params.ticket_pied:
+        out += ["", params.ticket_pied[:width].center(width).rstrip()]
+    out += [rule, f"Empreinte {(link or '')[:EXCERPT]}", signature_line()[:width], receipt_ref(caisse, numero)]
+    return out
+
+
+def credit_note_lines(con: duckdb.DuckDBPyConnection, numero: str, width: int = 42) -> list[str]:
+    """The credit note a return issued: its number (and barcode), amount, validity, the return it comes from."""
+    rows = con.execute("""
+        SELECT a.montant, a.date_emission, a.date_validite, c.code, t.numero FROM t_avoir a
+        LEFT JOIN t_caisse c ON c.id_caisse = a.id_caisse LEFT JOIN t_ticket t ON t.id_ticket = a.id_ticket_emission
+        WHERE a.numero = ?""", [numero]).fetchall()
+    montant, emission, validite, caisse, ticket = rows[0]
+    rule = RULE * width
+    out = [line.center(width).rstrip() for line in shop_header(con)]
+    out += [rule, "AVOIR".center(width).rstrip(), f"n°{numero}".center(width).rstrip(), rule,
+            columns("Montant", eur(montant), width), columns("Émis le", f"{emission:%d/%m/%Y}", width),
+            columns("Valable jusqu'au", f"{validite:%d/%m/%Y}", width)]
+    if ticket:
+        out.append(columns("Retour", f"caisse {caisse}, ticket n°{ticket}", width))
+    out += [rule, "À présenter en caisse : utilisable en une ou", "plusieurs fois.", signature_line()[:width], numero]
     return out

@@ -1,4 +1,8 @@
-"""The Z ticket (the manual's "ticket récapitulatif de la journée") and the X report, as text lines."""
+"""The Z ticket (the manual's "ticket récapitulatif de la journée") and the X report, as text lines.
+
+A Z shows the day's sales, voids and returns apart, the VAT breakdown, the count, the perpetual grand totals
+(R13), the register's chain heads as they were at the closing (R11: a reprint shows the same), the closing's
+link and the software's and fiscal core's versions (R27)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import duckdb
 
 from .closing import day_figures
 from .errors import CaisseError
+from .fiscal.verify import EXCERPT, HEAD_LABELS
 from .money import ZERO, eur
 from .sales import open_day_of
 from .store import scalar
+from .version import signature_line
 
 WIDTH = 42
 
@@ -31,6 +37,7 @@ class DayReport:
     per_method: list[tuple[str, str, Decimal]]
     nb_tickets: int
     nb_annules: int
+    nb_retours: int
     total_ttc: Decimal
     vat: list[tuple[Decimal, Decimal, Decimal]]  # taux, HT, TTC
     moves: dict[str, Decimal]
@@ -40,9 +47,11 @@ class DayReport:
     ecart_valide_par: str = ""
     commentaire: str = ""
     grand_total: Decimal | None = None
+    grand_total_absolu: Decimal | None = None
     empreinte: str = ""
     comptage: list[tuple[Decimal, int, Decimal]] = field(default_factory=list)
     societe: list[str] = field(default_factory=list)
+    tetes: list[tuple[str, int, str]] = field(default_factory=list)  # chain, last number, link (at the closing)
 
 
 def _user(con, ident) -> str:
@@ -56,19 +65,25 @@ def _user(con, ident) -> str:
 def _report(con, kind: str, id_journee: str) -> DayReport:
     row = con.execute("SELECT c.code, coalesce(c.libelle, c.code), j.numero_z, j.date_ouverture, j.date_fermeture, "
                       "j.id_utilisateur_ouverture, j.id_utilisateur_fermeture, j.fond_caisse, j.especes_compte, "
-                      "j.ecart, j.ecart_valide_par, j.commentaire, j.grand_total, j.empreinte "
-                      "FROM t_journee j JOIN t_caisse c USING (id_caisse) WHERE j.id_journee = ?",
+                      "j.ecart, j.ecart_valide_par, j.commentaire, j.grand_total, j.grand_total_absolu, m.empreinte "
+                      "FROM t_journee j JOIN t_caisse c USING (id_caisse) LEFT JOIN maillon m ON m.chaine = 'cloture' "
+                      "AND m.ref = j.id_journee AND m.id_caisse = j.id_caisse WHERE j.id_journee = ?",
                       [id_journee]).fetchall()[0]
-    code, libelle, z, opened, closed, by_open, by_close, fond, counted, ecart, valid_by, comment, grand, link = row
-    _, _, per_method, nb, voided, total, moves, expected = day_figures(con, id_journee)
+    (code, libelle, z, opened, closed, by_open, by_close, fond, counted, ecart, valid_by, comment, grand, absolute,
+     link) = row
+    day = day_figures(con, id_journee)
     vat = con.execute("SELECT l.taux_tva, sum(l.montant_ht), sum(l.montant_ttc) FROM t_ligne_ticket l "
-                      "JOIN t_ticket t USING (id_ticket) WHERE t.id_journee = ? AND t.statut = 'VALIDE' "
+                      "JOIN t_ticket t USING (id_ticket) WHERE t.id_journee = ? "
                       "GROUP BY l.taux_tva ORDER BY l.taux_tva", [id_journee]).fetchall()
     comptage = con.execute("SELECT valeur, nombre, total FROM t_comptage WHERE id_journee = ? ORDER BY valeur DESC",
                            [id_journee]).fetchall()
+    heads = {chaine: (numero, empreinte) for chaine, numero, empreinte in con.execute(
+        "SELECT chaine, numero, empreinte FROM cloture_tetes WHERE id_journee = ?", [id_journee]).fetchall()}
+    tetes = [(kind, *heads.get(kind, (0, ""))) for kind in HEAD_LABELS] if kind == "Z" else []
     return DayReport(kind, code, libelle, z, opened, closed, _user(con, by_open), _user(con, by_close), fond,
-                     per_method, nb, voided, total, vat, moves, expected, counted, ecart, _user(con, valid_by),
-                     comment or "", grand, link or "", comptage, shop_header(con))
+                     day.per_method, day.nb, day.voided, day.returns, day.total, vat, day.moves, day.expected, counted,
+                     ecart, _user(con, valid_by), comment or "", grand, absolute, link or "", comptage,
+                     shop_header(con), tetes)
 
 
 def shop_header(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -131,6 +146,8 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     out += [columns("Total TTC", eur(r.total_ttc), width), columns("Nombre de ticket", str(r.nb_tickets), width)]
     if r.nb_annules:
         out.append(columns("Tickets annulés", str(r.nb_annules), width))
+    if r.nb_retours:
+        out.append(columns("Retours", str(r.nb_retours), width))
     out += [rule, columns("TVA", "HT / TVA / TTC", width)]
     for taux, ht, ttc in r.vat:
         rate = f"{taux:.2f}".replace(".", ",") + " %"
@@ -151,7 +168,14 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
         if r.commentaire:
             out.append(f"  {r.commentaire}"[:width])
     if r.grand_total is not None:
-        out += [rule, columns("Grand total", eur(r.grand_total), width)]
+        out += [rule, columns("Grand total perpétuel", eur(r.grand_total), width),
+                columns("Grand total absolu", eur(r.grand_total_absolu or ZERO), width),
+                columns("  dont cette journée", eur(r.total_ttc), width)]
+    if r.tetes:
+        out += [rule, "Chaînes (dernier n°, empreinte)"]
+        out += [columns(HEAD_LABELS[kind], f"{numero} {link[:EXCERPT] or '-'}", width)
+                for kind, numero, link in r.tetes]
     if r.empreinte:
-        out += ["Empreinte", r.empreinte[:width], r.empreinte[width:]]
+        out += ["Empreinte de la clôture", r.empreinte[:width], r.empreinte[width:]]
+    out += [rule, signature_line()[:width]]
     return [line for line in out if line is not None]

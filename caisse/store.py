@@ -8,10 +8,12 @@ work connects, does its work and closes. A connection that meets another process
 from __future__ import annotations
 
 import atexit
+import contextvars
 import os
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -52,11 +54,47 @@ IMPRESSION = """CREATE TABLE IF NOT EXISTS impression (
     id_impression VARCHAR PRIMARY KEY, ts TIMESTAMP, type VARCHAR, ref VARCHAR, caisse VARCHAR,
     duplicata INTEGER, imprimante VARCHAR, statut VARCHAR, message VARCHAR, fichier VARCHAR)"""
 
+# The fiscal core's tables (caisse/fiscal): every record that counts is a link of one chain per register
+# and kind (`maillon`), and the technical event log (`jet`) is such a record too.
+MAILLON = """CREATE TABLE IF NOT EXISTS maillon (
+    id_caisse BIGINT, chaine VARCHAR, numero BIGINT, ref VARCHAR, ts TIMESTAMP, version VARCHAR, cle VARCHAR,
+    empreinte VARCHAR, empreinte_precedente VARCHAR, PRIMARY KEY (id_caisse, chaine, numero))"""
+JET = """CREATE TABLE IF NOT EXISTS jet (
+    id_evenement VARCHAR PRIMARY KEY, id_caisse BIGINT, ts TIMESTAMP, code INTEGER, caisse VARCHAR,
+    login VARCHAR, detail VARCHAR)"""
+# What a seller is ringing (a provisional document, R18: it counts nowhere until validated, then the
+# validated ticket is written once in t_ticket and its lines and payments).
+DRAFTS = [
+    """CREATE TABLE IF NOT EXISTS ticket_attente (
+        id_ticket VARCHAR PRIMARY KEY, id_caisse BIGINT, id_journee VARCHAR, id_utilisateur BIGINT,
+        date_creation TIMESTAMP, statut VARCHAR, date_fin TIMESTAMP, id_utilisateur_fin BIGINT, motif VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS ligne_attente (
+        id_ticket VARCHAR, num_ligne INTEGER, id_article BIGINT, code_article VARCHAR, libelle VARCHAR,
+        quantite DECIMAL(18,3), prix_unitaire_ttc DECIMAL(18,2), remise DECIMAL(18,2), taux_tva DECIMAL(18,2),
+        montant_ttc DECIMAL(18,2), montant_ht DECIMAL(18,2), PRIMARY KEY (id_ticket, num_ligne))""",
+    """CREATE TABLE IF NOT EXISTS reglement_attente (
+        id_ticket VARCHAR, num INTEGER, code_moyen VARCHAR, montant DECIMAL(18,2), numero_piece VARCHAR,
+        PRIMARY KEY (id_ticket, num))""",
+]
+# The lots a day was sent in: a closed day is never updated, its export is a record of its own.
+LOT_ENVOYE = """CREATE TABLE IF NOT EXISTS lot_envoye (
+    id_journee VARCHAR PRIMARY KEY, lot VARCHAR, ts TIMESTAMP)"""
+# The register's chain heads as they were when a day was closed: its Z shows them, and a reprint shows the same.
+CLOTURE_TETES = """CREATE TABLE IF NOT EXISTS cloture_tetes (
+    id_journee VARCHAR, chaine VARCHAR, numero BIGINT, empreinte VARCHAR, PRIMARY KEY (id_journee, chaine))"""
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
     [CONNEXION],
     [IMPRESSION],
+    [MAILLON, JET, *DRAFTS, LOT_ENVOYE, CLOTURE_TETES,
+     "ALTER TABLE impression ADD COLUMN IF NOT EXISTS id_caisse BIGINT",
+     "ALTER TABLE impression ADD COLUMN IF NOT EXISTS id_utilisateur BIGINT",
+     "ALTER TABLE impression ADD COLUMN IF NOT EXISTS empreinte_document VARCHAR",
+     # a void is a ticket of its own now (DESIGN section 14): the columns that rewrote the original are gone
+     *(f"ALTER TABLE t_ticket DROP COLUMN IF EXISTS {c}" for c in
+       ("statut", "date_annulation", "id_utilisateur_annulation", "motif_annulation"))],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -119,6 +157,9 @@ class _Database:
 
 _DATABASES: dict[Path, _Database] = {}
 _DATABASES_LOCK = threading.Lock()
+# The transaction being run in this thread: its store, and what to do once it has committed.
+_CURRENT: contextvars.ContextVar[tuple[Store, dict[object, Callable[[], None]], dict] | None] = \
+    contextvars.ContextVar("caisse_transaction", default=None)
 
 
 @atexit.register
@@ -159,15 +200,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One atomic unit: committed when the block ends, rolled back if it raises."""
+        """One atomic unit: committed when the block ends, rolled back if it raises. What was given to
+        `after_commit` during it runs once it has committed (never if it rolled back)."""
         with self._db.writer, self.connect() as con:
-            con.begin()
+            outer = _CURRENT.get()
+            if outer is not None and outer[0].path == self.path:
+                raise RuntimeError("transaction inside a transaction of the same store")
+            callbacks: dict[object, Callable[[], None]] = {}
+            token = _CURRENT.set((self, callbacks, {}))
             try:
-                yield con
-            except BaseException:
-                con.rollback()
-                raise
-            con.commit()
+                con.begin()
+                try:
+                    yield con
+                except BaseException:
+                    con.rollback()
+                    raise
+                con.commit()
+            finally:
+                _CURRENT.reset(token)
+        for callback in callbacks.values():
+            callback()
 
     def writing(self):
         """Hold the process's write lock across several units (a commit and what must follow it)."""
@@ -212,6 +264,31 @@ class Store:
     def schema_version(self) -> int:
         with self.connect() as con:
             return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def current_store() -> Store:
+    """The store of the transaction this code runs in (the fiscal core finds the key from it)."""
+    active = _CURRENT.get()
+    if active is None:
+        raise RuntimeError("a record that counts is written only inside Store.transaction()")
+    return active[0]
+
+
+def transaction_state() -> dict:
+    """A dict that lives as long as the current transaction (what it wrote, for its after-commit work)."""
+    active = _CURRENT.get()
+    if active is None:
+        raise RuntimeError("transaction_state outside a transaction")
+    return active[2]
+
+
+def after_commit(key: object, callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction has committed (chain heads written outside the store);
+    a second callback under the same `key` replaces the first."""
+    active = _CURRENT.get()
+    if active is None:
+        raise RuntimeError("after_commit outside a transaction")
+    active[1][key] = callback
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -264,3 +341,8 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     """The first column of the first row, or None."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def new_id() -> str:
+    """The id of a row created at the register (DESIGN section 7: UUID text)."""
+    return str(uuid.uuid4())

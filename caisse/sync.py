@@ -33,9 +33,9 @@ from pipeline.staging import Staged, stage_file
 from . import auth, parameters
 from .config import Settings
 from .errors import CaisseError, DropFailed, ImportNotAllowed, LoginFailed, NothingToImport, UnknownRegister
+from .fiscal.jet import record_event
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .home import private_dir
-from .journal import audit
 from .lifecycle import import_blocker, valid_code
 from .store import Store, own_table_names, replace_table
 
@@ -87,7 +87,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
         with store.transaction() as con:
             record_run(con, "import", id_run, result.lot, caisse, login, result.host, now, "echec", str(e), 0, 0)
             save_log(con, id_run, log)
-            audit(con, "IMPORT_ECHEC", login=login, caisse=caisse, detail=str(e), now=now)
+            record_event(con, 115, caisse=caisse, login=login, detail=str(e), now=now)
         log.close()
         shutil.rmtree(settings.received_dir / id_run, ignore_errors=True)  # a refused reception is not kept
         if isinstance(e, (DropUnavailable, DropRefused)):
@@ -256,8 +256,8 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
             record_run(con, "import", result.id_run, result.lot, result.caisse, login, result.host, now, "reussi", "",
                        len(result.tables), result.rows,
                        [(result.sources[t], t, n, result.digests[result.sources[t]]) for t, n in result.tables.items()])
-            audit(con, "IMPORT", login=login, caisse=caisse,
-                  detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
+            record_event(con, 110, caisse=caisse, login=login,
+                         detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
     except LoginFailed:
         result.tables.clear()
         with store.transaction() as con:

@@ -1,5 +1,7 @@
 """What follows a closing or a sale, in the order DESIGN section 8 gives: the transaction, then the print,
-then (auto mode) the export. A failed print or export never undoes what was committed before it."""
+then (auto mode) the export. A failed print or export never undoes what was committed before it, and a Z
+whose original was never printed (a process killed after the closing's commit) is printed as the original
+at the next start or by `caisse report z`."""
 
 from __future__ import annotations
 
@@ -12,22 +14,26 @@ from .closing import Closed, close_day
 from .config import Settings
 from .errors import ExportFailed
 from .export import ExportResult, run_export
-from .history import Log
+from .history import Log, crash_point
 from .printing import Document, Printed, print_document
-from .receipts import receipt_lines
+from .receipts import credit_note_lines, receipt_lines, receipt_ref
 from .reports import report_lines, x_report, z_report
-from .sales import TicketView
 from .store import Store
+from .tickets import TicketView
+
+
+def z_ref(caisse: str, numero: int) -> str:
+    return f"{caisse}-Z{numero:06d}"
 
 
 def z_document(store: Store, settings: Settings, caisse: str, numero: int | None = None) -> Document:
     with store.connect() as con:
         report = z_report(con, caisse, numero)
-    return Document("z", f"{caisse}-Z{report.numero_z:06d}", caisse, report_lines(report, settings.printer_width))
+    return Document("z", z_ref(caisse, report.numero_z), caisse, report_lines(report, settings.printer_width))
 
 
 def x_document(store: Store, settings: Settings, caisse: str) -> Document:
-    """An X report: the figures at this moment, so each one is an original of its own."""
+    """An X report: the figures at this moment, so each one is an original of its own (R16)."""
     with store.connect() as con:
         report = x_report(con, caisse)
     return Document("x", f"{caisse}-X{datetime.now():%Y%m%d%H%M%S%f}", caisse,
@@ -37,7 +43,14 @@ def x_document(store: Store, settings: Settings, caisse: str) -> Document:
 def receipt_document(store: Store, settings: Settings, ticket: TicketView) -> Document:
     with store.connect() as con:
         lines = receipt_lines(con, ticket.id_ticket, settings.printer_width)
-    return Document("ticket", f"{ticket.caisse}-T{ticket.numero:06d}", ticket.caisse, lines)
+    ref = receipt_ref(ticket.caisse, ticket.numero)
+    return Document("ticket", ref, ticket.caisse, lines, barcode=ref)
+
+
+def credit_note_document(store: Store, settings: Settings, caisse: str, numero: str) -> Document:
+    with store.connect() as con:
+        lines = credit_note_lines(con, numero, settings.printer_width)
+    return Document("avoir", numero, caisse, lines, barcode=numero)
 
 
 def reprint_command(caisse: str, numero: int) -> str:
@@ -59,7 +72,8 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
     commit are warnings, the closing stands."""
     closed = close_day(store, caisse, user, count=count, especes=especes, force=force,
                        accept_difference=accept_difference, comment=comment)
-    z = print_document(store, settings, z_document(store, settings, caisse, closed.numero_z),
+    crash_point(f"Fermeture enregistrée : Z n°{closed.numero_z}, impression du ticket Z")
+    z = print_document(store, settings, z_document(store, settings, caisse, closed.numero_z), user=user,
                        reprint_hint=reprint_command(caisse, closed.numero_z))
     end = DayEnd(closed, z, warnings=[z.warning] if z.warning else [])
     if settings.mode == "auto":
@@ -70,8 +84,25 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
     return end
 
 
-def print_receipt(store: Store, settings: Settings, ticket: TicketView) -> Printed | None:
-    """The receipt of a validated ticket when `print_receipts` is on; a failure is a warning."""
-    if not settings.print_receipts:
-        return None
-    return print_document(store, settings, receipt_document(store, settings, ticket))
+def print_receipt(store: Store, settings: Settings, ticket: TicketView, user: User | None = None) -> Printed:
+    """A validated ticket's receipt: archived at every sale (the original, which a return finds by its barcode
+    and verify compares with the store), printed on paper when `print_receipts` asks; a failure is a warning."""
+    return print_document(store, settings, receipt_document(store, settings, ticket), user=user,
+                          paper=settings.print_receipts)
+
+
+def print_credit_note(store: Store, settings: Settings, caisse: str, numero: str, user: User | None = None) -> Printed:
+    """The credit note a return issued, always on paper: the customer takes it away."""
+    return print_document(store, settings, credit_note_document(store, settings, caisse, numero), user=user)
+
+
+def print_pending(store: Store, settings: Settings) -> list[Printed]:
+    """The original Z of every closed day that has none yet (a process stopped after the closing's commit)."""
+    with store.connect() as con:
+        pending = con.execute("""
+            SELECT c.code, j.numero_z FROM t_journee j JOIN t_caisse c USING (id_caisse)
+            WHERE j.numero_z IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM impression i WHERE i.ref = c.code || '-Z' || lpad(CAST(j.numero_z AS VARCHAR), 6, '0'))
+            ORDER BY c.code, j.numero_z""").fetchall()
+    return [print_document(store, settings, z_document(store, settings, code, numero),
+                           reprint_hint=reprint_command(code, numero)) for code, numero in pending]

@@ -50,7 +50,7 @@ if summary.en_cours:
             reason = st.text_input("Motif de l'annulation", key=f"motif-{t.id_ticket}")
             if st.form_submit_button("Annuler ce ticket", disabled=not user.can("CAISSE_ANNULER")):
                 try:
-                    caisse.cancel_parked_ticket(store, t.id_ticket, user, reason)
+                    caisse.cancel_draft(store, t.id_ticket, user, reason)
                     st.rerun()
                 except caisse.CaisseError as e:
                     st.error(str(e))

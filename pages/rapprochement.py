@@ -42,12 +42,16 @@ st.bar_chart(pd.DataFrame({"Écart (€)": [float(d.ecart) for d in days]},
 labels = {f"{d.caisse} · Z n°{d.numero_z} · {d.fermeture:%d/%m/%Y}": d for d in days}
 picked = labels[st.selectbox("Détail d'une journée", list(labels))]
 tickets = caisse.day_tickets(store, picked.id_journee)
-st.dataframe(pd.DataFrame([{"N°": n, "Heure": ts, "Vendeur": who, "Statut": s, "Total": caisse.eur(t),
-                            "Règlements": pay} for n, ts, who, s, t, pay in tickets]), hide_index=True)
+st.dataframe(pd.DataFrame([{"N°": n, "Heure": ts, "Vendeur": who or "—",
+                            "Type": caisse.TYPE_WORDS[kind] + (f" du n°{origin}" if origin else ""),
+                            "Total": caisse.eur(t),
+                            "Règlements": ", ".join(f"{label} {caisse.eur(amount)}" for label, amount in pay or [])}
+                           for n, ts, who, kind, t, pay, origin in tickets]), hide_index=True,
+             column_config={"Heure": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
 if st.button(f"Réimprimer le Z n°{picked.numero_z} (DUPLICATA)"):
     try:
         doc = caisse.z_document(store, settings, picked.caisse, picked.numero_z)
-        printed = caisse.print_document(store, settings, doc, reprint=True)
+        printed = caisse.print_document(store, settings, doc, user=user)
         (st.warning if printed.warning else st.success)(printed.warning or f"DUPLICATA n°{printed.duplicata} "
                                                                            f"envoyé à {settings.printer}.")
         st.code(printed.text_path.read_text(encoding="utf-8"), language=None)

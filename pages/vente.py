@@ -44,7 +44,7 @@ try:
             if st.form_submit_button("Ajouter", disabled=not choices):
                 line = caisse.LineRequest(choices[chosen], caisse.parse_quantity(quantity),
                                           caisse.parse_amount(discount, "La remise"))
-                ticket = caisse.add_line(store, id_ticket if ticket else new_ticket(), user, line)
+                ticket = caisse.add_to_draft(store, id_ticket if ticket else new_ticket(), user, line)
         if ticket and ticket.lines:
             st.dataframe([{"N°": n, "Article": f"{code_a} {lib}", "Qté": f"{q.normalize():f}",
                            "P.U.": caisse.eur(pu), "Remise": caisse.eur(rem), "Montant": caisse.eur(m)}
@@ -78,7 +78,7 @@ try:
             c1, c2 = st.columns(2)
             if c1.button("Valider le ticket", type="primary", disabled=not payments and ticket.total_ttc > 0):
                 done = caisse.pay_ticket(store, ticket.id_ticket, user, payments)
-                printed = caisse.print_receipt(store, settings, done)
+                printed = caisse.print_receipt(store, settings, done, user)
                 st.session_state.pop("ticket", None)
                 st.session_state["reglements"] = []
                 st.session_state["dernier"] = done.id_ticket

@@ -129,8 +129,9 @@ _CONTRACTS = [
     table_contract("tr_societe", "*id_societe INT, raison_sociale TXT, adresse TXT, code_postal TXT, ville TXT, "
            "siret TXT, tva_intracom TXT, telephone TXT", IMPORTED, description="La société (en-tête des tickets)."),
     table_contract("t_avoir", "*id_avoir TXT, numero TXT, id_tiers INT, date_emission DATE, date_validite DATE, "
-           "montant DEC, montant_utilise DEC, id_caisse INT, statut TXT", IMPORTED,
-           ["numero", "montant", "montant_utilise"], "Avoirs.", exported=True),
+           "montant DEC, montant_utilise DEC, id_caisse INT, statut TXT, id_ticket_emission TXT", IMPORTED,
+           ["numero", "montant", "montant_utilise"], "Avoirs (id_ticket_emission : le ticket de retour qui a émis "
+           "un avoir à la caisse).", exported=True),
     table_contract("t_avoir_utilise", "*id_avoir_utilise TXT, id_avoir TXT, date_utilisation TS, montant DEC, "
            "id_caisse INT, id_ticket TXT", IMPORTED, ["montant"], "Utilisations d'avoirs.", exported=True),
     table_contract("t_cheque_cadeau", "*id_cheque_cadeau TXT, numero TXT, montant DEC, date_emission DATE, "
@@ -142,18 +143,24 @@ _CONTRACTS = [
     # Created at the register and exported.
     table_contract("t_journee", "*id_journee TXT, id_caisse INT, numero_z INT, date_ouverture TS, date_fermeture TS, "
            "id_utilisateur_ouverture INT, id_utilisateur_fermeture INT, fond_caisse DEC, nb_tickets INT, "
-           "total_ttc DEC, especes_theorique DEC, especes_compte DEC, ecart DEC, ecart_valide_par INT, "
-           "fermeture_forcee BOOL, commentaire TXT, grand_total DEC, empreinte TXT, "
-           "empreinte_precedente TXT, lot_export TXT", EXPORTED,
-           description="Journées de caisse (un Z chacune).", exported=True),
-    table_contract("t_ticket", "*id_ticket TXT, numero INT, id_caisse INT, id_journee TXT, id_utilisateur INT, "
-           "date_creation TS, date_validation TS, statut TXT, total_ttc DEC, total_ht DEC, empreinte TXT, "
-           "empreinte_precedente TXT, date_annulation TS, id_utilisateur_annulation INT, motif_annulation TXT",
-           EXPORTED, description="Tickets de vente (VALIDE, ANNULE ; EN_COURS tant qu'ils ne sont pas payés, "
-           "jamais exportés).", exported=True),
+           "nb_annulations INT, nb_retours INT, total_ttc DEC, especes_theorique DEC, especes_compte DEC, ecart DEC, "
+           "ecart_valide_par INT, fermeture_forcee BOOL, commentaire TXT, grand_total DEC, grand_total_absolu DEC, "
+           "empreinte TXT, empreinte_precedente TXT, lot_export TXT", EXPORTED,
+           description="Journées de caisse (un Z chacune) : nb_tickets compte les ventes, total_ttc est net des "
+           "annulations et retours ; grand_total perpétuel et grand_total_absolu (somme des valeurs absolues) "
+           "depuis le premier jour de la caisse ; empreinte : le maillon de la chaîne des clôtures.", exported=True),
+    table_contract("t_ticket", "*id_ticket TXT, numero INT, type_ticket TXT, id_caisse INT, id_journee TXT, "
+           "id_utilisateur INT, date_creation TS, date_validation TS, total_ttc DEC, total_ht DEC, "
+           "id_ticket_origine TXT, motif TXT, empreinte TXT, empreinte_precedente TXT",
+           EXPORTED, description="Tickets validés, écrits une fois : VENTE, ANNULATION (l'opposé d'une vente, qui "
+           "la désigne par id_ticket_origine, avec son motif) et RETOUR (reprise de marchandise, montants "
+           "négatifs). Numérotés sans trou par caisse, tous types confondus ; empreinte : le maillon de la chaîne "
+           "des tickets.", exported=True),
     table_contract("t_ligne_ticket", "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, "
            "code_article TXT, libelle TXT, quantite QTY, prix_unitaire_ttc DEC, remise DEC, taux_tva DEC, "
-           "montant_ttc DEC, montant_ht DEC", EXPORTED, description="Lignes de ticket.", exported=True),
+           "montant_ttc DEC, montant_ht DEC, id_ligne_origine TXT", EXPORTED,
+           description="Lignes de ticket (quantités et montants négatifs dans une annulation ou un retour, qui "
+           "désignent la ligne reprise par id_ligne_origine).", exported=True),
     table_contract("t_reglement", "*id_reglement TXT, id_ticket TXT, id_moyen_paiement INT, code_moyen TXT, "
            "montant DEC, numero_piece TXT, rendu DEC", EXPORTED,
            description="Règlements (montant remis, rendu monnaie).", exported=True),

@@ -45,8 +45,10 @@ RIGHTS = [
     ("CAISSE_MOUVEMENT", "Entrées et sorties d'espèces"),
     ("CAISSE_ANNULER", "Annuler un ticket"),
     ("BACKOFFICE", "Rapprochement, journaux, réglages"),
+    ("CAISSE_RETOUR", "Reprendre des articles vendus (retour sur ticket)"),
+    ("CAISSE_RETOUR_LIBRE", "Reprendre des articles sans ticket"),
 ]
-SELLER_RIGHTS = {"CAISSE_VENDRE", "CAISSE_MOUVEMENT"}
+SELLER_RIGHTS = {"CAISSE_VENDRE", "CAISSE_MOUVEMENT", "CAISSE_RETOUR"}
 
 FAMILIES = [
     ("EPI", "Épicerie", ["Pâtes", "Riz", "Farine", "Sucre", "Café moulu", "Thé vert", "Chocolat noir",

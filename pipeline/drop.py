@@ -64,6 +64,10 @@ class Drop:
     def list(self, folder: str = "") -> list[str]:
         return sorted(self.listing(folder))
 
+    def folders(self, folder: str = "") -> list[str]:
+        """The names of the sub-folders of `folder` (the lots sent, under the export folder)."""
+        raise NotImplementedError
+
     def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
         """Copy one file into `dest` (mode 600); BadTableFile when it is over `max_bytes`."""
         raise NotImplementedError
@@ -118,6 +122,12 @@ class LocalDrop(Drop):
         except OSError as e:
             raise DropUnavailable(self.host, f"lecture du dossier {path} impossible ({e.strerror})") from e
         return found
+
+    def folders(self, folder: str = "") -> list[str]:
+        path = self._folder(folder)
+        if not path.is_dir():
+            return []
+        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False))
 
     def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
         src = self._folder(folder) / check_name(name)

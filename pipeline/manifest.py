@@ -34,6 +34,7 @@ class Manifest:
     fichiers: list[FileEntry] = field(default_factory=list)
     journees: list[tuple[str, int]] = field(default_factory=list)
     empreinte: str = ""
+    chaines: dict[str, tuple[int, str]] = field(default_factory=dict)  # the register's chain heads (number, link)
 
     def entry(self, name: str) -> FileEntry | None:
         return next((f for f in self.fichiers if f.nom == name), None)
@@ -68,6 +69,12 @@ def read_manifest(path: Path) -> Manifest:
         return (text or "").strip()
 
     m = Manifest(**{name: value(name) for name in _FIELDS})
+    for name, what in (("lot", "le nom du lot"), ("caisse", "le code de caisse du lot")):
+        if getattr(m, name):
+            try:
+                check_identifier(getattr(m, name), what)
+            except PipelineError as e:
+                raise BadTableFile(path.name, e.message.rstrip(".")) from None
     for f in root.iter("fichier"):
         name = f.get("nom") or (f.findtext("nom") or "").strip()
         lines = f.get("lignes") or f.findtext("lignes") or ""
@@ -81,6 +88,9 @@ def read_manifest(path: Path) -> Manifest:
         m.fichiers.append(FileEntry(name.strip(), int(lines), digest.strip().lower()))
     for j in root.iter("journee"):
         m.journees.append((j.get("id_journee", ""), int(j.get("numero_z", "0"))))
+    for c in root.iter("chaine"):
+        if c.get("nom") and (c.get("numero") or "").isdigit():
+            m.chaines[c.get("nom")] = (int(c.get("numero")), c.get("empreinte", ""))
     return m
 
 
@@ -96,6 +106,10 @@ def write_manifest(m: Manifest, path: Path) -> None:
         days = etree.SubElement(root, "journees")
         for id_journee, numero_z in m.journees:
             etree.SubElement(days, "journee", id_journee=id_journee, numero_z=str(numero_z))
+    if m.chaines:
+        heads = etree.SubElement(root, "chaines")
+        for name, (numero, empreinte) in sorted(m.chaines.items()):
+            etree.SubElement(heads, "chaine", nom=name, numero=str(numero), empreinte=empreinte)
     etree.ElementTree(root).write(str(path), encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 

@@ -169,6 +169,15 @@ class SftpDrop(Drop):
             return out
         return self._retrying(f"lecture du dossier {self._path(folder)}", entries)
 
+    def folders(self, folder: str = "") -> list[str]:
+        def entries():
+            try:
+                return sorted(e.filename for e in self.sftp.listdir_attr(self._path(folder))
+                              if stat.S_ISDIR(e.st_mode or 0))
+            except FileNotFoundError:
+                return []
+        return self._retrying(f"lecture du dossier {self._path(folder)}", entries)
+
     def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
         remote = self._path(folder, check_name(name))
         partial = Path(f"{dest}.part")

@@ -54,3 +54,11 @@ def full_day(settings, store, manager, seller, caisse="C01", tickets=2):
 
 def export(settings, store, manager, caisse="C01"):
     return run_export(store, settings, caisse, manager)
+
+
+def breaks(store) -> list[str]:
+    """What verify says of the store's chains and their head files (no other witness), in sentences."""
+    from caisse.fiscal.keys import load_keys
+    from caisse.fiscal.verify import verify_chains
+    with store.connect() as con:
+        return [str(b) for b in verify_chains(con, load_keys(store.key_path), store.key_path)]

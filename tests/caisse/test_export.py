@@ -24,7 +24,7 @@ def test_a_two_day_export_is_one_lot_that_adds_up_when_read_back(imported, store
         sell(store, seller, pay=[Pay("CB", D("10.70"))])
         sell(store, seller, pay=[Pay("AVOIR", D("10"), f"AV00000{_ + 2}"), Pay("ESP", D("5"))])
         sell(store, seller, articles=(("ART00002", 2),), pay=[Pay("ESP", D("100"))])
-        void_ticket(store, "C01", manager, 3 * _ + 3, "Erreur")
+        void_ticket(store, "C01", manager, 4 * _ + 3, "Erreur")  # a void takes the next number
         close_exact(store, manager)
     result = export(imported, store, manager)
     assert result.lot == "C01-Z000001-Z000002"
@@ -36,13 +36,14 @@ def test_a_two_day_export_is_one_lot_that_adds_up_when_read_back(imported, store
     assert [z for _, z in manifest.journees] == [1, 2] and manifest.caisse == "C01"
     days, tickets, lines, payments = (frames[t] for t in ("t_journee", "t_ticket", "t_ligne_ticket", "t_reglement"))
     assert list(days.lot_export) == [result.lot] * 2
-    assert manifest.empreinte == days.empreinte.iloc[-1]
-    valid = tickets[tickets.statut == "VALIDE"]
-    assert list(days.nb_tickets) == [2, 2] and len(tickets) == 6
-    valid_lines = lines[lines.id_ticket.isin(valid.id_ticket)]
-    assert days.total_ttc.sum() == valid.total_ttc.sum() == valid_lines.montant_ttc.sum()
-    paid = payments[payments.id_ticket.isin(valid.id_ticket)]
-    assert (paid.montant - paid.rendu).sum() == days.total_ttc.sum()
+    assert manifest.empreinte == days.empreinte.iloc[-1] and len(manifest.empreinte) == 64
+    assert set(manifest.chaines) == {"ticket", "cloture", "mouvement", "jet"} and manifest.chaines["ticket"][0] == 8
+    assert list(days.nb_tickets) == [2, 2] and list(days.nb_annulations) == [1, 1] and len(tickets) == 8
+    assert sorted(tickets.type_ticket.value_counts().items()) == [("ANNULATION", 2), ("VENTE", 6)]
+    assert tickets.empreinte.notna().all() and (tickets.empreinte_precedente.iloc[1:].values ==
+                                                tickets.empreinte.iloc[:-1].values).all()
+    assert days.total_ttc.sum() == tickets.total_ttc.sum() == lines.montant_ttc.sum()  # net of the voids
+    assert (payments.montant - payments.rendu).sum() == days.total_ttc.sum()
     assert set(frames["t_avoir"].numero) == {"AV000002", "AV000003"}
     assert len(frames["t_avoir_utilise"]) == 2 and len(frames["t_comptage"]) == 0
     assert sorted(frames["t_livre_de_caisse"].type) == ["FOND", "FOND"]

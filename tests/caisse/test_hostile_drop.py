@@ -179,7 +179,8 @@ def test_without_a_manifest_the_log_says_completeness_was_not_checked_and_core_t
     (history.local_drop_dir / "t_article.xml").write_text("<t_article/>")
     lines = []
     result = do_import(history, lines=lines)
-    assert any("l'exhaustivité du lot (fichiers, lignes, empreintes) n'a pas pu être vérifiée" in line for line in lines)
+    unchecked = "l'exhaustivité du lot (fichiers, lignes, empreintes) n'a pas pu être vérifiée"
+    assert any(unchecked in line for line in lines)
     assert result.missing_core == ["t_article"] and "la caisse ne pourra pas être ouverte" in result.warnings[0]
     with open_store(history).connect() as con:
         assert {s.code: s.etat for s in register_states(con)}["C01"] == "a_importer"

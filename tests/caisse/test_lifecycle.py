@@ -110,10 +110,11 @@ def test_a_seller_cannot_open_the_register(store):
         open_day(store, "C01", seller, D("0"))
 
 
-def test_opening_writes_the_float_in_the_cash_book_and_the_audit(opened):
+def test_opening_writes_the_float_in_the_cash_book_and_the_event_log(opened):
     with opened.connect() as con:
         assert con.execute("SELECT type, montant FROM t_livre_de_caisse").fetchall() == [("FOND", D("150.00"))]
-        assert con.execute("SELECT count(*) FROM audit WHERE action = 'OUVERTURE'").fetchall() == [(1,)]
+        assert con.execute("SELECT count(*) FROM jet WHERE code = 45").fetchall() == [(1,)]
+        assert con.execute("SELECT count(*) FROM maillon WHERE chaine = 'mouvement'").fetchall() == [(1,)]
 
 
 def test_an_auto_opening_with_nothing_new_in_the_drop_opens_on_the_data_already_there(imported, store):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -39,9 +40,14 @@ def test_a_closing_prints_the_z_a_manager_recognises(opened, printer):
     for expected in ("TICKET Z n°1".center(42).rstrip(), "Caisse C01 - Caisse principale",
                      "Espèces                            21,40 €", "Carte Bancaire                     10,70 €",
                      "Nombre de ticket                         2", "Espèces attendues                 171,40 €",
-                     "Espèces comptées                  171,40 €", "Grand total                        32,10 €"):
+                     "Espèces comptées                  171,40 €", "Grand total perpétuel              32,10 €",
+                     "Grand total absolu                 32,10 €", "  dont cette journée               32,10 €"):
         assert expected in lines, expected
     assert all(len(line) <= 42 for line in lines)
+    # R11, R27: the chain heads as of the closing, the closing's link, the software and fiscal core versions
+    assert any(re.fullmatch(r"Tickets +2 [0-9a-f]{16}", line) for line in lines)
+    assert any(re.fullmatch(r"Clôtures +1 [0-9a-f]{16}", line) for line in lines)
+    assert any(re.fullmatch(r"Caisse web \S+ · noyau fiscal 1\.0", line) for line in lines)
     assert text.rstrip().endswith(CUT)
     assert end.z.text_path.read_text(encoding="utf-8") == text.replace(CUT, "").rstrip("\n") + "\n"
 
@@ -61,12 +67,16 @@ def test_a_reprint_says_duplicata_with_its_number_and_is_recorded(opened, printe
     settings = load_settings()
     finish_day(opened, settings, "C01", manager, especes=D("160.70"))
     for expected in (1, 2):
-        printed = print_document(opened, settings, z_document(opened, settings, "C01", 1), reprint=True)
+        printed = print_document(opened, settings, z_document(opened, settings, "C01", 1), user=manager)
         assert printed.duplicata == expected
         assert f"*** DUPLICATA n°{expected} ***" in decode(printer.wait(expected + 1)[expected])
     with opened.connect() as con:
-        assert con.execute("SELECT duplicata, statut FROM impression WHERE type = 'z' ORDER BY duplicata"
-                           ).fetchall() == [(0, "imprime"), (1, "imprime"), (2, "imprime")]
+        assert con.execute("SELECT duplicata, statut, id_utilisateur FROM impression WHERE type = 'z' "
+                           "ORDER BY duplicata").fetchall() == [(0, "imprime", 1), (1, "imprime", 1), (2, "imprime", 1)]
+        # R17: each reprint is a record of its own, linked in the register's chain of duplicates, and an event
+        assert con.execute("SELECT numero FROM maillon WHERE chaine = 'duplicata'").fetchall() == [(1,), (2,)]
+        assert con.execute("SELECT detail FROM jet WHERE code = 180 ORDER BY ts").fetchall() == [
+            ("C01-Z000001 : DUPLICATA n°1",), ("C01-Z000001 : DUPLICATA n°2",)]
 
 
 def test_a_dead_printer_changes_nothing_but_a_warning(opened, monkeypatch):
@@ -89,22 +99,24 @@ def test_the_cli_closing_exits_0_with_a_dead_printer_and_a_reprint_exits_3(opene
     closing = subprocess.run([sys.executable, "-m", "caisse", "close", "--caisse", "C01", "--user", "responsable",
                               "--especes", "160.70"], env=env, capture_output=True, text=True)
     assert closing.returncode == 0 and "la journée est fermée (Z n°1)" in closing.stderr
-    reprint = subprocess.run([sys.executable, "-m", "caisse", "report", "z", "--caisse", "C01", "--print"],
-                             env=env, capture_output=True, text=True)
+    reprint = subprocess.run([sys.executable, "-m", "caisse", "report", "z", "--caisse", "C01", "--print", "--user",
+                              "responsable"], env=env, capture_output=True, text=True)
     assert reprint.returncode == 3 and "a échoué" in reprint.stderr and "Traceback" not in reprint.stderr
 
 
 def test_a_receipt_prints_at_each_sale_when_the_setting_asks(opened, printer, monkeypatch):
     _, seller = users(opened)
     ticket = sell(opened, seller, articles=(("ART00001", 2), ("ART00005", 1)), pay=[Pay("ESP", D("50"))])
-    assert print_receipt(opened, load_settings(), ticket) is None  # off by default
+    archived = print_receipt(opened, load_settings(), ticket)  # off by default: archived, no paper
+    assert not archived.printed and archived.text_path.name == "C01-T000001.txt" and archived.duplicata == 0
     monkeypatch.setenv("CAISSE_PRINT_RECEIPTS", "oui")
+    ticket = sell(opened, seller, articles=(("ART00001", 2), ("ART00005", 1)), pay=[Pay("ESP", D("50"))])
     printed = print_receipt(opened, load_settings(), ticket)
     text = decode(printer.wait()[0])
-    assert printed.printed and "Ticket n°1" in text and "Vendeur : Paul Durand" in text
+    assert printed.printed and "Ticket n°2" in text and "Vendeur : Paul Durand" in text
     assert "  2 x 10,70 €" in text and "TOTAL TTC                          25,30 €" in text
     assert "Rendu                              24,70 €" in text and "Merci de votre visite" in text
-    assert f"Empreinte {ticket.empreinte[:16]}" in text
+    assert f"Empreinte {ticket.empreinte[:16]}" in text and "noyau fiscal 1.0" in text and "C01-T000002" in text
 
 
 def test_paper_48_columns_wide(opened, monkeypatch):
@@ -131,7 +143,7 @@ def test_an_unknown_printer_address_is_a_sentence(opened):
         send("usb://pas-un-identifiant", b"")
 
 
-def test_each_x_report_is_an_original_and_a_z_reprint_is_always_a_duplicate(opened, monkeypatch):
+def test_r16_each_x_report_is_an_original_and_r15_a_z_never_printed_is_printed_as_the_original(opened, monkeypatch):
     from caisse.closing import close_day
     from caisse.workflow import x_document
     monkeypatch.setenv("CAISSE_PRINTER", "preview")
@@ -141,6 +153,10 @@ def test_each_x_report_is_an_original_and_a_z_reprint_is_always_a_duplicate(open
     first = print_document(opened, settings, x_document(opened, settings, "C01"))
     second = print_document(opened, settings, x_document(opened, settings, "C01"))
     assert (first.duplicata, second.duplicata) == (0, 0)
-    close_day(opened, "C01", manager, especes=D("160.70"))  # closed without printing its Z
-    reprint = print_document(opened, settings, z_document(opened, settings, "C01", 1), reprint=True)
+    close_day(opened, "C01", manager, especes=D("160.70"))  # closed without printing its Z (killed, say)
+    original = print_document(opened, settings, z_document(opened, settings, "C01", 1), user=manager)
+    assert original.duplicata == 0 and "DUPLICATA" not in original.text_path.read_text()
+    reprint = print_document(opened, settings, z_document(opened, settings, "C01", 1), user=manager)
     assert reprint.duplicata == 1 and "DUPLICATA n°1" in reprint.text_path.read_text()
+    assert reprint.text_path.read_text().replace("*** DUPLICATA n°1 ***".center(42).rstrip() + "\n", "") == \
+        original.text_path.read_text()  # the same values, chain heads included

@@ -8,11 +8,12 @@ from datetime import datetime
 import pytest
 
 from caisse.corrections import cash_move, void_ticket
+from caisse.drafts import add_payment, add_to_draft, parked, remove_payment, start_draft
 from caisse.errors import RightMissing, SaleRefused
 from caisse.payments import PaymentRequest as Pay
-from caisse.sales import LineRequest, add_line, connect_seller, parked_tickets, pay_ticket, ring_ticket, start_ticket
+from caisse.sales import LineRequest, connect_seller, pay_ticket, ring_ticket
 from caisse.store import Store
-from tests.caisse.helpers import D, sell, users
+from tests.caisse.helpers import D, breaks, sell, users
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_a_credit_note_needs_its_number_and_enough_remaining(counter):
     assert table(store, "SELECT montant_utilise, statut FROM t_avoir WHERE numero = 'AV000002'") == [
         (D("20.00"), "UTILISE")]
     assert table(store, "SELECT count(*), sum(montant) FROM t_avoir_utilise") == [(2, D("20.00"))]
-    with pytest.raises(SaleRefused, match="statut UTILISE"):
+    with pytest.raises(SaleRefused, match="il est entièrement utilisé"):
         one(store, seller, [Pay("AVOIR", D("1"), "AV000002"), Pay("ESP", D("10"))])
 
 
@@ -122,31 +123,74 @@ def test_a_seller_must_be_connected_and_the_register_open(opened):
         one(opened, seller, [Pay("ESP", D("20"))])
 
 
-def test_a_parked_ticket_survives_a_restart_and_can_be_paid_later(counter):
+def test_a_parked_ticket_survives_a_restart_with_its_payments_and_can_be_paid_later(counter):
     store, seller, _ = counter
-    id_ticket = start_ticket(store, "C01", seller)
-    add_line(store, id_ticket, seller, LineRequest("ART00001", D("2")))
+    id_ticket = start_draft(store, "C01", seller)
+    add_to_draft(store, id_ticket, seller, LineRequest("ART00001", D("2")))
+    add_payment(store, id_ticket, seller, Pay("ESP", D("25")))
     store.release()
     again = Store(store.path, key_path=store.key_path)  # as a restarted app would
     with again.connect() as con:
-        parked = parked_tickets(con, "C01")
-    assert [(t.id_ticket, t.total_ttc, t.statut) for t in parked] == [(id_ticket, D("21.40"), "EN_COURS")]
-    ticket = pay_ticket(again, id_ticket, seller, [Pay("ESP", D("25"))])
+        found = parked(con, "C01")
+    assert [(t.id_ticket, t.total_ttc, t.statut, t.payments[0][:2]) for t in found] == [
+        (id_ticket, D("21.40"), "EN_COURS", ("ESP", D("25.00")))]
+    ticket = pay_ticket(again, id_ticket, seller)
     assert (ticket.numero, ticket.rendu) == (1, D("3.60"))
+    with pytest.raises(SaleRefused, match="déjà validé"):  # a second click records nothing more
+        pay_ticket(again, id_ticket, seller)
+    assert table(again, "SELECT count(*) FROM t_ticket") == [(1,)]
 
 
-def test_voiding_needs_the_right_and_a_reason_and_is_recorded_not_deleted(counter):
+def test_the_same_article_again_adds_to_its_line_and_a_payment_is_removed_alone(counter):
+    store, seller, _ = counter
+    id_ticket = start_draft(store, "C01", seller)
+    add_to_draft(store, id_ticket, seller, LineRequest("ART00001"))
+    view = add_to_draft(store, id_ticket, seller, LineRequest("3760000000017"))  # its EAN
+    assert [(n, q) for n, _, _, q, *_ in view.lines] == [(1, D("2.000"))] and view.total_ttc == D("21.40")
+    add_payment(store, id_ticket, seller, Pay("CB", D("10")))
+    view = add_payment(store, id_ticket, seller, Pay("ESP", D("20")))
+    view = remove_payment(store, id_ticket, seller, view.payments[0][4])
+    assert [p[:2] for p in view.payments] == [("ESP", D("20.00"))]
+
+
+def test_a_payment_is_checked_when_it_is_added(counter):
+    store, seller, _ = counter
+    id_ticket = start_draft(store, "C01", seller)
+    add_to_draft(store, id_ticket, seller, LineRequest("ART00001"))
+    with pytest.raises(SaleRefused, match="doit être positif"):
+        add_payment(store, id_ticket, seller, Pay("ESP", D("0")))
+    with pytest.raises(SaleRefused, match="demande son numéro"):
+        add_payment(store, id_ticket, seller, Pay("AVOIR", D("5")))
+    with pytest.raises(SaleRefused, match="n'a plus que 10,00 €"):
+        add_payment(store, id_ticket, seller, Pay("AVOIR", D("10.70"), "AV000001"))
+    with pytest.raises(SaleRefused, match="dépasse ce qui reste à payer"):
+        add_payment(store, id_ticket, seller, Pay("CB", D("11")))
+
+
+def test_r05_a_void_is_a_ticket_of_its_own_and_the_sale_stays_as_it_was(counter):
     store, seller, manager = counter
     one(store, seller, [Pay("AVOIR", D("10.00"), "AV000002"), Pay("ESP", D("1"))])
+    before = table(store, "SELECT * FROM t_ticket"), table(store, "SELECT * FROM t_reglement")
     with pytest.raises(RightMissing, match="CAISSE_ANNULER"):
         void_ticket(store, "C01", seller, 1, "erreur")
     with pytest.raises(SaleRefused, match="motif"):
         void_ticket(store, "C01", manager, 1, "  ")
-    void_ticket(store, "C01", manager, 1, "Erreur de saisie")
-    assert table(store, "SELECT numero, statut, motif_annulation FROM t_ticket") == [(1, "ANNULE", "Erreur de saisie")]
+    void = void_ticket(store, "C01", manager, 1, "Erreur de saisie")
+    assert (void.numero, void.type_ticket, void.total_ttc, void.origine) == (2, "ANNULATION", D("-10.70"), 1)
+    sale = table(store, "SELECT * FROM t_ticket WHERE numero = 1")
+    assert sale == before[0] and set(before[1]) <= set(table(store, "SELECT * FROM t_reglement"))
+    assert table(store, "SELECT numero, type_ticket, motif FROM t_ticket ORDER BY numero") == [
+        (1, "VENTE", None), (2, "ANNULATION", "Erreur de saisie")]
+    assert table(store, "SELECT code_moyen, montant, rendu, numero_piece FROM t_reglement WHERE id_ticket = ? "
+                        "ORDER BY montant", [void.id_ticket]) == [("AVOIR", D("-10.00"), D("0.00"), "AV000002"),
+                                                                  ("ESP", D("-1.00"), D("-0.30"), None)]
     assert table(store, "SELECT montant_utilise FROM t_avoir WHERE numero = 'AV000002'") == [(D("0.00"),)]
+    assert table(store, "SELECT sum(montant) FROM t_avoir_utilise") == [(D("0.00"),)]  # +10 then -10, none deleted
     with pytest.raises(SaleRefused, match="déjà annulé"):
         void_ticket(store, "C01", manager, 1, "encore")
+    with pytest.raises(SaleRefused, match="seule une vente s'annule"):
+        void_ticket(store, "C01", manager, 2, "encore")
+    assert breaks(store) == []
 
 
 def test_cash_moves_need_the_right_and_a_reason(counter):
@@ -183,9 +227,7 @@ def test_four_sellers_at_once_never_get_a_duplicate_or_a_missing_number(opened):
     assert errors == []
     numbers = [n for (n,) in table(opened, "SELECT numero FROM t_ticket ORDER BY numero")]
     assert numbers == list(range(1, 101))
-    from caisse import integrity
-    with opened.connect() as con:
-        assert integrity.verify(con, opened.key_path) == []
+    assert breaks(opened) == []
 
 
 def test_a_ticket_rung_through_the_cli_helper_disconnects_the_seller(opened):

@@ -151,8 +151,8 @@ def test_the_back_office_pages_answer_for_a_manager(imported):
     at.switch_page("pages/synchronisation.py").run()
     assert "GESPX-DEMO-0001" in at.expander[0].label
     at.switch_page("pages/journal.py").run()
-    assert "OUVERTURE" in at.dataframe[0].value["Action"].tolist()
-    click(at, "Vérifier les chaînes de tickets et de journées")
+    assert "Ouverture de journée" in at.dataframe[0].value["Événement"].tolist()
+    click(at, "Vérifier toutes les chaînes")
     assert "intactes" in at.success[0].value
     at.switch_page("pages/reglages.py").run()
     click(at, "Tester la connexion")

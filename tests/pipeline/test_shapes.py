@@ -4,7 +4,7 @@ these are the same shapes, byte for byte, in small files."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -287,10 +287,10 @@ def test_extra_columns_are_trimmed_too(tmp_path):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("2026-11-22T10:15:00+02:00", datetime(2026, 11, 22, 8, 15, tzinfo=timezone.utc)),
-    ("2026-11-22T10:15:00Z", datetime(2026, 11, 22, 10, 15, tzinfo=timezone.utc)),
-    ("2026-11-22T10:15:00.1234567+01:00", datetime(2026, 11, 22, 9, 15, 0, 123456, tzinfo=timezone.utc)),
-    ("2026-11-22 10:15:00-0500", datetime(2026, 11, 22, 15, 15, tzinfo=timezone.utc)),
+    ("2026-11-22T10:15:00+02:00", datetime(2026, 11, 22, 8, 15, tzinfo=UTC)),
+    ("2026-11-22T10:15:00Z", datetime(2026, 11, 22, 10, 15, tzinfo=UTC)),
+    ("2026-11-22T10:15:00.1234567+01:00", datetime(2026, 11, 22, 9, 15, 0, 123456, tzinfo=UTC)),
+    ("2026-11-22 10:15:00-0500", datetime(2026, 11, 22, 15, 15, tzinfo=UTC)),
 ])
 def test_timestamps_with_an_offset_become_the_register_servers_local_time(tmp_path, text, expected):
     body = f'<t><row id_avoir_utilise="U1" montant="1" date_utilisation="{text}"/></t>'

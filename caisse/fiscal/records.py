@@ -1,0 +1,141 @@
+"""The canonical form of every record that counts, read from what is stored: the one function the code
+that records a link and the code that verifies it both call (R07).
+
+Each kind lists its columns explicitly, in a fixed order, ids included (a payment's method id, a line's
+article id: every column a report or an export reads). A kind's records of one register are read in bulk
+(verify) or one by one (at recording), by the same queries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+TICKET = ("id_ticket, numero, type_ticket, id_caisse, id_journee, id_utilisateur, date_creation, date_validation, "
+          "total_ttc, total_ht, id_ticket_origine, motif")
+LINE = ("id_ligne_ticket, num_ligne, id_article, code_article, libelle, quantite, prix_unitaire_ttc, remise, "
+        "taux_tva, montant_ttc, montant_ht, id_ligne_origine")
+PAYMENT = "id_reglement, id_moyen_paiement, code_moyen, montant, numero_piece, rendu"
+DAY = ("id_journee, id_caisse, numero_z, date_ouverture, date_fermeture, id_utilisateur_ouverture, "
+       "id_utilisateur_fermeture, fond_caisse, nb_tickets, nb_annulations, nb_retours, total_ttc, especes_theorique, "
+       "especes_compte, ecart, ecart_valide_par, fermeture_forcee, commentaire, grand_total, grand_total_absolu")
+COUNT = "valeur, nombre, total"
+MOVE = "id_mouvement, id_caisse, id_journee, date_mouvement, type, montant, libelle, id_utilisateur"
+REPRINT = "id_impression, ts, type, ref, id_caisse, duplicata, id_utilisateur, empreinte_document"
+EVENT = "id_evenement, id_caisse, ts, code, caisse, login, detail"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    words: str  # "la chaîne des tickets"
+    record: str  # "ticket n°4", with {}
+
+
+KINDS = {
+    "ticket": Kind("ticket", "la chaîne des tickets", "ticket n°{}"),
+    "cloture": Kind("cloture", "la chaîne des clôtures", "clôture n°{}"),
+    "mouvement": Kind("mouvement", "la chaîne des mouvements d'espèces", "mouvement n°{}"),
+    "duplicata": Kind("duplicata", "la chaîne des duplicatas", "duplicata n°{}"),
+    "jet": Kind("jet", "le journal des événements techniques", "événement n°{}"),
+}
+
+
+def serialise(payload: dict) -> bytes:
+    """The bytes a link signs: sorted keys, no spaces, values as text (Decimal '12.50', ISO timestamps)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False).encode()
+
+
+def _filter(column: str, refs: Iterable[str] | None) -> tuple[str, list]:
+    if refs is None:
+        return "", []
+    refs = list(refs)
+    if len(refs) == 1:  # a record being linked: one key lookup
+        return f" AND {column} = ?", refs
+    return f" AND {column} IN (SELECT unnest(?::VARCHAR[]))", [refs]
+
+
+def canonical(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int,
+              refs: Iterable[str] | None = None) -> dict[str, dict]:
+    """{ref: canonical record} of a register's records of `kind` (all of them, or those of `refs`)."""
+    return _READERS[kind](con, id_caisse, None if refs is None else list(refs))
+
+
+def _tickets(con, id_caisse: int, refs) -> dict[str, dict]:
+    where, params = _filter("id_ticket", refs)
+    tickets = con.execute(f"SELECT {TICKET} FROM t_ticket WHERE id_caisse = ?{where}", [id_caisse, *params]).fetchall()
+    inside = f"id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_caisse = ?{where})"
+    lines: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_ticket, {LINE} FROM t_ligne_ticket WHERE {inside} ORDER BY id_ticket, "
+                           "num_ligne", [id_caisse, *params]).fetchall():
+        lines.setdefault(row[0], []).append(list(row[1:]))
+    payments: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_ticket, {PAYMENT} FROM t_reglement WHERE {inside} ORDER BY id_ticket, "
+                           "id_reglement", [id_caisse, *params]).fetchall():
+        payments.setdefault(row[0], []).append(list(row[1:]))
+    out = {}
+    for ticket in tickets:
+        own_lines = lines.get(ticket[0], [])
+        vat: dict = {}
+        for line in own_lines:  # the VAT breakdown (R07): rate -> TTC, HT
+            ttc, ht = vat.get(line[8], (0, 0))
+            vat[line[8]] = (ttc + line[9], ht + line[10])
+        out[ticket[0]] = {"ticket": list(ticket), "lignes": own_lines, "reglements": payments.get(ticket[0], []),
+                          "tva": [[rate, ttc, ht] for rate, (ttc, ht) in sorted(vat.items())],
+                          "premier": ticket[1] == 1}
+    return out
+
+
+def _closings(con, id_caisse: int, refs) -> dict[str, dict]:
+    """A day's closing covers its figures, its count, and its tickets (how many, and the last one's link):
+    deleting a ticket of a closed day breaks the day's link too."""
+    where, params = _filter("id_journee", refs)
+    days = con.execute(f"SELECT {DAY} FROM t_journee WHERE id_caisse = ? AND date_fermeture IS NOT NULL{where}",
+                       [id_caisse, *params]).fetchall()
+    inside = f"id_journee IN (SELECT id_journee FROM t_journee WHERE id_caisse = ?{where})"
+    counts: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_journee, {COUNT} FROM t_comptage WHERE {inside} ORDER BY id_journee, valeur",
+                           [id_caisse, *params]).fetchall():
+        counts.setdefault(row[0], []).append(list(row[1:]))
+    tickets = {row[0]: list(row[1:]) for row in con.execute(
+        f"""SELECT t.id_journee, count(*), max(t.numero), arg_max(m.empreinte, t.numero) FROM t_ticket t
+            LEFT JOIN maillon m ON m.id_caisse = t.id_caisse AND m.chaine = 'ticket' AND m.numero = t.numero
+            WHERE t.{inside} GROUP BY t.id_journee""", [id_caisse, *params]).fetchall()}
+    return {day[0]: {"journee": list(day), "comptage": counts.get(day[0], []),
+                     "tickets": tickets.get(day[0], [0, None, None])} for day in days}
+
+
+def _moves(con, id_caisse: int, refs) -> dict[str, dict]:
+    where, params = _filter("id_mouvement", refs)
+    rows = con.execute(f"SELECT {MOVE} FROM t_livre_de_caisse WHERE id_journee IN (SELECT id_journee FROM t_journee "
+                       f"WHERE id_caisse = ?){where}", [id_caisse, *params]).fetchall()
+    return {row[0]: {"mouvement": list(row)} for row in rows}
+
+
+def _reprints(con, id_caisse: int, refs) -> dict[str, dict]:
+    where, params = _filter("id_impression", refs)
+    rows = con.execute(f"SELECT {REPRINT} FROM impression WHERE id_caisse = ? AND duplicata > 0{where}",
+                       [id_caisse, *params]).fetchall()
+    return {row[0]: {"duplicata": list(row)} for row in rows}
+
+
+def _events(con, id_caisse: int, refs) -> dict[str, dict]:
+    where, params = _filter("id_evenement", refs)
+    rows = con.execute(f"SELECT {EVENT} FROM jet WHERE id_caisse = ?{where}", [id_caisse, *params]).fetchall()
+    return {row[0]: {"evenement": list(row)} for row in rows}
+
+
+_READERS = {"ticket": _tickets, "cloture": _closings, "mouvement": _moves, "duplicata": _reprints, "jet": _events}
+
+
+def record_numbers(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int) -> dict[str, int | None]:
+    """{ref: the number a person knows it by} (ticket n°, Z n°), to name a record found without a link."""
+    if kind == "ticket":
+        return dict(con.execute("SELECT id_ticket, numero FROM t_ticket WHERE id_caisse = ?", [id_caisse]).fetchall())
+    if kind == "cloture":
+        return dict(con.execute("SELECT id_journee, numero_z FROM t_journee WHERE id_caisse = ?", [id_caisse])
+                    .fetchall())
+    return {}
