@@ -10,6 +10,7 @@ st.set_page_config(page_title="Caisse web", page_icon=":material/point_of_sale:"
 PAGES = [  # (page, the right that shows it in the menu; None: everyone)
     (st.Page("pages/ouverture.py", title="Ouverture", icon=":material/lock_open:", default=True), None),
     (st.Page("pages/vente.py", title="Vente", icon=":material/shopping_cart:"), "CAISSE_VENDRE"),
+    (st.Page("pages/retour.py", title="Retour", icon=":material/undo:"), "CAISSE_RETOUR"),
     (st.Page("pages/fermeture.py", title="Fermeture", icon=":material/lock:"), "CAISSE_FERMER"),
     (st.Page("pages/rapprochement.py", title="Rapprochement", icon=":material/balance:"), "BACKOFFICE"),
     (st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"), "BACKOFFICE"),

@@ -25,6 +25,7 @@ from .sync import ImportResult, run_import
 from .tickets import TYPE_WORDS
 from .verification import run_verify
 from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, receipt_document, z_document)
+from .workflow import start as start_app
 
 __all__ = [
     "User", "login", "require", "rights_of", "audit_log", "day_tickets", "read_parameters", "reconciliation",
@@ -38,5 +39,5 @@ __all__ = [
     "connect_seller", "disconnect_seller", "find_articles", "pay_ticket", "read_methods", "read_parked",
     "read_ticket", "TYPE_WORDS", "ImportResult", "run_import", "run_verify", "finish_day", "print_credit_note",
     "print_pending",
-    "print_receipt", "receipt_document", "z_document",
+    "print_receipt", "receipt_document", "z_document", "start_app",
 ]

@@ -49,6 +49,7 @@ REGISTER_TABLES = {c.name for c in CONTRACTS.values() if c.role == EXPORTED}
 SHARED = {
     "t_livre_de_caisse": ("id_journee IN (SELECT id_journee FROM t_journee)", ("id_mouvement",)),
     "t_avoir_utilise": ("id_ticket IN (SELECT id_ticket FROM t_ticket)", ("id_avoir_utilise",)),
+    "t_avoir": ("id_ticket_emission IN (SELECT id_ticket FROM t_ticket)", ("id_avoir",)),  # issued by a return here
 }
 
 

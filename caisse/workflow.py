@@ -106,3 +106,19 @@ def print_pending(store: Store, settings: Settings) -> list[Printed]:
             ORDER BY c.code, j.numero_z""").fetchall()
     return [print_document(store, settings, z_document(store, settings, code, numero),
                            reprint_hint=reprint_command(code, numero)) for code, numero in pending]
+
+
+def start(store: Store, settings: Settings) -> list[str]:
+    """What the app does when it starts: the key checked, the event recorded (10), and the original Z of any
+    closing cut short printed. Problems come back as sentences (the app shows them; it still serves)."""
+    from .errors import CaisseError
+    from .fiscal.jet import record_event
+    from .fiscal.keys import load_keys
+    from .version import signature_line
+    try:
+        load_keys(store.key_path)
+        with store.transaction() as con:
+            record_event(con, 10, detail=signature_line())
+        return [p.warning for p in print_pending(store, settings) if p.warning]
+    except CaisseError as e:
+        return [str(e)]

@@ -11,7 +11,12 @@ import caisse
 @st.cache_resource
 def context() -> tuple[caisse.Settings, object]:
     settings = caisse.load_settings()
-    return settings, caisse.open_store(settings)
+    store = caisse.open_store(settings)
+    startup_problems.extend(caisse.start_app(store, settings) if store.path.exists() else [])
+    return settings, store
+
+
+startup_problems: list[str] = []  # what went wrong when the app started (a key others can read...), shown to all
 
 
 def current_user() -> caisse.User | None:
@@ -27,6 +32,8 @@ def sign_in(user: caisse.User, then: str | None = None) -> None:
 
 def sidebar_user() -> None:
     """Who is signed in, with "Se déconnecter"; or a sign-in form for the back-office when nobody is."""
+    for problem in startup_problems:
+        st.sidebar.error(problem)
     user = current_user()
     if user is None:
         with st.sidebar.form("identification", clear_on_submit=True):

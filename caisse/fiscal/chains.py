@@ -45,9 +45,9 @@ def sign(key: bytes, kind: str, id_caisse: int, numero: int, previous: str, payl
 
 def last(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int) -> tuple[int, str]:
     """(number, link) of a chain's last link; (0, GENESIS) for an empty chain."""
-    rows = con.execute("SELECT numero, empreinte FROM maillon WHERE id_caisse = ? AND chaine = ? "
-                       "ORDER BY numero DESC LIMIT 1", [id_caisse, kind]).fetchall()
-    return rows[0] if rows else (0, GENESIS)
+    numero, empreinte = con.execute("SELECT max(numero), arg_max(empreinte, numero) FROM maillon "
+                                    "WHERE id_caisse = ? AND chaine = ?", [id_caisse, kind]).fetchall()[0]
+    return (numero, empreinte) if numero is not None else (0, GENESIS)
 
 
 def link(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int, ref: str, now: datetime,

@@ -67,14 +67,18 @@ def canonical(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int,
 def _tickets(con, id_caisse: int, refs) -> dict[str, dict]:
     where, params = _filter("id_ticket", refs)
     tickets = con.execute(f"SELECT {TICKET} FROM t_ticket WHERE id_caisse = ?{where}", [id_caisse, *params]).fetchall()
-    inside = f"id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_caisse = ?{where})"
+    if refs is not None and len(refs) == 1:  # a ticket being linked: its rows by its key
+        inside, inner = "id_ticket = ?", params
+    else:
+        inside = f"id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_caisse = ?{where})"
+        inner = [id_caisse, *params]
     lines: dict[str, list] = {}
     for row in con.execute(f"SELECT id_ticket, {LINE} FROM t_ligne_ticket WHERE {inside} ORDER BY id_ticket, "
-                           "num_ligne", [id_caisse, *params]).fetchall():
+                           "num_ligne", inner).fetchall():
         lines.setdefault(row[0], []).append(list(row[1:]))
     payments: dict[str, list] = {}
     for row in con.execute(f"SELECT id_ticket, {PAYMENT} FROM t_reglement WHERE {inside} ORDER BY id_ticket, "
-                           "id_reglement", [id_caisse, *params]).fetchall():
+                           "id_reglement", inner).fetchall():
         payments.setdefault(row[0], []).append(list(row[1:]))
     out = {}
     for ticket in tickets:

@@ -74,8 +74,9 @@ def test_a_wrong_password_is_a_sentence_not_a_traceback(imported):
 
 
 @pytest.mark.parametrize("who,links", [
-    (SELLER, ["Ouverture", "Vente"]),
-    (MANAGER, ["Ouverture", "Vente", "Fermeture", "Rapprochement", "Synchronisation", "Journal", "Réglages"])])
+    (SELLER, ["Ouverture", "Vente", "Retour"]),
+    (MANAGER, ["Ouverture", "Vente", "Retour", "Fermeture", "Rapprochement", "Synchronisation", "Journal",
+               "Réglages"])])
 def test_the_menu_follows_the_rights(opened, who, links):
     from caisse import login
     at = AppTest.from_file(APP, default_timeout=60)
@@ -199,3 +200,40 @@ def test_a_new_shop_opens_its_first_day_in_auto_mode_from_the_app(demo, monkeypa
     assert "La caisse C01 est ouverte (fond de caisse 150,00 €)" in at.success[0].value
     assert "*** Début de vidage des tables du serveur nomade ***" in at.expander[0].code[0].value
     assert at.session_state["user"].login == MANAGER.login
+
+
+def test_a_return_on_a_receipt_from_the_retour_page_issues_a_credit_note(opened):
+    from decimal import Decimal
+
+    from caisse import login
+    from caisse.payments import PaymentRequest
+    from tests.caisse.helpers import sell
+    seller = login(opened, SELLER.login, SELLER.password)
+    sell(opened, seller, articles=(("ART00001", 2),), pay=[PaymentRequest("ESP", Decimal("30"))])
+    at = click(sign(start(), SELLER), "Connecter")
+    at.switch_page("pages/retour.py").run()
+    text_input(at, "Numéro du ticket ou code-barres du reçu").set_value("C01-T000001")
+    click(at, "Rechercher")
+    at.number_input[0].set_value(1)
+    at.radio[0].set_value("AVOIR")
+    text_input(at, "Motif du retour").set_value("Taille")
+    click(at, "Valider le retour")
+    assert not at.error, [e.value for e in at.error]
+    assert "Retour enregistré : ticket n°2, 10,70 € remboursés, avoir n°AV-C01-000001 imprimé." in at.success[0].value
+    assert "AV-C01-000001" in at.code[0].value
+
+
+def test_the_app_prints_at_its_start_the_original_z_of_a_closing_cut_short(opened):
+    from caisse import login
+    from tests.caisse.helpers import close_exact
+    close_exact(opened, login(opened, MANAGER.login, MANAGER.password))  # committed, its Z never printed
+    start()
+    with opened.connect() as con:
+        assert con.execute("SELECT ref, duplicata FROM impression").fetchall() == [("C01-Z000001", 0)]
+        assert con.execute("SELECT count(*) FROM jet WHERE code = 10").fetchall() == [(1,)]
+
+
+def test_a_key_others_can_read_is_said_at_the_apps_start(imported):
+    imported.integrity_key_path.chmod(0o644)
+    at = start()
+    assert any(f"chmod 600 {imported.integrity_key_path}" in e.value for e in at.sidebar.error)

@@ -1,0 +1,87 @@
+"""Retour: take back articles of a sale (its number or its receipt's barcode), or without a ticket with the right,
+and refund them in cash, by the sale's method or by a credit note printed at once."""
+
+from decimal import Decimal
+
+import streamlit as st
+
+import caisse
+from pages.ui import context, require, show_flash, sidebar_user
+
+settings, store = context()
+sidebar_user()
+user = require("CAISSE_RETOUR")
+st.title("Retour de marchandise")
+show_flash()
+connection = st.session_state.get("connexion")
+if connection is None:
+    st.info("Connectez-vous d'abord à la caisse ouverte (écran Ouverture, bouton Connecter).")
+    st.stop()
+code = connection[0]
+REFUND_WORDS = {"ESP": "Espèces", "ORIGINE": "Moyen de paiement de la vente", "AVOIR": "Avoir"}
+
+
+def finish(done) -> None:
+    caisse.print_receipt(store, settings, done.ticket, user)
+    message = (f"Retour enregistré : ticket n°{done.ticket.numero}, {caisse.eur(-done.ticket.total_ttc)} "
+               "remboursés" + (f", avoir n°{done.avoir} imprimé." if done.avoir else "."))
+    if done.avoir:
+        printed = caisse.print_credit_note(store, settings, code, done.avoir, user)
+        st.session_state["avoir"] = printed.text_path.read_text(encoding="utf-8")
+        if printed.warning:
+            message += f" {printed.warning}"
+    st.session_state["flash"] = ("success", message, [])
+    st.session_state.pop("retour", None)
+    st.rerun()
+
+
+if st.session_state.get("avoir"):
+    with st.expander("L'avoir imprimé", expanded=True):
+        st.code(st.session_state.pop("avoir"), language=None)
+
+with_ticket, without = st.tabs(["Sur un ticket", "Sans ticket"])
+with with_ticket:
+    with st.form("chercher"):
+        ref = st.text_input("Numéro du ticket ou code-barres du reçu", placeholder="12 ou C01-T000012")
+        if st.form_submit_button("Rechercher"):
+            st.session_state["retour"] = ref.strip()
+    ref = st.session_state.get("retour")
+    if ref:
+        try:
+            found = caisse.read_returnable(store, code, ref)
+        except caisse.CaisseError as e:
+            st.error(str(e))
+        else:
+            sale = found.ticket
+            st.caption(f"Ticket n°{sale.numero} du {sale.date_validation:%d/%m/%Y %H:%M}, vendeur {sale.vendeur}, "
+                       f"{caisse.eur(sale.total_ttc)}")
+            with st.form("reprendre"):
+                quantities = {}
+                for line in found.lines:
+                    left = line.reste
+                    quantities[line.num_ligne] = st.number_input(
+                        f"{line.libelle} ({line.code}) : reste {left.normalize():f} sur {line.vendu.normalize():f}",
+                        min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
+                refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get, horizontal=True)
+                reason = st.text_input("Motif du retour")
+                if st.form_submit_button("Valider le retour", type="primary"):
+                    try:
+                        finish(caisse.return_goods(store, code, user, refund=refund, reason=reason, sale=ref,
+                                                   quantities={n: Decimal(q) for n, q in quantities.items() if q}))
+                    except caisse.CaisseError as e:
+                        st.error(str(e))
+with without:
+    if not user.can("CAISSE_RETOUR_LIBRE"):
+        st.info("Un retour sans ticket demande un responsable.")
+    else:
+        with st.form("libre"):
+            article = st.text_input("Article (code ou EAN)")
+            quantity = st.number_input("Quantité", min_value=1, max_value=999, step=1)
+            refund = st.radio("Remboursement", ["ESP", "AVOIR"], format_func=REFUND_WORDS.get, horizontal=True)
+            reason = st.text_input("Motif du retour", key="motif-libre")
+            if st.form_submit_button("Valider le retour", type="primary"):
+                try:
+                    finish(caisse.return_goods(store, code, user, refund=refund, reason=reason,
+                                               articles=[caisse.LineRequest(article.strip(), Decimal(quantity))]))
+                except caisse.CaisseError as e:
+                    st.error(str(e))
