@@ -4,9 +4,13 @@ it needs itself: before a sign-in only the opening screen shows anything."""
 
 import streamlit as st
 
-from pages.ui import current_user
+from pages.ui import begin_run, current_user
 
-st.set_page_config(page_title="Caisse web", page_icon=":material/point_of_sale:", layout="wide")
+from pathlib import Path
+
+# A local icon: a Material icon name would be fetched from fonts.gstatic.com, and the app never calls out.
+st.set_page_config(page_title="Caisse web", page_icon=str(Path(__file__).parent / "pages" / "assets" / "caisse.png"),
+                   layout="wide")
 PAGES = [  # (page, the right that shows it in the menu; None: everyone)
     (st.Page("pages/ouverture.py", title="Ouverture", icon=":material/lock_open:", default=True), None),
     (st.Page("pages/vente.py", title="Vente", icon=":material/shopping_cart:"), "CAISSE_VENDRE"),
@@ -18,6 +22,7 @@ PAGES = [  # (page, the right that shows it in the menu; None: everyone)
     (st.Page("pages/reglages.py", title="Réglages", icon=":material/settings:"), "BACKOFFICE"),
 ]
 navigation = st.navigation([page for page, _ in PAGES], position="hidden")
+begin_run()
 user = current_user()
 with st.sidebar:
     for page, right in PAGES:

@@ -11,7 +11,6 @@ import duckdb
 from .errors import SaleRefused
 from .money import ZERO, cents, eur
 
-MAX_QUANTITY = Decimal("999")
 
 
 @dataclass(frozen=True)
@@ -79,13 +78,14 @@ def search_articles(con: duckdb.DuckDBPyConnection, text: str, limit: int = 20) 
                        f"ORDER BY code LIMIT {int(limit)}", [like, like, like]).fetchall()
 
 
-def make_line(num: int, article: Article, quantite: Decimal, remise: Decimal = ZERO) -> Line:
+def make_line(num: int, article: Article, quantite: Decimal, remise: Decimal = ZERO,
+              max_quantity: Decimal = Decimal("999")) -> Line:
     """A sale line, its amounts computed once: TTC = quantity x price - discount, HT from the VAT rate."""
     quantite = Decimal(quantite).quantize(Decimal("0.001"))
     if quantite <= 0:
         raise SaleRefused(f"La quantité de {article.code} doit être positive.")
-    if quantite > MAX_QUANTITY:
-        raise SaleRefused(f"La quantité de {article.code} ({quantite.normalize():f}) dépasse {MAX_QUANTITY} : "
+    if quantite > max_quantity:
+        raise SaleRefused(f"La quantité de {article.code} ({quantite.normalize():f}) dépasse {max_quantity:f} : "
                           "vérifiez la saisie.")
     remise = cents(remise)
     gross = cents(quantite * article.prix_ttc)

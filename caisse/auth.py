@@ -23,6 +23,7 @@ RIGHT_WORDS = {
     "CAISSE_EXPORTER": "exporter les données", "CAISSE_MOUVEMENT": "faire un mouvement d'espèces",
     "CAISSE_ANNULER": "annuler un ticket", "BACKOFFICE": "consulter le back-office",
     "CAISSE_RETOUR": "reprendre des articles vendus", "CAISSE_RETOUR_LIBRE": "reprendre des articles sans ticket",
+    "CAISSE_TIROIR": "ouvrir le tiroir hors vente",
 }
 
 
@@ -68,6 +69,16 @@ def check_credentials(con: duckdb.DuckDBPyConnection, login: str, password: str)
         JOIN tr_fonctionnalite f ON f.id_fonctionnalite = g.id_fonctionnalite
         WHERE u.id_utilisateur = ?""", [id_]).fetchall()
     return User(id_, login, nom, prenom, frozenset(r[0] for r in rights))
+
+
+def user_by_id(con: duckdb.DuckDBPyConnection, id_utilisateur: int) -> User | None:
+    """An active user with the rights the store gives them now (a resumed session), or None."""
+    rows = con.execute("SELECT login, nom, prenom FROM t_utilisateur WHERE id_utilisateur = ? AND "
+                       "coalesce(actif, true)", [id_utilisateur]).fetchall()
+    if not rows:
+        return None
+    login_name, nom, prenom = rows[0]
+    return User(id_utilisateur, login_name, nom, prenom, rights_of(con, login_name))
 
 
 def locked_until(con: duckdb.DuckDBPyConnection, login: str, now: datetime) -> datetime | None:

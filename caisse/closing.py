@@ -21,6 +21,7 @@ from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
 from .fiscal import chains
 from .fiscal.jet import record_event
 from .money import ZERO, cents, eur
+from .sessions import end_sessions_of_day
 from .sales import connected_sellers, open_day_of
 from .store import Store, scalar
 from .tickets import TicketView
@@ -159,6 +160,7 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
             validated_by = user.id_utilisateur
         id_caisse, numero_z, link = _write_day(con, summary, user, counted, ecart, validated_by, forced, comment,
                                                count, now)
+        end_sessions_of_day(con, summary.id_journee, now)
         record_event(con, 50, caisse=caisse, login=user.login,
                      detail=f"Z n°{numero_z} : {summary.nb_tickets} vente(s), {eur(summary.total_ttc)}, espèces "
                             f"comptées {eur(counted)} pour {eur(summary.especes_theorique)} attendues ; "

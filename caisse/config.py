@@ -5,11 +5,24 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from pathlib import Path
 
 from .errors import ConfigError
 
 MODES = ("manual", "auto")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a person may type before a sentence stops them (plausible amounts and quantities)."""
+
+    max_quantity: Decimal = Decimal("999")
+    max_cash_factor: Decimal = Decimal("10")  # cash handed over: at most this many times the ticket's total
+    max_cash: Decimal = Decimal("2000.00")  # and at most this much
+    max_float: Decimal = Decimal("5000.00")  # the float of an opening
+    merge_lines: bool = True  # the same article scanned again adds to its line
+    largest_note: Decimal = Decimal("100.00")  # a single note up to this is always a plausible tender
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,17 @@ class Settings:
     sftp_retries: int = 3
     printer_width: int = 42
     print_receipts: bool = False
+    idle_minutes: int = 15  # a session idle this long asks for the seller's password (or PIN) again
+    max_quantity: Decimal = Decimal("999")
+    max_cash_factor: Decimal = Decimal("10")
+    max_cash: Decimal = Decimal("2000.00")
+    max_float: Decimal = Decimal("5000.00")
+    merge_lines: bool = True
+    address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_quantity, self.max_cash_factor, self.max_cash, self.max_float, self.merge_lines)
 
     def drop_options(self) -> dict:
         """What `pipeline.open_drop` needs for an SFTP drop (ignored by a local one)."""
@@ -91,15 +115,24 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError(f"Mode de synchronisation inconnu « {values['mode']} » (CAISSE_MODE) : "
                           "choisissez manual ou auto.")
     for name, kind in (("max_file_mb", float), ("lock_timeout", float), ("sftp_timeout", float),
-                       ("sftp_retries", int), ("printer_width", int), ("print_receipts", _flag)):
+                       ("sftp_retries", int), ("printer_width", int), ("print_receipts", _flag),
+                       ("idle_minutes", int), ("max_quantity", _positive), ("max_cash_factor", _positive),
+                       ("max_cash", _positive), ("max_float", _positive), ("merge_lines", _flag)):
         if name in values:
             try:
                 values[name] = kind(values[name])
-            except ValueError:
-                raise ConfigError(f"Le réglage {name} doit être un nombre, pas « {values[name]} ».") from None
+            except (ValueError, ArithmeticError):
+                raise ConfigError(f"Le réglage {name} doit être un nombre positif, pas « {values[name]} ».") from None
     if values.get("printer_width", 42) not in (42, 48):
         raise ConfigError(f"Largeur de papier {values['printer_width']} (CAISSE_PRINTER_WIDTH) : 42 ou 48 colonnes.")
     return Settings(**values)
+
+
+def _positive(value) -> Decimal:
+    number = Decimal(str(value).strip().replace(",", "."))
+    if not number.is_finite() or number <= 0 or "e" in str(value).lower():
+        raise ValueError(value)
+    return number
 
 
 def _flag(value) -> bool:

@@ -79,20 +79,23 @@ def editable(con, id_ticket: str, user: User) -> tuple:
     return rows[0][1:]
 
 
-def add_to_draft(store: Store, id_ticket: str, user: User, line: LineRequest, merge: bool = True) -> TicketView:
-    """Add a line; the same article again (without a discount) adds to its line's quantity when `merge`."""
+def add_to_draft(store: Store, id_ticket: str, user: User, line: LineRequest) -> TicketView:
+    """Add a line; the same article again (without a discount) adds to its line's quantity, unless the setting
+    `merge_lines` keeps separate lines."""
+    limit = store.limits.max_quantity
     with store.transaction() as con:
         editable(con, id_ticket, user)
         article = find_article(con, line.article)
         same = con.execute("SELECT num_ligne, quantite FROM ligne_attente WHERE id_ticket = ? AND id_article = ? AND "
                            "remise = 0 ORDER BY num_ligne DESC LIMIT 1", [id_ticket, article.id_article]).fetchall()
-        if merge and same and not line.remise:
+        if store.limits.merge_lines and same and not line.remise:
             num, quantite = same[0]
-            _write_line(con, id_ticket, make_line(num, article, quantite + line.quantite), replace=True)
+            _write_line(con, id_ticket, make_line(num, article, quantite + line.quantite, max_quantity=limit),
+                        replace=True)
         else:
             num = scalar(con, "SELECT coalesce(max(num_ligne), 0) + 1 FROM ligne_attente WHERE id_ticket = ?",
                          [id_ticket])
-            _write_line(con, id_ticket, make_line(num, article, line.quantite, line.remise))
+            _write_line(con, id_ticket, make_line(num, article, line.quantite, line.remise, limit))
         return draft_view(con, id_ticket)
 
 
@@ -104,7 +107,8 @@ def set_quantity(store: Store, id_ticket: str, user: User, num_ligne: int, quant
         if not rows:
             raise SaleRefused(f"La ligne {num_ligne} n'existe pas sur ce ticket.")
         article = find_article(con, str(rows[0][0]))
-        _write_line(con, id_ticket, make_line(num_ligne, article, quantite, rows[0][1]), replace=True)
+        _write_line(con, id_ticket, make_line(num_ligne, article, quantite, rows[0][1], store.limits.max_quantity),
+                    replace=True)
         return draft_view(con, id_ticket)
 
 
@@ -130,7 +134,8 @@ def add_payment(store: Store, id_ticket: str, user: User, request: PaymentReques
         editable(con, id_ticket, user)
         view = draft_view(con, id_ticket)
         paid = sum((p[1] for p in view.payments), ZERO)
-        check_request(con, request, view.total_ttc - paid, view.payments, now or datetime.now())
+        check_request(con, request, view.total_ttc - paid, view.payments, now or datetime.now(), store.limits,
+                      view.total_ttc)
         num = scalar(con, "SELECT coalesce(max(num), 0) + 1 FROM reglement_attente WHERE id_ticket = ?", [id_ticket])
         con.execute("INSERT INTO reglement_attente VALUES (?, ?, ?, ?, ?)",
                     [id_ticket, num, request.code.upper(), cents(request.montant), (request.numero or "").strip()

@@ -115,3 +115,11 @@ def read_history(store, limit: int = 20) -> list[tuple[SyncRun, list[tuple[datet
                 [list(lines)]).fetchall():
             lines[id_run].append((ts, message))
     return [(run, lines[run.id_run]) for run in runs]
+
+
+def outcome(run: SyncRun) -> str:
+    """A run's result in a sentence, for the screens."""
+    what = "Import" if run.sens == "import" else "Export"
+    if run.statut == "reussi":
+        return f"{what} réussi : lot {run.lot}, {run.fichiers} fichier(s), {run.lignes} ligne(s)."
+    return f"{what} non effectué : {run.message}"

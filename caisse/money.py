@@ -6,6 +6,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import CaisseError
 
+
+class BadAmount(CaisseError):
+    """An amount or a quantity typed by a person that is not one (exit 2 on the command line)."""
+
+    exit_code = 2
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -17,28 +23,33 @@ def cents(value) -> Decimal:
 
 def parse_amount(text, what: str = "Le montant", allow_negative: bool = False) -> Decimal:
     """`150`, `150.00`, `150,5` -> Decimal('150.50'); refuses anything else with a sentence."""
-    raw = str(text).strip().replace(" ", "").replace("\u00a0", "").replace(",", ".").removesuffix("€")
+    raw = str(text).strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace(",", ".")
+    raw = raw.removesuffix("€")
     try:
+        if any(c not in "0123456789.-+" for c in raw):  # never 1e6, inf or nan
+            raise InvalidOperation
         value = Decimal(raw)
     except InvalidOperation:
-        raise CaisseError(f"{what} « {text} » n'est pas un montant : écrivez par exemple 150,00.") from None
+        raise BadAmount(f"{what} « {text} » n'est pas un montant : écrivez par exemple 150,00.") from None
     if not value.is_finite() or value != value.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise CaisseError(f"{what} « {text} » doit avoir au plus deux décimales.")
+        raise BadAmount(f"{what} « {text} » doit avoir au plus deux décimales.")
     if value < 0 and not allow_negative:
-        raise CaisseError(f"{what} « {text} » ne peut pas être négatif.")
-    if abs(value) >= Decimal("1e16"):
-        raise CaisseError(f"{what} « {text} » est trop grand.")
+        raise BadAmount(f"{what} « {text} » ne peut pas être négatif.")
+    if abs(value) >= Decimal("1e12"):
+        raise BadAmount(f"{what} « {text} » est trop grand.")
     return cents(value)
 
 
 def parse_quantity(text) -> Decimal:
     raw = str(text).strip().replace(",", ".")
     try:
+        if not raw or any(c not in "0123456789." for c in raw):  # never 1e3, -2, inf
+            raise InvalidOperation
         value = Decimal(raw)
     except InvalidOperation:
-        raise CaisseError(f"La quantité « {text} » n'est pas un nombre.") from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.001")) or value >= 10**9:
-        raise CaisseError(f"La quantité « {text} » doit être positive, avec au plus trois décimales.")
+        raise BadAmount(f"La quantité « {text} » n'est pas un nombre positif : écrivez par exemple 2 ou 1,5.") from None
+    if value <= 0 or value != value.quantize(Decimal("0.001")) or value >= 10**9:
+        raise BadAmount(f"La quantité « {text} » doit être positive, avec au plus trois décimales.")
     return value.quantize(Decimal("0.001"))
 
 

@@ -35,6 +35,9 @@ def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool
     """Open a day on `caisse` with the float `fond`; refused with a sentence when the state forbids it."""
     if not isinstance(fond, Decimal) or fond < 0 or fond != fond.quantize(Decimal("0.01")):
         raise OpenNotAllowed(caisse, "le fond de caisse doit être un montant positif ou nul, au centime près.")
+    if fond > store.limits.max_float:
+        raise OpenNotAllowed(caisse, f"un fond de caisse de {eur(fond)} dépasse {eur(store.limits.max_float)} : "
+                                     "vérifiez le montant (réglage max_float).")
     now = now or datetime.now()
     with store.transaction() as con:
         require_now(con, user, "CAISSE_OUVRIR")

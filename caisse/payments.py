@@ -43,10 +43,14 @@ def _methods(con) -> dict[str, tuple]:
         "FROM tr_moyen_paiement ORDER BY ordre NULLS LAST, code").fetchall()}
 
 
-def check_request(con, request: PaymentRequest, remaining: Decimal, entered: list[tuple], now: datetime) -> None:
+def check_request(con, request: PaymentRequest, remaining: Decimal, entered: list[tuple], now: datetime,
+                  limits=None, total: Decimal | None = None) -> None:
     """A payment checked when a seller adds it to a ticket (before validation): the method, the amount, the
     number a credit note or a voucher needs, and what it may still pay. SaleRefused with a sentence."""
     payment = _resolve(_methods(con), request)
+    if limits is not None and payment.rendu_monnaie:
+        check_tender(payment.montant + sum((m for c, m, *_ in entered if c == payment.code), ZERO),
+                     total if total is not None else remaining, limits)
     if payment.code == "AVOIR":
         _credit_note(con, payment, now)
     elif payment.code == "CHQCAD":
@@ -78,8 +82,19 @@ def _resolve(methods: dict[str, tuple], request: PaymentRequest) -> Payment:
     return Payment(ident, code, montant, numero, bool(rendu))
 
 
+def check_tender(cash: Decimal, total: Decimal, limits) -> None:
+    """Cash handed over beyond plausible limits (a note of 99999999999 € typed for 12,30 €) is refused: more
+    than `max_cash_factor` times the total (a note up to `largest_note` always passes: a coffee paid with a
+    100 € note) or more than `max_cash`."""
+    ceiling = min(limits.max_cash, max(max(total, ZERO) * limits.max_cash_factor, limits.largest_note))
+    if cash > ceiling:
+        raise SaleRefused(f"{eur(cash)} d'espèces pour un ticket de {eur(total)} : c'est plus de "
+                          f"{limits.max_cash_factor:f} fois le total ou plus de {eur(limits.max_cash)}. "
+                          "Vérifiez le montant remis.")
+
+
 def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests: list[PaymentRequest],
-                   now: datetime) -> list[tuple[str, Payment, Decimal]]:
+                   now: datetime, limits=None) -> list[tuple[str, Payment, Decimal]]:
     """Check the payments against the total and apply their side effects; (id, payment, change) each.
 
     Payments must cover the total exactly, except that a method giving change (cash) may bring more:
@@ -89,6 +104,8 @@ def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests
     paid = sum((p.montant for p in payments), ZERO)
     without_change = sum((p.montant for p in payments if not p.rendu_monnaie), ZERO)
     with_change = paid - without_change
+    if limits is not None and with_change:
+        check_tender(with_change, total, limits)
     if paid < total:
         raise SaleRefused(f"Le paiement ({eur(paid)}) ne couvre pas le total du ticket ({eur(total)}) : "
                           f"il reste {eur(total - paid)} à payer.")

@@ -108,6 +108,27 @@ def render(lines: list[str], barcode: str | None = None) -> bytes:
         return dummy.output
 
 
+def drawer_kick() -> bytes:
+    """The ESC/POS pulse that opens the cash drawer on the printer's drawer port (ESC p)."""
+    printer = _escpos()
+    with contextlib.redirect_stdout(io.StringIO()):
+        dummy = printer.Dummy(profile="TM-T88V")
+        dummy.cashdraw(2)
+        return dummy.output
+
+
+def open_drawer(settings: Settings) -> str:
+    """Open the cash drawer through the printer; "" when done (or when there is no printer: `preview`), else
+    the sentence of the failure (a warning, never a lost sale)."""
+    if settings.printer in ("", "preview"):
+        return ""
+    try:
+        send(settings.printer, drawer_kick())
+    except PrintFailed as e:
+        return str(e)
+    return ""
+
+
 def with_duplicata(doc: Document, number: int, width: int) -> list[str]:
     if not number:
         return doc.lines

@@ -103,7 +103,7 @@ def return_goods(store: Store, caisse: str, user: User, *, refund: str, reason: 
             if refund == "ORIGINE":
                 raise SaleRefused("Un retour sans ticket ne connaît pas le moyen de paiement d'origine : remboursez en "
                                   "espèces ou par un avoir.")
-            lines = _free_lines(con, articles or [])
+            lines = _free_lines(con, articles or [], store.limits.max_quantity)
         total = sum((line.montant_ttc for line in lines), ZERO)
         id_ticket = new_id()
         payment, avoir = _refund(con, refund, total, origin, id_caisse, caisse, id_ticket, now)
@@ -151,12 +151,12 @@ def _lines_of_sale(con, sale: TicketView, quantities: dict[int, Decimal]) -> lis
     return out
 
 
-def _free_lines(con, articles: list[LineRequest]) -> list[Line]:
+def _free_lines(con, articles: list[LineRequest], max_quantity: Decimal) -> list[Line]:
     if not articles:
         raise SaleRefused("Indiquez au moins un article à reprendre.")
     out = []
     for num, request in enumerate(articles, 1):
-        line = make_line(num, find_article(con, request.article), request.quantite, request.remise)
+        line = make_line(num, find_article(con, request.article), request.quantite, request.remise, max_quantity)
         out.append(Line(num, line.id_article, line.code_article, line.libelle, -line.quantite, line.prix_unitaire_ttc,
                         -line.remise, line.taux_tva, -line.montant_ttc, -line.montant_ht))
     return out

@@ -84,7 +84,7 @@ def pay_ticket(store: Store, id_ticket: str, user: User, payments: list[PaymentR
             raise SaleRefused("Un ticket sans ligne ne peut pas être validé.")
         requests = draft_payments(con, id_ticket) if payments is None else payments
         total = sum(line.montant_ttc for line in lines)
-        applied = apply_payments(con, id_ticket, id_caisse, total, requests, now)
+        applied = apply_payments(con, id_ticket, id_caisse, total, requests, now, store.limits)
         view = record_ticket(con, id_ticket=id_ticket, id_caisse=id_caisse, caisse=caisse, id_journee=id_journee,
                              user=user, type_ticket=VENTE, created=created, lines=lines, payments=applied, now=now)
         con.execute("UPDATE ticket_attente SET statut = 'VALIDE', date_fin = ?, id_utilisateur_fin = ? "
@@ -101,10 +101,11 @@ def ring_ticket(store: Store, caisse: str, user: User, lines: list[LineRequest],
     with store.writing(), store.transaction() as con:
         id_caisse, id_journee = selling_context(con, caisse, user)
         articles = find_articles_exact(con, [line.article for line in lines])
-        built = [make_line(num, articles[line.article], line.quantite, line.remise)
+        built = [make_line(num, articles[line.article], line.quantite, line.remise, store.limits.max_quantity)
                  for num, line in enumerate(lines, 1)]
         id_ticket = new_id()
-        applied = apply_payments(con, id_ticket, id_caisse, sum(line.montant_ttc for line in built), payments, now)
+        applied = apply_payments(con, id_ticket, id_caisse, sum(line.montant_ttc for line in built), payments, now,
+                                 store.limits)
         return record_ticket(con, id_ticket=id_ticket, id_caisse=id_caisse, caisse=caisse, id_journee=id_journee,
                              user=user, type_ticket=VENTE, created=now, lines=built, payments=applied, now=now)
 

@@ -83,6 +83,11 @@ LOT_ENVOYE = """CREATE TABLE IF NOT EXISTS lot_envoye (
 CLOTURE_TETES = """CREATE TABLE IF NOT EXISTS cloture_tetes (
     id_journee VARCHAR, chaine VARCHAR, numero BIGINT, empreinte VARCHAR, PRIMARY KEY (id_journee, chaine))"""
 
+# Sign-in sessions held server-side (caisse/sessions.py): a browser keeps only an opaque token, hashed here.
+SESSION = """CREATE TABLE IF NOT EXISTS session_caisse (
+    jeton VARCHAR PRIMARY KEY, id_utilisateur BIGINT, caisse VARCHAR, id_connexion VARCHAR, id_ticket VARCHAR,
+    dernier_ticket VARCHAR, debut TIMESTAMP, vu TIMESTAMP, fin TIMESTAMP, motif_fin VARCHAR)"""
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
@@ -95,6 +100,7 @@ MIGRATIONS: list[list[str]] = [
      # a void is a ticket of its own now (DESIGN section 14): the columns that rewrote the original are gone
      *(f"ALTER TABLE t_ticket DROP COLUMN IF EXISTS {c}" for c in
        ("statut", "date_annulation", "id_utilisateur_annulation", "motif_annulation"))],
+    [SESSION],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -176,10 +182,12 @@ def _database(path: Path) -> _Database:
 class Store:
     """The store's path and settings, never an open connection (safe to cache in the app)."""
 
-    def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None):
+    def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None, limits=None):
+        from .config import Limits
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.key_path = Path(key_path) if key_path else self.path.parent / "integrity.key"
+        self.limits = limits or Limits()  # what people may type (settings), read by the rules
 
     @property
     def _db(self) -> _Database:

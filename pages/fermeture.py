@@ -27,7 +27,7 @@ if done:
         st.switch_page("pages/ouverture.py")
     st.stop()
 
-code = st.session_state.get("fermeture")
+code = st.query_params.get("caisse") or st.session_state.get("fermeture")
 if code is None:
     st.info("Choisissez la caisse sur l'écran Ouverture, saisissez le mot de passe du responsable et cliquez sur "
             "Fermer la caisse.")

@@ -4,12 +4,21 @@ then Connecter and Fermer la caisse once open."""
 import streamlit as st
 
 import caisse
-from pages.ui import SyncWindow, context, flash, show_flash, sidebar_user, sign_in
+from pages.ui import (SyncWindow, context, current_user, flash, plain, show_flash, sidebar_user, sign_in)
 
 settings, store = context()
 sidebar_user()
 st.title("Ouverture de la caisse")
 show_flash()
+opened_now = st.query_params.get("ouverte")
+if opened_now:
+    st.success(f"La caisse {plain(opened_now)} est ouverte : les vendeurs peuvent se connecter.")
+    last = caisse.read_history(store, 1)
+    if settings.mode == "auto" and last:
+        run, lines = last[0]
+        (st.success if run.statut == "reussi" else st.warning)(caisse.sync_outcome(run))
+        with st.expander("Journal de la synchronisation"):
+            st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
 
 try:
     view = caisse.read_overview(store)
@@ -29,7 +38,7 @@ if state is None:
     st.info("Aucune donnée importée : choisissez la caisse, le responsable et son mot de passe, puis cliquez sur "
             + ("Importer." if settings.mode == "manual" else "Ouvrir (l'import se fait à l'ouverture)."))
 else:
-    st.markdown(f"**État de la caisse {code}** : {state.etat_libelle}"
+    st.markdown(f"**État de la caisse {plain(code)}** : {state.etat_libelle}"
                 + (f" — {state.jours_a_exporter} journée(s) à exporter" if state.jours_a_exporter else ""))
 
 with st.form("ouverture", clear_on_submit=True):
@@ -46,10 +55,21 @@ with st.form("ouverture", clear_on_submit=True):
             clicked["importer"] = buttons[1].form_submit_button("Importer", disabled=not actions.importer)
             clicked["exporter"] = buttons[2].form_submit_button("Exporter", disabled=not actions.exporter)
     if restricted:
-        st.caption(f"{user} peut se connecter à une caisse ouverte ; l'ouverture, l'import, l'export et la "
+        st.caption(f"{plain(user)} peut se connecter à une caisse ouverte ; l'ouverture, l'import, l'export et la "
                    "fermeture demandent un responsable.")
     elif settings.mode == "manual" and view.import_blocker and not actions.connecter:
         st.caption(f"Importer est grisé : {view.import_blocker}")
+
+
+def signed(who: caisse.User, then: str = "", **options) -> None:
+    """Sign `who` in unless this browser's session is already theirs (then just go on)."""
+    current = current_user()
+    if current is not None and current.id_utilisateur == who.id_utilisateur and not options.get("id_connexion"):
+        if then:
+            st.switch_page(f"pages/{then}.py")
+        return
+    sign_in(who, then, **options)
+
 
 window = None
 try:
@@ -65,12 +85,13 @@ try:
         if settings.mode == "auto":  # the import first: on a new shop's first day it brings the users
             window = SyncWindow("Synchronisation des données en cours ...")
             opened = caisse.open_day_auto(store, settings, code, user, password, fond, echo=window)
-            lines = window.lines
         else:
-            opened, lines = caisse.open_day(store, code, caisse.login(store, user, password, caisse=code), fond), []
-        sign_in(opened.user)
-        flash("success", f"La caisse {code} est ouverte (fond de caisse {caisse.eur(opened.fond)}). "
-                         "Les vendeurs peuvent se connecter.", lines)
+            opened = caisse.open_day(store, code, caisse.login(store, user, password, caisse=code), fond)
+        st.session_state["flash"] = ("success", f"La caisse {code} est ouverte (fond de caisse "
+                                                f"{caisse.eur(opened.fond)}). Les vendeurs peuvent se connecter.",
+                                     window.lines if window else [])
+        signed(opened.user, query=f"?ouverte={code}")
+        st.rerun()
     elif clicked.get("exporter"):
         who = caisse.login(store, user, password, caisse=code)
         window = SyncWindow("Synchronisation des données en cours ...")
@@ -78,13 +99,12 @@ try:
         flash("success", f"Journées exportées vers le serveur principal (lot {result.lot}).", window.lines)
     elif clicked.get("connecter"):
         who = caisse.login(store, user, password, caisse=code)
-        st.session_state["connexion"] = (code, caisse.connect_seller(store, code, who))
-        sign_in(who, then="pages/vente.py")
+        signed(who, "vente", caisse_code=code, id_connexion=caisse.connect_seller(store, code, who))
     elif clicked.get("fermer"):
         who = caisse.login(store, user, password, caisse=code)
         caisse.require(who, "CAISSE_FERMER")
         st.session_state["fermeture"] = code
-        sign_in(who, then="pages/fermeture.py")
+        signed(who, "fermeture", query=f"?caisse={code}")
 except caisse.CaisseError as e:
     if window is not None:
         window.box.update(label="Synchronisation interrompue", state="error")

@@ -6,18 +6,18 @@ from decimal import Decimal
 import streamlit as st
 
 import caisse
-from pages.ui import context, require, show_flash, sidebar_user
+from pages.ui import context, current_session, require, show_flash, sidebar_user
 
 settings, store = context()
 sidebar_user()
 user = require("CAISSE_RETOUR")
 st.title("Retour de marchandise")
 show_flash()
-connection = st.session_state.get("connexion")
-if connection is None:
+session = current_session()
+if not session.caisse or not session.id_connexion:
     st.info("Connectez-vous d'abord à la caisse ouverte (écran Ouverture, bouton Connecter).")
     st.stop()
-code = connection[0]
+code = session.caisse
 REFUND_WORDS = {"ESP": "Espèces", "ORIGINE": "Moyen de paiement de la vente", "AVOIR": "Avoir"}
 
 

@@ -1,11 +1,18 @@
-"""What every page shares: the settings and the store (cached as a path, never as a connection), the
-session's user, the synchronisation window, messages kept across a rerun."""
+"""What every page shares: the settings and the store (cached as a path, never as a connection), the signed-in
+session (held server-side, found again from the browser's cookie), the synchronisation window, messages kept
+across a rerun."""
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
 
 import streamlit as st
 
 import caisse
+from pages.browser import COOKIE, set_cookie
+
+COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; the server ends idle sessions sooner
 
 
 @st.cache_resource
@@ -19,15 +26,78 @@ def context() -> tuple[caisse.Settings, object]:
 startup_problems: list[str] = []  # what went wrong when the app started (a key others can read...), shown to all
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+
+
+def plain(text) -> str:
+    """A text from the store (a name, a label, a code) made inert for st.markdown: every character Markdown or
+    Streamlit's own syntax (:material/...:, :red[...]) could read is escaped, so it shows as typed."""
+    return _MARKDOWN.sub(r"\\\1", str(text if text is not None else "—"))
+
+
+def _token() -> str | None:
+    """The session token of this browser. A real browser's request carries its cookie, and only that counts:
+    a copied Streamlit session id, without the cookie, carries nobody. (AppTest has no browser: it keeps the
+    token in the session state.)"""
+    if st.context.headers:
+        return st.context.cookies.get(COOKIE)
+    return st.session_state.get("jeton")
+
+
+def begin_run() -> None:
+    """Called by app.py at the start of every full run: the session is read (and touched) once per run."""
+    st.session_state.pop("_session", None)
+
+
+def current_session(fresh: bool = False) -> caisse.Session | None:
+    """The signed-in session (touched), once per run (`fresh`: again, for a fragment's rerun); None when nobody
+    is, or when it is paused (idle)."""
+    if "_session" in st.session_state and not fresh:
+        return st.session_state["_session"]
+    settings, store = context()
+    session = None
+    st.session_state.pop("en_pause", None)
+    try:
+        session = caisse.resume_session(store, _token(), timedelta(minutes=settings.idle_minutes))
+    except caisse.SessionExpired as paused:
+        st.session_state["en_pause"] = str(paused)
+    st.session_state["_session"] = session
+    return session
+
+
 def current_user() -> caisse.User | None:
-    return st.session_state.get("user")
+    session = current_session()
+    return session.user if session else None
 
 
-def sign_in(user: caisse.User, then: str | None = None) -> None:
-    """Make `user` the session's user, then show page `then` if given."""
-    st.session_state["user"] = user
+def sign_in(user: caisse.User, then: str = "", caisse_code: str | None = None, id_connexion: str | None = None,
+            query: str = "") -> None:
+    """Open a session for `user` and go to page `then` (its url path; "" for the opening screen). In a browser the
+    token becomes a cookie and the page is loaded again, so that every later request carries it."""
+    settings, store = context()
+    token = caisse.open_session(store, user, caisse_code, id_connexion)
+    st.session_state["jeton"] = token
+    st.session_state.pop("_session", None)
+    if st.context.headers:
+        set_cookie(token, COOKIE_SECONDS, f"./{then}{query}")
+        st.stop()
     if then:
-        st.switch_page(then)
+        st.switch_page(f"pages/{then}.py")
+    st.rerun()
+
+
+def sign_out() -> None:
+    """End the session (and the seller's connection to the register), and forget the token."""
+    settings, store = context()
+    session = current_session()
+    if session and session.id_connexion:
+        caisse.disconnect_seller(store, session.id_connexion)
+    caisse.close_session(store, _token())
+    st.session_state.clear()
+    if st.context.headers:
+        set_cookie(None, 0, "./")
+        st.stop()
+    st.rerun()
 
 
 def sidebar_user() -> None:
@@ -36,6 +106,7 @@ def sidebar_user() -> None:
         st.sidebar.error(problem)
     user = current_user()
     if user is None:
+        paused()
         with st.sidebar.form("identification", clear_on_submit=True):
             st.caption("Back-office : identifiez-vous sans ouvrir de caisse.")
             login = st.text_input("Identifiant du back-office")
@@ -44,29 +115,45 @@ def sidebar_user() -> None:
                 settings, store = context()
                 try:
                     sign_in(caisse.login(store, login.strip(), password))
-                    st.rerun()
                 except caisse.CaisseError as e:
                     st.error(str(e))
         return
     with st.sidebar:
-        st.caption(f"Connecté : **{user.display}** ({user.login})")
+        st.caption("Connecté :")
+        st.text(f"{user.display} ({user.login})")
         if st.button("Se déconnecter", key="sign_out"):
-            connection = st.session_state.pop("connexion", None)
-            if connection:
-                settings, store = context()
-                caisse.disconnect_seller(store, connection[1])
-            st.session_state.clear()
-            st.rerun()
+            sign_out()
+
+
+def paused() -> None:
+    """A session idle too long: the seller's password (or PIN) brings it back, on the same ticket."""
+    message = st.session_state.get("en_pause")
+    if not message:
+        return
+    st.warning(message)
+    with st.form("reprendre", clear_on_submit=True):
+        secret = st.text_input("Mot de passe ou code", type="password")
+        if st.form_submit_button("Reprendre", type="primary"):
+            settings, store = context()
+            try:
+                caisse.unlock_session(store, _token(), secret)
+                st.session_state.pop("en_pause", None)
+                st.session_state.pop("_session", None)
+                st.rerun()
+            except caisse.CaisseError as e:
+                st.error(str(e))
+    st.stop()
 
 
 def require(right: str) -> caisse.User:
     """The session's user, or stop the page with a sentence."""
     user = current_user()
     if user is None:
+        paused()
         st.warning("Identifiez-vous d'abord sur l'écran Ouverture.")
         st.stop()
     if not user.can(right):
-        st.error(f"{user.login} n'a pas accès à cet écran ({right}).")
+        st.error(f"{user.login} n'a pas accès à cet écran : il faut le droit de {caisse.RIGHT_WORDS.get(right, right)}.")
         st.stop()
     return user
 
@@ -97,4 +184,3 @@ def show_flash() -> None:
     if log:
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(log), language=None, wrap_lines=True)
-

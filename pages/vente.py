@@ -1,116 +1,165 @@
-"""Vente: a connected seller rings tickets: articles, quantities, discounts, payments, change, parked tickets."""
-
-from decimal import Decimal
+"""Vente: the counter. Scanner first (a code and Enter adds the line, the field stays ready), the ticket and its
+payments kept in the store (a refresh loses nothing), one button per payment method with the amount prefilled,
+quick cash buttons, the change shown before validating, F-keys for a whole sale without the mouse. The ticket
+area is a fragment: an action reruns it alone."""
 
 import streamlit as st
 
 import caisse
-from pages.ui import context, require, show_flash, sidebar_user
+from pages.browser import scanner
+from pages.ui import context, current_session, plain, require, sidebar_user, sign_out
 
 settings, store = context()
+st.html("<style>section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;} "
+        ".block-container {padding-top: 1.2rem; padding-bottom: .5rem;} "
+        "[data-testid='stMetricValue'] {font-size: 2.4rem;} h1 {font-size: 1.5rem; padding: 0;}</style>")
 sidebar_user()
 user = require("CAISSE_VENDRE")
-st.title("Vente")
-show_flash()
-connection = st.session_state.get("connexion")
-if connection is None:
+session = current_session()
+if not session.caisse or not session.id_connexion:
     st.info("Vous n'êtes connecté à aucune caisse : choisissez-la sur l'écran Ouverture et cliquez sur Connecter.")
     st.stop()
-code = connection[0]
-st.caption(f"Caisse {code} · vendeur {user.display}")
+SHORTCUTS = {"F2": {"kind": "cash_exact"}, "F4": {"kind": "card_exact"}, "F8": {"kind": "park"},
+             "F9": {"kind": "validate"}, "Ctrl+Enter": {"kind": "validate"}}
+METHODS = caisse.till_methods(store)
+CARD = next((m for m in METHODS if not m.especes and not m.numero), None)
+CASH = next((m for m in METHODS if m.especes), None)
 
 
-def new_ticket() -> str:
-    st.session_state["ticket"] = caisse.start_ticket(store, code, user)
-    st.session_state["reglements"] = []
-    return st.session_state["ticket"]
+def answer(outcome: caisse.TillOutcome) -> None:
+    st.session_state["issue"] = outcome
 
 
-try:
-    id_ticket = st.session_state.get("ticket")
-    ticket = caisse.read_ticket(store, id_ticket) if id_ticket else None
-    if ticket is not None and ticket.statut != "EN_COURS":
-        ticket = None
-    left, right = st.columns([3, 2])
+def command(kind: str, **values) -> None:
+    """A button's action, run like a scanner's command (the same sentences, the same rules)."""
+    answer(_run({"kind": kind, **values}))
+
+
+def _run(cmd: dict) -> caisse.TillOutcome:
+    session = current_session(fresh=True)
+    if session is None:
+        return caisse.TillOutcome(False, "Votre session est terminée : identifiez-vous à nouveau.")
+    if cmd["kind"] == "cash_exact":
+        cmd = {"kind": "pay", "code": CASH.code}
+    elif cmd["kind"] == "card_exact":
+        cmd = {"kind": "pay", "code": CARD.code}
+    return caisse.till_run(store, settings, session, cmd)
+
+
+def on_scan() -> None:
+    cmd = st.session_state["scanner"].command
+    if not cmd or cmd.get("seq", 0) <= st.session_state.get("ack", 0):
+        return  # already done (the browser sent it again)
+    st.session_state["ack"] = cmd["seq"]
+    answer(_run(cmd))
+
+
+def pay_typed(code: str) -> None:
+    amount = st.session_state.get("montant", "")
+    command("pay", code=code, amount=amount, numero=st.session_state.get("numero", ""))
+    if st.session_state["issue"].ok:
+        st.session_state["montant"] = st.session_state["numero"] = ""
+
+
+head, actions = st.columns([3, 2])
+head.markdown(f"#### Caisse {plain(session.caisse)} · {plain(user.display)}")
+with actions:
+    park, waiting, leave = st.columns([1, 1.2, 1])
+    park.button("Attente", icon=":material/pause:", help="Mettre le ticket en attente (F8)", on_click=command,
+                args=("park",), use_container_width=True)
+    with waiting.popover("Reprise", icon=":material/list:", help="Reprendre un ticket en attente",
+                         use_container_width=True):
+        parked = [t for t in caisse.read_parked(store, session.caisse) if t.id_ticket != session.id_ticket]
+        if not parked:
+            st.caption("Aucun ticket en attente.")
+        for ticket in parked:
+            st.button(caisse.describe_draft(ticket), key=f"reprendre-{ticket.id_ticket}", on_click=command,
+                      args=("resume",), kwargs={"id": ticket.id_ticket})
+        if user.can("CAISSE_RETOUR"):
+            st.page_link("pages/retour.py", label="Retour de marchandise", icon=":material/undo:")
+        if user.can("CAISSE_TIROIR"):
+            st.divider()
+            reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir")
+            if st.button("Ouvrir le tiroir"):
+                answer(caisse.till_drawer(store, settings, session, reason))
+    if leave.button("Sortir", icon=":material/logout:", help="Déconnecter le vendeur", use_container_width=True):
+        sign_out()
+
+
+@st.fragment
+def comptoir() -> None:
+    session = current_session(fresh=True)
+    if session is None:
+        st.warning("Votre session est terminée : identifiez-vous à nouveau sur l'écran Ouverture.")
+        return
+    state = caisse.till_counter(store, session)
+    outcome = st.session_state.pop("issue", None) or caisse.TillOutcome()
+    if state.confirmation and outcome.ok and outcome.message == caisse.till_confirmation(state.confirmation):
+        outcome.message = ""  # said once, beside the totals
+    left, right = st.columns([3, 2], gap="medium")
     with left:
-        query = st.text_input("Article (code, EAN ou libellé)", key="recherche")
-        found = caisse.find_articles(store, query) if query.strip() else []
-        with st.form("ligne", clear_on_submit=True):
-            choices = {f"{c} · {lib} · {caisse.eur(p)}": c for c, _, lib, p in found}
-            chosen = st.selectbox("Résultat", list(choices), disabled=not choices)
-            q, r = st.columns(2)
-            quantity = q.text_input("Quantité", value="1")
-            discount = r.text_input("Remise (€)", value="0")
-            if st.form_submit_button("Ajouter", disabled=not choices):
-                line = caisse.LineRequest(choices[chosen], caisse.parse_quantity(quantity),
-                                          caisse.parse_amount(discount, "La remise"))
-                ticket = caisse.add_to_draft(store, id_ticket if ticket else new_ticket(), user, line)
+        scanner("scanner", ack=st.session_state.get("ack", 0), message=outcome.message, error=not outcome.ok,
+                results=outcome.results, shortcuts=SHORTCUTS, label="Article (code, EAN ou libellé)",
+                placeholder="Scannez ou tapez un code, 3*CODE, un mot…",
+                on_command=on_scan)
+        for warning in outcome.warnings:
+            st.warning(warning)
+        ticket = state.ticket
         if ticket and ticket.lines:
-            st.dataframe([{"N°": n, "Article": f"{code_a} {lib}", "Qté": f"{q.normalize():f}",
-                           "P.U.": caisse.eur(pu), "Remise": caisse.eur(rem), "Montant": caisse.eur(m)}
-                          for n, code_a, lib, q, pu, rem, _, m in ticket.lines], hide_index=True)
-            st.subheader(f"Total : {caisse.eur(ticket.total_ttc)}")
-            a, b = st.columns(2)
-            line_no = a.selectbox("Ligne à retirer", [n for n, *_ in ticket.lines])
-            if a.button("Retirer la ligne"):
-                caisse.remove_line(store, ticket.id_ticket, user, line_no)
-                st.rerun()
-            if b.button("Mettre en attente"):
-                st.session_state.pop("ticket", None)
-                st.session_state["flash"] = ("info", "Ticket mis en attente : reprenez-le dans la liste.", [])
-                st.rerun()
+            rows = [{"Article": lib, "Qté × prix": f"{q.normalize():f}".replace(".", ",") + f" × {caisse.eur(pu)}",
+                     "Montant": caisse.eur(m)} for _, _, lib, q, pu, _, _, m in ticket.lines]
+            picked = st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 320),
+                                  use_container_width=True, on_select="rerun", selection_mode="single-row",
+                                  key=f"lignes-{len(rows)}",
+                                  column_config={"Article": st.column_config.TextColumn(width="medium"),
+                                                 "Qté × prix": st.column_config.TextColumn(width="small"),
+                                                 "Montant": st.column_config.TextColumn(width="small")})
+            chosen = picked.selection.rows if picked and picked.selection else []
+            if chosen:
+                num = ticket.lines[chosen[0]][0]
+                qty, remove = st.columns([2, 1])
+                qty.text_input("Quantité de la ligne choisie", key=f"qte-{num}",
+                               value=f"{ticket.lines[chosen[0]][3].normalize():f}".replace(".", ","),
+                               on_change=lambda n=num: command("quantity", num=n,
+                                                               quantity=st.session_state[f"qte-{n}"]))
+                remove.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num})
     with right:
-        if ticket and ticket.lines:
-            payments = st.session_state.setdefault("reglements", [])
-            paid = sum((p.montant for p in payments), Decimal("0"))
-            st.markdown(f"**Reste à payer : {caisse.eur(max(ticket.total_ttc - paid, Decimal('0')))}**")
-            methods = {lib: (code_m, needs) for code_m, lib, _, _, needs in caisse.read_methods(store)}
-            with st.form("reglement", clear_on_submit=True):
-                method = st.selectbox("Moyen", list(methods))
-                remaining = max(ticket.total_ttc - paid, Decimal("0"))
-                amount = st.text_input("Montant", value=f"{remaining:.2f}".replace(".", ","))
-                number = st.text_input("Numéro (avoir, chèque cadeau)")
-                if st.form_submit_button("Ajouter le règlement"):
-                    payments.append(caisse.PaymentRequest(methods[method][0], caisse.parse_amount(amount), number))
-                    st.rerun()
-            for p in payments:
-                st.write(f"{p.code} {caisse.eur(p.montant)}" + (f" n°{p.numero}" if p.numero else ""))
-            c1, c2 = st.columns(2)
-            if c1.button("Valider le ticket", type="primary", disabled=not payments and ticket.total_ttc > 0):
-                done = caisse.pay_ticket(store, ticket.id_ticket, user, payments)
-                printed = caisse.print_receipt(store, settings, done, user)
-                st.session_state.pop("ticket", None)
-                st.session_state["reglements"] = []
-                st.session_state["dernier"] = done.id_ticket
-                message = f"Ticket n°{done.numero} validé : {caisse.eur(done.total_ttc)}" + (
-                    f", rendu {caisse.eur(done.rendu)}" if done.rendu else "") + "."
-                if printed and printed.warning:
-                    message += f" {printed.warning}"
-                st.session_state["flash"] = ("success", message, [])
-                st.rerun()
-            if c2.button("Effacer les règlements"):
-                st.session_state["reglements"] = []
-                st.rerun()
-    last = st.session_state.get("dernier")
-    if last:
-        with st.expander("Aperçu du dernier ticket"):
-            st.code("\n".join(caisse.receipt_document(store, settings, caisse.read_ticket(store, last)).lines),
-                    language=None)
-    parked = [t for t in caisse.read_parked(store, code) if t.id_ticket != (ticket.id_ticket if ticket else None)]
-    if parked:
-        st.divider()
-        labels = {f"{t.id_ticket[:8]} · {t.vendeur} · {caisse.eur(t.total_ttc)}": t.id_ticket for t in parked}
-        chosen_parked = st.selectbox("Tickets en attente", list(labels))
-        if st.button("Reprendre ce ticket"):
-            st.session_state["ticket"] = labels[chosen_parked]
-            st.session_state["reglements"] = []
-            st.rerun()
-except caisse.CaisseError as e:
-    st.error(str(e))
+        if state.confirmation and not (ticket and ticket.lines):
+            done = state.confirmation
+            st.success(caisse.till_confirmation(done))
+            total, rest = st.columns(2)
+            total.metric(f"Ticket n°{done.numero}", caisse.eur(done.total_ttc))
+            rest.metric("Rendu", caisse.eur(done.rendu))
+            return
+        total, rest = st.columns(2)
+        total.metric("Total", caisse.eur(state.total))
+        if state.change:
+            rest.metric("À rendre", caisse.eur(state.change))
+        else:
+            rest.metric("Reste à payer", caisse.eur(state.remaining))
+        if ticket and ticket.payments:
+            for code, amount, numero, _, num in ticket.payments:
+                label = next((m.libelle for m in METHODS if m.code == code), code)
+                text, remove = st.columns([4, 1])
+                text.text(f"{label} {caisse.eur(amount)}" + (f" n°{numero}" if numero else ""))
+                remove.button("✕", key=f"retirer-{num}", help=f"Retirer ce règlement ({label})", on_click=command,
+                              args=("remove_payment",), kwargs={"num": num})
+        if state.quick_cash and CASH:
+            quick = st.columns(len(state.quick_cash))
+            for i, (column, amount) in enumerate(zip(quick, state.quick_cash)):
+                label = f"{CASH.libelle} {caisse.eur(amount)}" + (" (F2)" if i == 0 else "")
+                column.button(label, key=f"especes-{i}", on_click=command, args=("pay",),
+                              kwargs={"code": CASH.code, "amount": str(amount)}, use_container_width=True)
+        amount, number = st.columns(2)
+        amount.text_input("Montant remis", key="montant", placeholder=caisse.eur(state.remaining))
+        number.text_input("N° d'avoir ou de chèque cadeau", key="numero")
+        buttons = st.columns(2)
+        for i, method in enumerate(METHODS):
+            label = method.libelle + (" (F4)" if method is CARD else "")
+            buttons[i % 2].button(label, key=f"moyen-{method.code}", on_click=pay_typed, args=(method.code,),
+                                  use_container_width=True, disabled=not (ticket and ticket.lines))
+        st.button("Valider le ticket (F9)", type="primary", use_container_width=True, on_click=command,
+                  args=("validate",), disabled=not (ticket and ticket.lines))
 
-st.divider()
-if st.button("Déconnecter le vendeur"):
-    caisse.disconnect_seller(store, connection[1])
-    st.session_state.pop("connexion", None)
-    st.session_state.pop("ticket", None)
-    st.switch_page("pages/ouverture.py")
+
+comptoir()

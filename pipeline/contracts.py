@@ -105,9 +105,10 @@ _CONTRACTS = [
     table_contract("t_emplacement", "*id_emplacement INT, code TXT, libelle TXT", IMPORTED,
            description="Emplacements (magasins, sites)."),
     table_contract("t_utilisateur", "*id_utilisateur INT, login TXT, nom TXT, prenom TXT, mot_de_passe TXT, "
-           "id_utilisateur_groupe INT, actif BOOL", IMPORTED,
+           "id_utilisateur_groupe INT, actif BOOL, pin TXT", IMPORTED,
            ["login", "mot_de_passe", "id_utilisateur_groupe"],
-           "Utilisateurs ; mot_de_passe au format pbkdf2_sha256$iterations$sel$hash.", rules={"login": "identifiant"}),
+           "Utilisateurs ; mot_de_passe (et pin, le code qui reprend une session en pause, facultatif) au format "
+           "pbkdf2_sha256$iterations$sel$hash.", rules={"login": "identifiant"}),
     table_contract("t_utilisateur_groupe", "*id_utilisateur_groupe INT, libelle TXT", IMPORTED,
            description="Groupes d'utilisateurs."),
     table_contract("tr_fonctionnalite", "*id_fonctionnalite INT, code TXT, libelle TXT", IMPORTED, ["code"],

@@ -47,6 +47,7 @@ RIGHTS = [
     ("BACKOFFICE", "Rapprochement, journaux, réglages"),
     ("CAISSE_RETOUR", "Reprendre des articles vendus (retour sur ticket)"),
     ("CAISSE_RETOUR_LIBRE", "Reprendre des articles sans ticket"),
+    ("CAISSE_TIROIR", "Ouvrir le tiroir-caisse hors vente"),
 ]
 SELLER_RIGHTS = {"CAISSE_VENDRE", "CAISSE_MOUVEMENT", "CAISSE_RETOUR"}
 

@@ -30,7 +30,7 @@ def sell(store, seller, caisse="C01", articles=(("ART00001", 1),), pay=None):
     connection = connect_seller(store, caisse, seller)
     try:
         lines = [LineRequest(code, D(str(q))) for code, q in articles]
-        return ring_ticket(store, caisse, seller, lines, pay or [PaymentRequest("ESP", D("500.00"))])
+        return ring_ticket(store, caisse, seller, lines, pay or [PaymentRequest("ESP", D("100.00"))])
     finally:
         disconnect_seller(store, connection)
 
