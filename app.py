@@ -2,11 +2,11 @@
 nothing else. Every page is registered (so that any may be switched to), and every page checks the right
 it needs itself: before a sign-in only the opening screen shows anything."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.ui import begin_run, current_user
-
-from pathlib import Path
 
 # A local icon: a Material icon name would be fetched from fonts.gstatic.com, and the app never calls out.
 st.set_page_config(page_title="Caisse web", page_icon=str(Path(__file__).parent / "pages" / "assets" / "caisse.png"),

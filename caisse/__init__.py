@@ -16,7 +16,7 @@ from .history import outcome as sync_outcome
 from .home import initialise, open_store
 from .lifecycle import (STATE_WORDS, Actions, Overview, RegisterState, allowed_actions, import_blocker,
                         read_overview, register_states)
-from .money import eur, parse_amount, parse_quantity
+from .money import eur, parse_amount, parse_quantity, qty
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
 from .printing import check_page, print_document
@@ -44,7 +44,7 @@ __all__ = [
     "CaisseError", "EVENT_CODES", "TicketsEnCours", "UsersConnected", "run_export", "last_runs", "read_history",
     "run_log",
     "initialise", "open_store", "STATE_WORDS", "Actions", "Overview", "RegisterState", "allowed_actions",
-    "import_blocker", "read_overview", "register_states", "eur", "parse_amount", "parse_quantity", "open_day",
+    "import_blocker", "read_overview", "register_states", "eur", "qty", "parse_amount", "parse_quantity", "open_day",
     "open_day_auto", "PaymentRequest", "check_page", "print_document", "REFUNDS", "read_returnable", "return_goods",
     "connect_seller", "disconnect_seller", "find_articles", "pay_ticket", "read_methods", "read_parked",
     "read_ticket", "TYPE_WORDS", "ImportResult", "run_import", "run_verify", "finish_day", "print_credit_note",

@@ -9,8 +9,7 @@ from decimal import Decimal
 import duckdb
 
 from .errors import SaleRefused
-from .money import ZERO, cents, eur
-
+from .money import ZERO, cents, eur, qty
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def make_line(num: int, article: Article, quantite: Decimal, remise: Decimal = Z
     if quantite <= 0:
         raise SaleRefused(f"La quantité de {article.code} doit être positive.")
     if quantite > max_quantity:
-        raise SaleRefused(f"La quantité de {article.code} ({quantite.normalize():f}) dépasse {max_quantity:f} : "
+        raise SaleRefused(f"La quantité de {article.code} ({qty(quantite)}) dépasse {qty(max_quantity)} : "
                           "vérifiez la saisie.")
     remise = cents(remise)
     gross = cents(quantite * article.prix_ttc)

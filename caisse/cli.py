@@ -317,9 +317,13 @@ def cmd_docs(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
+    """The app on `address` (127.0.0.1 unless told: the shop's network is a choice), never calling out: no usage
+    statistics, and a specific address so that Streamlit does not look up its public one."""
     app = Path(__file__).resolve().parent.parent / "app.py"
+    address = args.address or settings.address
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--client.showErrorDetails", "none"]
     os.execv(sys.executable, command)
     return 0  # not reached
 
@@ -412,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_docs)
     p = sub.add_parser("serve", help="lancer l'application web")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -21,8 +21,8 @@ from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
 from .fiscal import chains
 from .fiscal.jet import record_event
 from .money import ZERO, cents, eur
-from .sessions import end_sessions_of_day
 from .sales import connected_sellers, open_day_of
+from .sessions import end_sessions_of_day
 from .store import Store, scalar
 from .tickets import TicketView
 

@@ -64,3 +64,8 @@ def eur(value: Decimal | None) -> str:
         groups.insert(0, units[-3:])
         units = units[:-3]
     return f"{sign}{' '.join(groups)},{decimals} €"
+
+
+def qty(value: Decimal) -> str:
+    """`2.000` -> `2`, `1.500` -> `1,5`: a quantity as a seller writes it."""
+    return f"{value.normalize():f}".replace(".", ",")

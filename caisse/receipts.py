@@ -10,7 +10,7 @@ import duckdb
 
 from . import parameters
 from .fiscal.verify import EXCERPT
-from .money import eur
+from .money import eur, qty
 from .reports import columns, shop_header
 from .tickets import ANNULATION, RETOUR
 from .version import signature_line
@@ -50,8 +50,7 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
             "FROM t_ligne_ticket WHERE id_ticket = ? ORDER BY num_ligne", [id_ticket]).fetchall():
         out.append(columns(libelle_article, eur(montant), width))
         if quantite != 1:
-            qty = f"{quantite.normalize():f}".replace(".", ",")
-            out.append(f"  {qty} x {eur(prix)}")
+            out.append(f"  {qty(quantite)} x {eur(prix)}")
         if remise:
             out.append(f"  remise {eur(-remise)}")
     out += [rule, columns("TOTAL TTC", eur(ttc), width)]

@@ -20,6 +20,7 @@ from .auth import User, login, user_by_id
 from .errors import CaisseError, LoginFailed
 from .store import Store
 
+
 class SessionExpired(CaisseError):
     """The session is still there, but idle for too long: the seller's password (or PIN) resumes it."""
 

@@ -20,7 +20,7 @@ from .auth import require_now
 from .config import Settings
 from .errors import CaisseError, SaleRefused
 from .fiscal.jet import record_event
-from .money import ZERO, eur, parse_amount, parse_quantity
+from .money import ZERO, eur, parse_amount, parse_quantity, qty
 from .payments import PaymentRequest, payment_methods
 from .printing import open_drawer
 from .sales import pay_ticket
@@ -143,7 +143,7 @@ def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("
     if session.dernier_ticket:
         clear_confirmation(store, session)
     line = next(line for line in view.lines if line[1] == code) if any(li[1] == code for li in view.lines) else None
-    return Outcome(True, f"{line[2]} : {line[3].normalize():f} x {eur(line[4])}" if line else "")
+    return Outcome(True, f"{line[2]} : {qty(line[3])} × {eur(line[4])}" if line else "")
 
 
 def pay(store: Store, session: Session, code: str, amount: Decimal | str | None = None,
@@ -153,11 +153,11 @@ def pay(store: Store, session: Session, code: str, amount: Decimal | str | None 
     if not state.ticket or not state.ticket.lines:
         raise SaleRefused("Scannez d'abord un article : le ticket est vide.")
     if amount is None or (isinstance(amount, str) and not amount.strip()):
+        if state.remaining <= 0:
+            raise SaleRefused("Le ticket est déjà payé : validez-le.")
         amount = state.remaining
     elif isinstance(amount, str):
         amount = parse_amount(amount, "Le montant")
-    if amount <= 0:
-        raise SaleRefused("Le ticket est déjà payé : validez-le.")
     drafts.add_payment(store, state.ticket.id_ticket, session.user, PaymentRequest(code, amount, numero))
     return Outcome(True, "")
 

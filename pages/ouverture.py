@@ -4,7 +4,7 @@ then Connecter and Fermer la caisse once open."""
 import streamlit as st
 
 import caisse
-from pages.ui import (SyncWindow, context, current_user, flash, plain, show_flash, sidebar_user, sign_in)
+from pages.ui import SyncWindow, context, current_user, flash, plain, show_flash, sidebar_user, sign_in
 
 settings, store = context()
 sidebar_user()

@@ -60,7 +60,7 @@ with with_ticket:
                 for line in found.lines:
                     left = line.reste
                     quantities[line.num_ligne] = st.number_input(
-                        f"{line.libelle} ({line.code}) : reste {left.normalize():f} sur {line.vendu.normalize():f}",
+                        f"{line.libelle} ({line.code}) : reste {caisse.qty(left)} sur {caisse.qty(line.vendu)}",
                         min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
                 refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get, horizontal=True)
                 reason = st.text_input("Motif du retour")

@@ -153,7 +153,8 @@ def require(right: str) -> caisse.User:
         st.warning("Identifiez-vous d'abord sur l'écran Ouverture.")
         st.stop()
     if not user.can(right):
-        st.error(f"{user.login} n'a pas accès à cet écran : il faut le droit de {caisse.RIGHT_WORDS.get(right, right)}.")
+        st.error(f"{user.login} n'a pas accès à cet écran : il faut le droit de "
+                 f"{caisse.RIGHT_WORDS.get(right, right)}.")
         st.stop()
     return user
 

@@ -3,6 +3,9 @@ payments kept in the store (a refresh loses nothing), one button per payment met
 quick cash buttons, the change shown before validating, F-keys for a whole sale without the mouse. The ticket
 area is a fragment: an action reruns it alone."""
 
+from html import escape
+from pathlib import Path
+
 import streamlit as st
 
 import caisse
@@ -10,9 +13,7 @@ from pages.browser import scanner
 from pages.ui import context, current_session, plain, require, sidebar_user, sign_out
 
 settings, store = context()
-st.html("<style>section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;} "
-        ".block-container {padding-top: 1.2rem; padding-bottom: .5rem;} "
-        "[data-testid='stMetricValue'] {font-size: 2.4rem;} h1 {font-size: 1.5rem; padding: 0;}</style>")
+st.html(f"<style>{(Path(__file__).parent / 'assets' / 'vente.css').read_text(encoding='utf-8')}</style>")
 sidebar_user()
 user = require("CAISSE_VENDRE")
 session = current_session()
@@ -86,6 +87,28 @@ with actions:
         sign_out()
 
 
+def lines_table(lines) -> str:
+    """The ticket's lines as a plain table (read by screen readers and by the browser journey; no toolbar):
+    the newest line at the bottom, kept in view when the list is longer than its box."""
+    rows = "".join(f"<tr><td>{escape(lib)}</td><td class='nb'>{caisse.qty(q)} × {caisse.eur(pu)}</td>"
+                   f"<td class='nb'>{caisse.eur(m)}</td></tr>" for _, _, lib, q, pu, _, _, m in lines)
+    return ("<div class='lignes'><table><thead><tr><th>Article</th><th class='nb'>Qté × prix</th>"
+            f"<th class='nb'>Montant</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+def line_editor(lines) -> None:
+    """A line's quantity changed or the line removed, in a popover so that the lines keep their room."""
+    with st.popover("Modifier une ligne", icon=":material/edit:"):
+        labels = {num: f"{i}. {lib} ({caisse.qty(q)})" for i, (num, _, lib, q, *_) in enumerate(lines, 1)}
+        num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get, key="ligne")
+        current = next(q for n, _, _, q, *_ in lines if n == num)
+        st.text_input("Nouvelle quantité", value=caisse.qty(current), key=f"qte-{num}")
+        change, remove = st.columns(2)
+        change.button("Changer la quantité", on_click=lambda: command("quantity", num=num,
+                                                                       quantity=st.session_state[f"qte-{num}"]))
+        remove.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num})
+
+
 @st.fragment
 def comptoir() -> None:
     session = current_session(fresh=True)
@@ -106,23 +129,8 @@ def comptoir() -> None:
             st.warning(warning)
         ticket = state.ticket
         if ticket and ticket.lines:
-            rows = [{"Article": lib, "Qté × prix": f"{q.normalize():f}".replace(".", ",") + f" × {caisse.eur(pu)}",
-                     "Montant": caisse.eur(m)} for _, _, lib, q, pu, _, _, m in ticket.lines]
-            picked = st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 320),
-                                  use_container_width=True, on_select="rerun", selection_mode="single-row",
-                                  key=f"lignes-{len(rows)}",
-                                  column_config={"Article": st.column_config.TextColumn(width="medium"),
-                                                 "Qté × prix": st.column_config.TextColumn(width="small"),
-                                                 "Montant": st.column_config.TextColumn(width="small")})
-            chosen = picked.selection.rows if picked and picked.selection else []
-            if chosen:
-                num = ticket.lines[chosen[0]][0]
-                qty, remove = st.columns([2, 1])
-                qty.text_input("Quantité de la ligne choisie", key=f"qte-{num}",
-                               value=f"{ticket.lines[chosen[0]][3].normalize():f}".replace(".", ","),
-                               on_change=lambda n=num: command("quantity", num=n,
-                                                               quantity=st.session_state[f"qte-{n}"]))
-                remove.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num})
+            st.html(lines_table(ticket.lines))
+            line_editor(ticket.lines)
     with right:
         if state.confirmation and not (ticket and ticket.lines):
             done = state.confirmation

@@ -99,7 +99,8 @@ def test_the_menu_follows_the_rights(opened, who, links):
     at.switch_page("pages/journal.py").run()
     assert ("Journal" in [t.value for t in at.title]) == (who is MANAGER)
     if who is SELLER:
-        assert [e.value for e in at.error] == ["vendeur1 n'a pas accès à cet écran : il faut le droit de consulter le back-office."]
+        refused = "vendeur1 n'a pas accès à cet écran : il faut le droit de consulter le back-office."
+        assert [e.value for e in at.error] == [refused]
 
 
 def test_a_seller_sees_the_restricted_screen(imported):
