@@ -38,3 +38,20 @@ def record(**figures) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(figures) + "\n")
+
+
+def ring_day(store, caisse: str, seller, codes: list[str], tickets: int, rng, progress: int = 0) -> None:
+    """`tickets` tickets of 1 to 5 of `codes` (1 to 3 each), paid in cash to the cent, through the real API."""
+    from decimal import Decimal
+
+    from caisse.money import cents
+    from caisse.payments import PaymentRequest
+    from caisse.sales import LineRequest, ring_ticket
+    with store.connect() as con:
+        prices = dict(con.execute("SELECT code, prix_ttc FROM t_article").fetchall())
+    for i in range(tickets):
+        lines = [LineRequest(code, Decimal(rng.randint(1, 3))) for code in rng.sample(codes, rng.randint(1, 5))]
+        total = sum(cents(line.quantite * prices[line.article]) for line in lines)
+        ring_ticket(store, caisse, seller, lines, [PaymentRequest("ESP", total)])
+        if progress and i % progress == progress - 1:
+            print(f"  {i + 1:,} tickets rung", flush=True)

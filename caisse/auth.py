@@ -73,12 +73,16 @@ def check_credentials(con: duckdb.DuckDBPyConnection, login: str, password: str)
 
 def user_by_id(con: duckdb.DuckDBPyConnection, id_utilisateur: int) -> User | None:
     """An active user with the rights the store gives them now (a resumed session), or None."""
-    rows = con.execute("SELECT login, nom, prenom FROM t_utilisateur WHERE id_utilisateur = ? AND "
-                       "coalesce(actif, true)", [id_utilisateur]).fetchall()
+    rows = con.execute("""
+        SELECT u.login, u.nom, u.prenom, list(DISTINCT f.code) FILTER (WHERE f.code IS NOT NULL)
+        FROM t_utilisateur u
+        LEFT JOIN tr_groupe_droit g ON g.id_utilisateur_groupe = u.id_utilisateur_groupe AND g.autorise
+        LEFT JOIN tr_fonctionnalite f ON f.id_fonctionnalite = g.id_fonctionnalite
+        WHERE u.id_utilisateur = ? AND coalesce(u.actif, true) GROUP BY ALL""", [id_utilisateur]).fetchall()
     if not rows:
         return None
-    login_name, nom, prenom = rows[0]
-    return User(id_utilisateur, login_name, nom, prenom, rights_of(con, login_name))
+    login_name, nom, prenom, rights = rows[0]
+    return User(id_utilisateur, login_name, nom, prenom, frozenset(rights or ()))
 
 
 def locked_until(con: duckdb.DuckDBPyConnection, login: str, now: datetime) -> datetime | None:

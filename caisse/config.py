@@ -48,11 +48,13 @@ class Settings:
     max_cash: Decimal = Decimal("2000.00")
     max_float: Decimal = Decimal("5000.00")
     merge_lines: bool = True
+    largest_note: Decimal = Decimal("100.00")
     address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_quantity, self.max_cash_factor, self.max_cash, self.max_float, self.merge_lines)
+        return Limits(self.max_quantity, self.max_cash_factor, self.max_cash, self.max_float, self.merge_lines,
+                      self.largest_note)
 
     def drop_options(self) -> dict:
         """What `pipeline.open_drop` needs for an SFTP drop (ignored by a local one)."""
@@ -116,7 +118,8 @@ def load_settings(env: dict | None = None) -> Settings:
                           "choisissez manual ou auto.")
     for name, kind in (("max_file_mb", float), ("lock_timeout", float), ("sftp_timeout", float),
                        ("sftp_retries", int), ("printer_width", int), ("print_receipts", _flag),
-                       ("idle_minutes", int), ("max_quantity", _positive), ("max_cash_factor", _positive),
+                       ("idle_minutes", _minutes), ("max_quantity", _positive), ("largest_note", _positive),
+                       ("max_cash_factor", _positive),
                        ("max_cash", _positive), ("max_float", _positive), ("merge_lines", _flag)):
         if name in values:
             try:
@@ -131,6 +134,13 @@ def load_settings(env: dict | None = None) -> Settings:
 def _positive(value) -> Decimal:
     number = Decimal(str(value).strip().replace(",", "."))
     if not number.is_finite() or number <= 0 or "e" in str(value).lower():
+        raise ValueError(value)
+    return number
+
+
+def _minutes(value) -> int:
+    number = int(str(value).strip())
+    if number < 1:
         raise ValueError(value)
     return number
 

@@ -64,6 +64,12 @@ def start_draft(store: Store, caisse: str, user: User, now: datetime | None = No
         return id_ticket
 
 
+def is_open(con, id_ticket: str) -> bool:
+    """Whether a draft is still being rung (neither validated nor abandoned)."""
+    return bool(scalar(con, "SELECT count(*) FROM ticket_attente WHERE id_ticket = ? AND statut = ?",
+                       [id_ticket, EN_COURS]))
+
+
 def editable(con, id_ticket: str, user: User) -> tuple:
     """(id_caisse, id_journee, date_creation, id_utilisateur) of a draft `user` may still change: its own, or
     any with CAISSE_ANNULER (a manager taking over)."""

@@ -41,6 +41,9 @@ class Session:
     vu: datetime
 
 
+TOUCH = timedelta(seconds=20)  # how stale the last-seen time may get (the idle timeout is in minutes)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -57,27 +60,31 @@ def open_session(store: Store, user: User, caisse: str | None = None, id_connexi
 
 
 def resume(store: Store, token: str | None, idle: timedelta, now: datetime | None = None) -> Session | None:
-    """The session of a token, touched (None: no token, unknown, or ended); SessionExpired after `idle`."""
+    """The session of a token (None: no token, unknown, or ended); SessionExpired after `idle`. It is touched
+    when last seen more than TOUCH ago: a rerun of the sale screen reads, and writes once in a while."""
     if not token:
         return None
     now = now or datetime.now()
-    with store.transaction() as con:
+    with store.connect() as con:
         rows = con.execute("SELECT jeton, id_utilisateur, caisse, id_connexion, id_ticket, dernier_ticket, vu, fin "
                            "FROM session_caisse WHERE jeton = ?", [_hash(token)]).fetchall()
         if not rows or rows[0][7] is not None:
             return None
         jeton, id_user, caisse, id_connexion, id_ticket, last, seen, _ = rows[0]
         user = user_by_id(con, id_user)
-        if user is None:  # no longer an active user (an import removed them)
+    if user is None:  # no longer an active user (an import removed them)
+        with store.transaction() as con:
             con.execute("UPDATE session_caisse SET fin = ?, motif_fin = 'utilisateur inactif' WHERE jeton = ?",
                         [now, jeton])
-            return None
-        session = Session(jeton, user, caisse, id_connexion, id_ticket, last, seen)
-        if now - seen > idle:
-            raise SessionExpired(session, int(idle.total_seconds() // 60))
-        con.execute("UPDATE session_caisse SET vu = ? WHERE jeton = ?", [now, jeton])
+        return None
+    session = Session(jeton, user, caisse, id_connexion, id_ticket, last, seen)
+    if now - seen > idle:
+        raise SessionExpired(session, int(idle.total_seconds() // 60))
+    if now - seen > TOUCH or now < seen:
+        with store.transaction() as con:
+            con.execute("UPDATE session_caisse SET vu = ? WHERE jeton = ?", [now, jeton])
         session.vu = now
-        return session
+    return session
 
 
 def unlock(store: Store, token: str, secret: str, now: datetime | None = None) -> Session:

@@ -99,7 +99,7 @@ def _draft(store: Store, session: Session) -> str:
     """The draft the session rings, started when there is none."""
     if session.id_ticket:
         with store.connect() as con:
-            if drafts.draft_view(con, session.id_ticket).statut == drafts.EN_COURS:
+            if drafts.is_open(con, session.id_ticket):
                 return session.id_ticket
     if not session.caisse:
         raise SaleRefused("Connectez-vous d'abord à une caisse ouverte (écran Ouverture, Connecter).")

@@ -49,11 +49,15 @@ def begin_run() -> None:
     st.session_state.pop("_session", None)
 
 
-def current_session(fresh: bool = False) -> caisse.Session | None:
-    """The signed-in session (touched), once per run (`fresh`: again, for a fragment's rerun); None when nobody
-    is, or when it is paused (idle)."""
-    if "_session" in st.session_state and not fresh:
+def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Session | None:
+    """The signed-in session, once per run (`fresh`: again, for a fragment's rerun); None when nobody is, or
+    when it is paused (idle). A widget's callback reads it `in_callback`: the run that follows uses that read
+    (the callback's action updated it) instead of reading it again."""
+    reuse = st.session_state.pop("_session_du_rappel", False)
+    if "_session" in st.session_state and (not fresh or reuse) and not in_callback:
         return st.session_state["_session"]
+    if in_callback:
+        st.session_state["_session_du_rappel"] = True
     settings, store = context()
     session = None
     st.session_state.pop("en_pause", None)

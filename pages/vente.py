@@ -37,7 +37,7 @@ def command(kind: str, **values) -> None:
 
 
 def _run(cmd: dict) -> caisse.TillOutcome:
-    session = current_session(fresh=True)
+    session = current_session(fresh=True, in_callback=True)
     if session is None:
         return caisse.TillOutcome(False, "Votre session est terminée : identifiez-vous à nouveau.")
     if cmd["kind"] == "cash_exact":
@@ -103,10 +103,10 @@ def line_editor(lines) -> None:
         num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get, key="ligne")
         current = next(q for n, _, _, q, *_ in lines if n == num)
         st.text_input("Nouvelle quantité", value=caisse.qty(current), key=f"qte-{num}")
-        change, remove = st.columns(2)
-        change.button("Changer la quantité", on_click=lambda: command("quantity", num=num,
-                                                                       quantity=st.session_state[f"qte-{num}"]))
-        remove.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num})
+        st.button("Changer la quantité", use_container_width=True,
+                  on_click=lambda: command("quantity", num=num, quantity=st.session_state[f"qte-{num}"]))
+        st.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num},
+                  use_container_width=True)
 
 
 @st.fragment
@@ -153,9 +153,10 @@ def comptoir() -> None:
                 remove.button("✕", key=f"retirer-{num}", help=f"Retirer ce règlement ({label})", on_click=command,
                               args=("remove_payment",), kwargs={"num": num})
         if state.quick_cash and CASH:
+            st.caption(f"{CASH.libelle}, en un geste :")
             quick = st.columns(len(state.quick_cash))
             for i, (column, amount) in enumerate(zip(quick, state.quick_cash)):
-                label = f"{CASH.libelle} {caisse.eur(amount)}" + (" (F2)" if i == 0 else "")
+                label = caisse.eur(amount).replace(",00 €", " €") + (" (F2)" if i == 0 else "")
                 column.button(label, key=f"especes-{i}", on_click=command, args=("pay",),
                               kwargs={"code": CASH.code, "amount": str(amount)}, use_container_width=True)
         amount, number = st.columns(2)

@@ -101,8 +101,9 @@ def _b(value: bool) -> str:
     return "1" if value else "0"
 
 
-def demo_tables(seed: int = 2026) -> dict[str, tuple[list[dict], dict]]:
-    """Every table of the demo shop: name -> (rows, how the file is written)."""
+def demo_tables(seed: int = 2026, articles: int = 2000) -> dict[str, tuple[list[dict], dict]]:
+    """Every table of the demo shop: name -> (rows, how the file is written); `articles` sets the size of the
+    catalogue (a benchmark's shop has 100,000)."""
     rng = random.Random(seed)
     t: dict[str, tuple[list[dict], dict]] = {}
     t["tr_societe"] = ([{"id_societe": 1, "raison_sociale": "Épicerie Fine du Marché SARL",
@@ -141,18 +142,18 @@ def demo_tables(seed: int = 2026) -> dict[str, tuple[list[dict], dict]]:
                      "libelle": "Kilogramme"}, {"id_unite": 3, "code": "L", "libelle": "Litre"}], {})
     t["t_famille_art"] = ([{"id_famille_art": i, "code": code, "libelle": lib, "id_parent": None}
                            for i, (code, lib, _, _) in enumerate(FAMILIES, 1)], {})
-    articles = []
-    for n in range(1, 2001):
+    catalogue = []
+    for n in range(1, articles + 1):
         fam = rng.randrange(len(FAMILIES))
         code, _, items, tva = FAMILIES[fam]
         label = f"{rng.choice(items)} {rng.choice(VARIANTS)}"
         price = rng.choice([0.5, 0.9, 1.2, 1.5, 2.3, 2.9, 3.5, 4.9, 6.5, 9.9, 12.5, 19.9, 24.9, 39.9])
         price += rng.randrange(0, 10) / 10
-        articles.append({"id_article": n, "code": f"ART{n:05d}", "ean": _ean13(f"376{n:09d}"),
+        catalogue.append({"id_article": n, "code": f"ART{n:05d}", "ean": _ean13(f"376{n:09d}"),
                          "libelle": label, "id_famille_art": fam + 1, "id_tva": tva,
                          "prix_ttc": f"{price:.2f}".replace(".", ","), "id_unite": 1,
                          "actif": "oui" if n % 97 else "non"})
-    t["t_article"] = (articles, {"encoding": "ISO-8859-1", "row_tag": "article"})
+    t["t_article"] = (catalogue, {"encoding": "ISO-8859-1", "row_tag": "article"})
     t["t_avoir"] = ([{"id_avoir": f"AV-DEMO-{n:04d}", "numero": f"AV{n:06d}", "id_tiers": 100 + n,
                       "date_emission": "15/10/2026", "date_validite": "31/12/2027",
                       "montant": f"{10 * n},00", "montant_utilise": "0,00", "id_caisse": None,
@@ -176,11 +177,11 @@ def demo_tables(seed: int = 2026) -> dict[str, tuple[list[dict], dict]]:
     return t
 
 
-def write_demo_shop(folder: Path, seed: int = 2026, today: date | None = None) -> Manifest:
+def write_demo_shop(folder: Path, seed: int = 2026, today: date | None = None, articles: int = 2000) -> Manifest:
     """Write the demo shop's files and their manifest into `folder`; the same seed gives the same bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(lot=LOT, date_creation=(today or date(2026, 11, 23)).isoformat(), serveur=SERVEUR)
-    for table, (rows, style) in demo_tables(seed).items():
+    for table, (rows, style) in demo_tables(seed, articles).items():
         path = folder / f"{table}.xml"
         _xml(path, table, rows, **style)
         manifest.fichiers.append(FileEntry(path.name, len(rows), sha256_file(path)))

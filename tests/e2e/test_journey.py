@@ -144,7 +144,7 @@ def test_the_whole_day_at_a_counter_with_a_scanner(server):
         expect(page.get_by_text("Carte Bancaire 5,00 €")).to_be_visible(timeout=30_000)
         expect(scan).to_be_focused(timeout=10_000)
         shot("06-apres-rafraichissement")
-        page.get_by_role("button", name="Espèces 20,00 €").click()
+        page.get_by_role("button", name="20 €", exact=True).click()  # a 20 € note handed over
         expect(page.get_by_text("À rendre")).to_be_visible(timeout=10_000)
         shot("07-monnaie-a-rendre")
         page.keyboard.press("F9")
@@ -161,6 +161,15 @@ def test_the_whole_day_at_a_counter_with_a_scanner(server):
         picked = page.locator(".results li.choisi > span").first.inner_text()
         page.keyboard.press("Enter")
         expect(cell(picked)).to_be_visible(timeout=10_000)
+        # A quantity typed wrong is a sentence; the ticket stays on screen.
+        page.get_by_role("button", name="Modifier une ligne").click()
+        page.get_by_label("Nouvelle quantité").fill("1e6")
+        page.get_by_label("Nouvelle quantité").press("Enter")
+        page.get_by_role("button", name="Changer la quantité").click()
+        expect(page.get_by_text("La quantité « 1e6 » n'est pas un nombre positif")).to_be_visible(timeout=10_000)
+        expect(cell(picked)).to_be_visible()
+        shot("09-quantite-refusee")
+        page.keyboard.press("Escape")
         page.keyboard.press("F2")
         expect(page.get_by_role("button", name="Valider le ticket (F9)")).to_be_enabled()
         page.keyboard.press("F9")
@@ -173,14 +182,14 @@ def test_the_whole_day_at_a_counter_with_a_scanner(server):
         page.get_by_role("button", name="Fermer la caisse").click()
         expect(page.get_by_role("heading", name="Fermeture de la caisse")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Nombre de ticket : 3")).to_be_visible()
-        shot("09-fermeture")
+        shot("10-fermeture")
         page.get_by_text("Saisir le montant des espèces sans détail").click()
         expected = page.get_by_test_id("stMetricValue").first.inner_text()
         page.get_by_label("Montant des espèces", exact=True).fill(expected.replace(" €", "").replace("\u202f", ""))
         page.get_by_label("Montant des espèces", exact=True).press("Tab")
         page.get_by_role("button", name="Valider la fermeture").click()
         expect(page.get_by_text("Caisse C01 fermée : Z n°1, écart 0,00 €")).to_be_visible(timeout=20_000)
-        shot("10-ticket-z")
+        shot("11-ticket-z")
         page.get_by_role("button", name="Retour à l'ouverture").click()
 
         expect(page.get_by_role("heading", name="Ouverture de la caisse")).to_be_visible(timeout=20_000)
@@ -188,7 +197,7 @@ def test_the_whole_day_at_a_counter_with_a_scanner(server):
         page.get_by_role("button", name="Exporter").click()
         expect(page.get_by_text("Journées exportées vers le serveur principal (lot C01-Z000001-Z000001)")) \
             .to_be_visible(timeout=30_000)
-        shot("11-export-termine")
+        shot("12-export-termine")
         browser.close()
     outside = [u for u in requests if not u.startswith((url, url.replace("http", "ws"), "data:", "blob:"))]
     assert outside == []  # the app never calls out
