@@ -198,3 +198,22 @@ def test_a_session_ends_at_sign_out_and_at_the_closing(till):
     token = open_session(store, seller, "C01", connect_seller(store, "C01", seller))
     close_exact(store, manager, force=True)
     assert resume(store, token, IDLE) is None
+
+
+def test_a_float_beyond_the_limit_is_refused_and_the_limits_are_settings(store, manager, monkeypatch):
+    from caisse import open_store
+    from caisse.errors import ConfigError, OpenNotAllowed
+    from caisse.opening import open_day
+    with pytest.raises(OpenNotAllowed, match="un fond de caisse de 5 000,01 € dépasse 5 000,00 €"):
+        open_day(store, "C01", manager, D("5000.01"))
+    monkeypatch.setenv("CAISSE_MAX_FLOAT", "300")
+    monkeypatch.setenv("CAISSE_LARGEST_NOTE", "50")
+    settings = load_settings()
+    assert (settings.limits.max_float, settings.limits.largest_note) == (D("300"), D("50"))
+    with pytest.raises(OpenNotAllowed, match="dépasse 300,00 €"):
+        open_day(open_store(settings), "C01", manager, D("300.01"))
+    for name, value in (("CAISSE_MAX_CASH", "1e6"), ("CAISSE_IDLE_MINUTES", "0"), ("CAISSE_MAX_QUANTITY", "-1")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigError):
+            load_settings()
+        monkeypatch.delenv(name)
