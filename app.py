@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.ui import begin_run, current_user
+from pages.browser import french
+from pages.ui import begin_run, current_user, unexpected
 
 # A local icon: a Material icon name would be fetched from fonts.gstatic.com, and the app never calls out.
 st.set_page_config(page_title="Caisse web", page_icon=str(Path(__file__).parent / "pages" / "assets" / "caisse.png"),
@@ -22,10 +23,14 @@ PAGES = [  # (page, the right that shows it in the menu; None: everyone)
     (st.Page("pages/reglages.py", title="Réglages", icon=":material/settings:"), "BACKOFFICE"),
 ]
 navigation = st.navigation([page for page, _ in PAGES], position="hidden")
+french()
 begin_run()
-user = current_user()
-with st.sidebar:
-    for page, right in PAGES:
-        if right is None or (user is not None and user.can(right)):
-            st.page_link(page)
-navigation.run()
+try:
+    user = current_user()
+    with st.sidebar:
+        for page, right in PAGES:
+            if right is None or (user is not None and user.can(right)):
+                st.page_link(page)
+    navigation.run()
+except Exception as error:  # noqa: BLE001 (st.stop, st.rerun and switch_page are BaseExceptions: they pass)
+    st.error(unexpected(error))

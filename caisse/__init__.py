@@ -8,7 +8,7 @@ from .config import Settings, load_settings
 from .corrections import cash_move, void_ticket
 from .drafts import LineRequest, add_payment, add_to_draft, cancel_draft, remove_line, remove_payment, set_quantity
 from .drafts import start_draft as start_ticket
-from .errors import CaisseError, TicketsEnCours, UsersConnected, describe_draft as _describe
+from .errors import CaisseError, LoginFailed, TicketsEnCours, UsersConnected, describe_draft as _describe
 from .export import run_export
 from .fiscal.jet import CODES as EVENT_CODES
 from .history import last_runs, read_history, run_log
@@ -16,7 +16,7 @@ from .history import outcome as sync_outcome
 from .home import initialise, open_store
 from .lifecycle import (STATE_WORDS, Actions, Overview, RegisterState, allowed_actions, import_blocker,
                         read_overview, register_states)
-from .money import eur, parse_amount, parse_quantity, qty
+from .money import eur, parse_amount, parse_count, parse_quantity, qty
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
 from .printing import check_page, print_document
@@ -34,24 +34,25 @@ from .till import drawer as till_drawer
 from .till import methods as till_methods
 from .till import run as till_run
 from .verification import run_verify
-from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, receipt_document, z_document)
+from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, print_test_page, print_x, print_z,
+                       receipt_document, reprint_receipt, z_document)
 from .workflow import start as start_app
 
 __all__ = [
-    "User", "login", "require", "rights_of", "audit_log", "day_tickets", "read_parameters", "reconciliation",
-    "test_drop", "read_summary", "Settings", "load_settings", "cash_move", "void_ticket", "LineRequest",
-    "add_payment", "add_to_draft", "cancel_draft", "remove_line", "remove_payment", "set_quantity", "start_ticket",
-    "CaisseError", "EVENT_CODES", "TicketsEnCours", "UsersConnected", "run_export", "last_runs", "read_history",
-    "run_log",
-    "initialise", "open_store", "STATE_WORDS", "Actions", "Overview", "RegisterState", "allowed_actions",
-    "import_blocker", "read_overview", "register_states", "eur", "qty", "parse_amount", "parse_quantity", "open_day",
-    "open_day_auto", "PaymentRequest", "check_page", "print_document", "REFUNDS", "read_returnable", "return_goods",
-    "connect_seller", "disconnect_seller", "find_articles", "pay_ticket", "read_methods", "read_parked",
-    "read_ticket", "TYPE_WORDS", "ImportResult", "run_import", "run_verify", "finish_day", "print_credit_note",
-    "print_pending",
-    "print_receipt", "receipt_document", "z_document", "start_app", "Session", "SessionExpired", "close_session",
-    "open_session", "resume_session", "unlock_session", "RIGHT_WORDS", "TillOutcome", "till_confirmation",
-    "till_counter", "till_drawer", "till_methods", "till_run", "describe_draft", "sync_outcome",
+    "Actions", "add_payment", "add_to_draft", "allowed_actions", "audit_log", "CaisseError", "cancel_draft",
+    "cash_move", "check_page", "close_session", "connect_seller", "day_tickets", "describe_draft",
+    "disconnect_seller", "eur", "EVENT_CODES", "find_articles", "finish_day", "import_blocker", "ImportResult",
+    "initialise", "last_runs", "LineRequest", "load_settings", "login", "LoginFailed", "open_day", "open_day_auto",
+    "open_session", "open_store", "Overview", "parse_amount", "parse_count", "parse_quantity", "pay_ticket",
+    "PaymentRequest", "print_credit_note", "print_document", "print_pending", "print_receipt", "print_test_page",
+    "print_x", "print_z", "qty", "read_history", "read_methods", "read_overview", "read_parameters", "read_parked",
+    "read_returnable", "read_summary", "read_ticket", "receipt_document", "reconciliation", "REFUNDS",
+    "register_states", "RegisterState", "remove_line", "remove_payment", "reprint_receipt", "require",
+    "resume_session", "return_goods", "RIGHT_WORDS", "rights_of", "run_export", "run_import", "run_log",
+    "run_verify", "Session", "SessionExpired", "set_quantity", "Settings", "start_app", "start_ticket",
+    "STATE_WORDS", "sync_outcome", "test_drop", "TicketsEnCours", "till_confirmation", "till_counter",
+    "till_drawer", "till_methods", "till_run", "TillOutcome", "TYPE_WORDS", "unlock_session", "User",
+    "UsersConnected", "void_ticket", "z_document",
 ]
 
 

@@ -131,13 +131,16 @@ def login(store: Store, login: str, password: str, *, caisse: str | None = None,
     raise refused
 
 
-def require_now(con: duckdb.DuckDBPyConnection, user: User, right: str) -> None:
-    """Check `right` against the store as it is now (rights may have been re-imported since the login)."""
+def require_now(con: duckdb.DuckDBPyConnection, user: User, right: str, *others: str) -> None:
+    """Check `right` (or any of `others`) against the store as it is now (rights may have been re-imported
+    since the login)."""
+    wanted = [right, *others]
     rows = con.execute("""
         SELECT count(*) FROM t_utilisateur u
         JOIN tr_groupe_droit g ON g.id_utilisateur_groupe = u.id_utilisateur_groupe AND g.autorise
         JOIN tr_fonctionnalite f ON f.id_fonctionnalite = g.id_fonctionnalite
-        WHERE u.id_utilisateur = ? AND f.code = ? AND coalesce(u.actif, true)""", [user.id_utilisateur, right])
+        WHERE u.id_utilisateur = ? AND list_contains(?, f.code) AND coalesce(u.actif, true)""",
+                       [user.id_utilisateur, wanted])
     if rows.fetchall()[0][0] == 0:
         raise RightMissing(user.login, right, RIGHT_WORDS.get(right, right))
 

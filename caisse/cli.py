@@ -19,15 +19,25 @@ from .errors import BadArgument, CaisseError, ConfigError, ExportFailed
 from .export import run_export
 from .fiscal.keys import load_keys
 from .home import initialise, open_store, rotate_integrity_key
-from .money import eur, parse_amount, parse_quantity
+from .money import eur, parse_amount, parse_count, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
-from .printing import PrintFailed, check_page, print_document
+from .printing import PrintFailed
 from .returns import REFUNDS, return_goods
 from .sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
 from .verification import run_verify
-from .workflow import finish_day, print_credit_note, print_pending, print_receipt, x_document, z_document
+from .workflow import (
+    finish_day,
+    print_credit_note,
+    print_pending,
+    print_receipt,
+    print_test_page,
+    print_x,
+    print_z,
+    x_document,
+    z_document,
+)
 
 
 def _password(args) -> str:
@@ -201,9 +211,10 @@ def _count(items: list[str]) -> dict[Decimal, int]:
     count = {}
     for item in items:
         value, sep, number = item.partition("=")
-        if not sep or not number.strip().isdigit():
+        if not sep or not number.strip():
             raise ConfigError(f"Comptage « {item} » mal écrit : attendu VALEUR=NOMBRE, par exemple 20=3.")
-        count[parse_amount(value, "La coupure")] = count.get(parse_amount(value, "La coupure"), 0) + int(number)
+        coupure = parse_amount(value, "La coupure")
+        count[coupure] = count.get(coupure, 0) + parse_count(number, coupure)
     return count
 
 
@@ -273,29 +284,30 @@ def cmd_report(args, settings) -> int:
     if args.print and not args.user:
         raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
                           "réimpression est enregistrée avec son auteur.")
-    user = None
-    if args.print:
-        store, user, _ = _login(args, settings)
-        auth.require(user, "CAISSE_FERMER")
-    pending = print_pending(store, settings) if args.kind == "z" and args.print else []
-    for printed in pending:
-        print(f"Ticket Z original imprimé (la fermeture avait été interrompue avant) : {printed.text_path}.")
-    if args.kind == "z":
-        doc = z_document(store, settings, args.caisse, args.numero)
-    else:
-        doc = x_document(store, settings, args.caisse)
     if not args.print:
+        doc = z_document(store, settings, args.caisse, args.numero) if args.kind == "z" else \
+            x_document(store, settings, args.caisse)
         print("\n".join(doc.lines))
         return 0
-    if any(p.text_path.stem == doc.ref for p in pending):
-        return 0  # the original just printed was the one asked for
-    printed = print_document(store, settings, doc, user=user)
+    store, user, _ = _login(args, settings)
+    if args.kind == "x":
+        printed = print_x(store, settings, args.caisse, user)
+    else:
+        auth.require(user, "CAISSE_FERMER")  # before the pending originals: they print for this operator's asking
+        pending = print_pending(store, settings)
+        for done in pending:
+            print(f"Ticket Z original imprimé (la fermeture avait été interrompue avant) : {done.text_path}.")
+        wanted = z_document(store, settings, args.caisse, args.numero).ref
+        if any(p.text_path.stem == wanted for p in pending):
+            return 0  # the original just printed was the one asked for
+        printed = print_z(store, settings, args.caisse, user, args.numero)
     print(printed.text_path.read_text(encoding="utf-8"), end="")
     return _printed(printed, f"Imprimé sur {settings.printer}")
 
 
 def cmd_print_test(args, settings) -> int:
-    printed = print_document(open_store(settings), settings, check_page(settings))
+    store, user, _ = _login(args, settings)
+    printed = print_test_page(store, settings, user)
     return _printed(printed, f"Ticket de test envoyé à {settings.printer}")
 
 
@@ -407,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="qui imprime (obligatoire avec --print ; mot de passe : CAISSE_PASSWORD)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
+    p.add_argument("--user", required=True, help="qui imprime (droit back-office ; mot de passe : CAISSE_PASSWORD)")
     p.set_defaults(func=cmd_print_test)
     p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
     p.add_argument("lot")

@@ -40,8 +40,7 @@ class RightMissing(CaisseError):
     def __init__(self, login: str, right: str, action: str):
         self.login, self.right, self.action = login, right, action
         de = "d'" if action[:1].lower() in "aeéèêiou" else "de "
-        super().__init__(f"L'utilisateur {login} n'a pas le droit {de}{action} ({right}). "
-                         "Demandez à un responsable.")
+        super().__init__(f"L'utilisateur {login} n'a pas le droit {de}{action}. Demandez à un responsable.")
 
 
 class ImportNotAllowed(CaisseError):
@@ -108,7 +107,7 @@ class UsersConnected(CaisseError):
     def __init__(self, caisse: str, users: list[str]):
         self.caisse, self.users = caisse, users
         super().__init__(f"Un ou plusieurs utilisateurs encore connectés à la caisse {caisse} : {', '.join(users)}. "
-                         "Il est possible de forcer la fermeture (droit CAISSE_FORCER_FERMETURE).")
+                         "Il est possible de forcer la fermeture (un responsable qui en a le droit).")
 
 
 class EcartNonValide(CaisseError):
@@ -134,7 +133,8 @@ class ExportFailed(CaisseError):
 
     def __init__(self, caisse: str, cause: str):
         self.caisse, self.cause = caisse, cause
-        super().__init__(f"L'export des données de la caisse {caisse} vers le serveur principal a échoué : {cause} "
-                         "Contactez la hotline. Il n'est plus possible d'importer de nouvelles données, mais il "
-                         "est toujours possible d'ouvrir une nouvelle journée de caisse ; « Exporter » renverra "
-                         "le même lot.")
+        hotline = "" if "hotline" in cause else " Contactez la hotline si cela persiste."
+        super().__init__(f"L'export des données de la caisse {caisse} vers le serveur principal a échoué : {cause}"
+                         f"{hotline} Les journées restent à exporter : un nouvel essai d'export renverra le même "
+                         "lot. D'ici là, il n'est plus possible d'importer de nouvelles données, mais une nouvelle "
+                         "journée de caisse peut s'ouvrir.")

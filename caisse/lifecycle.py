@@ -23,7 +23,7 @@ STATE_WORDS = {
     PRETE: "Fermée, données importées",
     OUVERTE: "Ouverte",
     A_EXPORTER: "Fermée, en attente d'export",
-    ECHEC_EXPORT: "Fermée, export en échec : contactez la hotline",
+    ECHEC_EXPORT: "Fermée, l'export a échoué (à réessayer)",
 }
 
 
@@ -134,7 +134,7 @@ def read_overview(store) -> Overview:
 @dataclass(frozen=True)
 class Actions:
     """The opening screen's buttons for one register, as seed 001 enables them (a courtesy: every action
-    checks its rule again in caisse/)."""
+    checks its rule again in caisse/), and why Ouvrir or Exporter is greyed, in a sentence."""
 
     importer: bool
     ouvrir: bool
@@ -142,15 +142,32 @@ class Actions:
     connecter: bool
     fermer: bool
     montant: bool
+    pourquoi_ouvrir: str | None = None
+    pourquoi_exporter: str | None = None
 
 
 def allowed_actions(view: Overview, code: str, mode: str) -> Actions:
     states = {s.code: s.etat for s in view.caisses}
     mine = states.get(code, A_IMPORTER)
-    others_busy = any(etat in (OUVERTE, A_EXPORTER, ECHEC_EXPORT) for c, etat in states.items() if c != code)
+    busy = [c for c, etat in states.items() if c != code and etat in (OUVERTE, A_EXPORTER, ECHEC_EXPORT)]
     ready = mine in (PRETE, A_EXPORTER, ECHEC_EXPORT) or (mode == "auto" and mine == A_IMPORTER)
-    can_open = ready and not others_busy
-    return Actions(importer=mode == "manual" and view.import_blocker is None,
-                   ouvrir=can_open,
-                   exporter=mode == "manual" and mine in (A_EXPORTER, ECHEC_EXPORT),
-                   connecter=mine == OUVERTE, fermer=mine == OUVERTE, montant=can_open)
+    can_open = ready and not busy
+    why_open = None
+    if mine == OUVERTE:
+        why_open = f"la caisse {code} est déjà ouverte."
+    elif busy:
+        waiting = [c for c in busy if states[c] != OUVERTE]
+        why_open = (f"la caisse {', '.join(c for c in busy if states[c] == OUVERTE) or ', '.join(busy)} "
+                    + ("est ouverte" if not waiting else "attend l'export de ses journées")
+                    + " : une seule caisse à la fois, "
+                    + ("fermez-la d'abord." if not waiting else "exportez-les d'abord."))
+    elif not ready:
+        why_open = f"importez d'abord les données de la caisse {code}."
+    exporter = mode == "manual" and mine in (A_EXPORTER, ECHEC_EXPORT)
+    why_export = None
+    if mode == "manual" and not exporter:
+        why_export = (f"la caisse {code} est ouverte : fermez-la avant d'exporter." if mine == OUVERTE else
+                      f"aucune journée fermée de la caisse {code} n'attend l'export.")
+    return Actions(importer=mode == "manual" and view.import_blocker is None, ouvrir=can_open, exporter=exporter,
+                   connecter=mine == OUVERTE, fermer=mine == OUVERTE, montant=can_open, pourquoi_ouvrir=why_open,
+                   pourquoi_exporter=why_export)

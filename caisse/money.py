@@ -69,3 +69,14 @@ def eur(value: Decimal | None) -> str:
 def qty(value: Decimal) -> str:
     """`2.000` -> `2`, `1.500` -> `1,5`: a quantity as a seller writes it."""
     return f"{value.normalize():f}".replace(".", ",")
+
+
+def parse_count(text, value: Decimal | None = None) -> int:
+    """How many coins or notes were counted: a whole number, 0 when left empty; `1,5` or `-3` is a sentence."""
+    raw = str(text if text is not None else "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit() or len(raw) > 6:
+        what = f"de {eur(value)}" if value is not None else "de pièces ou de billets"
+        raise BadAmount(f"Le nombre {what} « {text} » doit être un nombre entier, positif ou nul (par exemple 3).")
+    return int(raw)

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from pipeline.drop import check_name
 
+from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError
 from .fiscal import chains
@@ -173,16 +174,29 @@ def send(url: str, data: bytes) -> None:
         raise PrintFailed(url, f"{type(e).__name__} : {cause}") from None
 
 
-def print_document(store: Store, settings: Settings, doc: Document, *, user=None, paper: bool = True,
-                   reprint_hint: str = "", now: datetime | None = None) -> Printed:
+# Who may print what (any of the rights): a receipt (or its duplicate) whoever sells or takes goods back, a
+# credit note whoever takes goods back, a Z or an X whoever closes, the test page the back-office.
+PRINT_RIGHTS = {"ticket": ("CAISSE_VENDRE", "CAISSE_RETOUR"), "avoir": ("CAISSE_RETOUR",),
+                "z": ("CAISSE_FERMER",), "x": ("CAISSE_FERMER",), "test": ("BACKOFFICE",)}
+
+
+def print_document(store: Store, settings: Settings, doc: Document, *, user: User | None, paper: bool = True,
+                   reprint_hint: str = "", system: bool = False, now: datetime | None = None) -> Printed:
     """Archive the document, record it, then send it to the printer (when `paper`: a receipt is archived
-    at every sale, and printed only when the setting asks).
+    at every sale, and printed only when the setting asks). `user` must have the right of PRINT_RIGHTS for
+    the document's kind; only the program itself (`system`: the original Z of a closing cut short, printed
+    at the next start) prints without one.
 
     The first print of a document is its original (the archived one, whether or not paper came out); any
     later print is a numbered DUPLICATA, a record of its own (R17): who, when, which original, linked in the
     register's chain of duplicates, and an event. A printer failure is a warning, never a lost document."""
     now = now or datetime.now()
+    if user is None and not system:
+        raise CaisseError("Imprimer demande un utilisateur identifié : chaque impression est enregistrée avec "
+                          "son auteur.")
     with store.transaction() as con:
+        if user is not None:
+            require_now(con, user, *PRINT_RIGHTS.get(doc.kind, ("BACKOFFICE",)))
         previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ?",
                                [doc.ref]).fetchall()[0][0]
         number = previous + 1

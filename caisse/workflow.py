@@ -15,11 +15,11 @@ from .config import Settings
 from .errors import ExportFailed
 from .export import ExportResult, run_export
 from .history import Log, crash_point
-from .printing import Document, Printed, print_document
+from .printing import Document, Printed, check_page, print_document
 from .receipts import credit_note_lines, receipt_lines, receipt_ref
 from .reports import report_lines, x_report, z_report
 from .store import Store
-from .tickets import TicketView
+from .tickets import TicketView, ticket_by_number
 
 
 def z_ref(caisse: str, numero: int) -> str:
@@ -84,16 +84,39 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
     return end
 
 
-def print_receipt(store: Store, settings: Settings, ticket: TicketView, user: User | None = None) -> Printed:
+def print_receipt(store: Store, settings: Settings, ticket: TicketView, user: User) -> Printed:
     """A validated ticket's receipt: archived at every sale (the original, which a return finds by its barcode
     and verify compares with the store), printed on paper when `print_receipts` asks; a failure is a warning."""
     return print_document(store, settings, receipt_document(store, settings, ticket), user=user,
                           paper=settings.print_receipts)
 
 
-def print_credit_note(store: Store, settings: Settings, caisse: str, numero: str, user: User | None = None) -> Printed:
+def print_credit_note(store: Store, settings: Settings, caisse: str, numero: str, user: User) -> Printed:
     """The credit note a return issued, always on paper: the customer takes it away."""
     return print_document(store, settings, credit_note_document(store, settings, caisse, numero), user=user)
+
+
+def reprint_receipt(store: Store, settings: Settings, caisse: str, numero: int, user: User) -> Printed:
+    """A receipt printed again: a DUPLICATA (its original was archived at the sale), on paper."""
+    with store.connect() as con:
+        ticket = ticket_by_number(con, caisse, numero)
+    return print_document(store, settings, receipt_document(store, settings, ticket), user=user)
+
+
+def print_z(store: Store, settings: Settings, caisse: str, user: User, numero: int | None = None) -> Printed:
+    """A Z (the last one by default) on paper: the original if it was never printed, else a DUPLICATA."""
+    doc = z_document(store, settings, caisse, numero)
+    return print_document(store, settings, doc, user=user,
+                          reprint_hint=reprint_command(caisse, int(doc.ref.rsplit("Z", 1)[1])))
+
+
+def print_x(store: Store, settings: Settings, caisse: str, user: User) -> Printed:
+    """The X report of the open day: each one is an original of its own."""
+    return print_document(store, settings, x_document(store, settings, caisse), user=user)
+
+
+def print_test_page(store: Store, settings: Settings, user: User) -> Printed:
+    return print_document(store, settings, check_page(settings), user=user)
 
 
 def print_pending(store: Store, settings: Settings) -> list[Printed]:
@@ -104,7 +127,7 @@ def print_pending(store: Store, settings: Settings) -> list[Printed]:
             WHERE j.numero_z IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM impression i WHERE i.ref = c.code || '-Z' || lpad(CAST(j.numero_z AS VARCHAR), 6, '0'))
             ORDER BY c.code, j.numero_z""").fetchall()
-    return [print_document(store, settings, z_document(store, settings, code, numero),
+    return [print_document(store, settings, z_document(store, settings, code, numero), user=None, system=True,
                            reprint_hint=reprint_command(code, numero)) for code, numero in pending]
 
 

@@ -22,6 +22,16 @@ _ASSETS = Path(__file__).parent / "assets"
 _JS = (_ASSETS / "browser.js").read_text(encoding="utf-8")
 _CSS = (_ASSETS / "browser.css").read_text(encoding="utf-8")
 _COMPONENT = st.components.v2.component("caisse.navigateur", js=_JS, css=_CSS)
+_FRENCH = st.components.v2.component("caisse.francais", js=(_ASSETS / "francais.js").read_text(encoding="utf-8"))
+APP_CSS = (_ASSETS / "app.css").read_text(encoding="utf-8")
+
+
+def french() -> None:
+    """Streamlit's own texts in French on every page (assets/francais.js), and its chrome kept quiet
+    (assets/app.css). Called by app.py at every run."""
+    st.html(f"<style>{APP_CSS}</style>")
+    with st.sidebar:
+        _FRENCH(key="francais")
 
 
 def scanner(key: str, *, ack: int, message: str = "", error: bool = False, results=(), shortcuts=None,

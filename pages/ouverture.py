@@ -4,32 +4,33 @@ then Connecter and Fermer la caisse once open."""
 import streamlit as st
 
 import caisse
-from pages.ui import SyncWindow, context, current_user, flash, plain, show_flash, sidebar_user, sign_in
+from pages.ui import SyncWindow, context, current_user, flash, plain, show_flash, sidebar_user, sign_in, table
 
 settings, store = context()
 sidebar_user()
 st.title("Ouverture de la caisse")
 show_flash()
-opened_now = st.query_params.get("ouverte")
-if opened_now:
-    st.success(f"La caisse {plain(opened_now)} est ouverte : les vendeurs peuvent se connecter.")
-    last = caisse.read_history(store, 1)
-    if settings.mode == "auto" and last:
-        run, lines = last[0]
-        (st.success if run.statut == "reussi" else st.warning)(caisse.sync_outcome(run))
-        with st.expander("Journal de la synchronisation"):
-            st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
-
 try:
     view = caisse.read_overview(store)
 except caisse.CaisseError as e:
-    st.error(str(e))
+    st.error(plain(e))
     st.stop()
+
+opened_now = st.query_params.get("ouverte")
+if opened_now and any(c.code == opened_now and c.etat == "ouverte" for c in view.caisses):
+    st.success(f"La caisse {plain(opened_now)} est ouverte : les vendeurs peuvent se connecter.")
+    last = caisse.read_history(store, 1)
+    if settings.mode == "auto" and last:  # what the import of this opening did, said in a sentence
+        run, lines = last[0]
+        (st.success if run.statut == "reussi" else st.warning)(plain(caisse.sync_outcome(run)))
+        with st.expander("Journal de la synchronisation"):
+            st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
 
 codes = [c.code for c in view.caisses]
 left, right = st.columns(2)
 code = left.selectbox("Caisse", codes, key="caisse") if codes else left.text_input("Caisse", value="C01")
 user = right.selectbox("Vendeur", view.logins, key="vendeur") if view.logins else right.text_input("Vendeur")
+code, user = (code or "").strip(), (user or "").strip()
 state = next((c for c in view.caisses if c.code == code), None)
 actions = caisse.allowed_actions(view, code, settings.mode)
 restricted = bool(view.logins) and "CAISSE_OUVRIR" not in view.rights.get(user, frozenset())
@@ -38,8 +39,9 @@ if state is None:
     st.info("Aucune donnée importée : choisissez la caisse, le responsable et son mot de passe, puis cliquez sur "
             + ("Importer." if settings.mode == "manual" else "Ouvrir (l'import se fait à l'ouverture)."))
 else:
-    st.markdown(f"**État de la caisse {plain(code)}** : {state.etat_libelle}"
+    st.markdown(f"**État de la caisse {plain(code)}** : {plain(state.etat_libelle)}"
                 + (f" — {state.jours_a_exporter} journée(s) à exporter" if state.jours_a_exporter else ""))
+retry = settings.mode == "auto" and state is not None and state.etat in ("echec_export", "a_exporter")
 
 with st.form("ouverture", clear_on_submit=True):
     password = st.text_input("Mot de passe", type="password")
@@ -54,11 +56,19 @@ with st.form("ouverture", clear_on_submit=True):
         if settings.mode == "manual":
             clicked["importer"] = buttons[1].form_submit_button("Importer", disabled=not actions.importer)
             clicked["exporter"] = buttons[2].form_submit_button("Exporter", disabled=not actions.exporter)
+        elif retry:  # auto mode: the export of the closing did not go; the same lot is sent again from here
+            clicked["exporter"] = buttons[1].form_submit_button("Réessayer l'export")
     if restricted:
         st.caption(f"{plain(user)} peut se connecter à une caisse ouverte ; l'ouverture, l'import, l'export et la "
                    "fermeture demandent un responsable.")
-    elif settings.mode == "manual" and view.import_blocker and not actions.connecter:
-        st.caption(f"Importer est grisé : {view.import_blocker}")
+    elif not actions.connecter:
+        greyed = [("Ouvrir", actions.pourquoi_ouvrir)]
+        if settings.mode == "manual":
+            greyed += [("Importer", view.import_blocker if not actions.importer else None),
+                       ("Exporter", actions.pourquoi_exporter)]
+        for button, why in greyed:
+            if why:
+                st.caption(plain(f"{button} est grisé : {why}"))
 
 
 def signed(who: caisse.User, then: str = "", **options) -> None:
@@ -108,9 +118,9 @@ try:
 except caisse.CaisseError as e:
     if window is not None:
         window.box.update(label="Synchronisation interrompue", state="error")
-    st.error(str(e))
+    st.error(plain(e))
 
 if view.caisses:
     with st.expander("Toutes les caisses"):
-        st.dataframe([{"Caisse": c.code, "Libellé": c.libelle, "État": c.etat_libelle,
-                       "Journées à exporter": c.jours_a_exporter} for c in view.caisses], hide_index=True)
+        table([{"Caisse": c.code, "Libellé": c.libelle, "État": c.etat_libelle,
+                "Journées à exporter": c.jours_a_exporter} for c in view.caisses], key="caisses")

@@ -4,13 +4,19 @@ across a rerun."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
+from html import escape
 
 import streamlit as st
 
 import caisse
 from pages.browser import COOKIE, set_cookie
+
+LOG = logging.getLogger("caisse.app")
 
 COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; the server ends idle sessions sooner
 
@@ -18,9 +24,44 @@ COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; th
 @st.cache_resource
 def context() -> tuple[caisse.Settings, object]:
     settings = caisse.load_settings()
+    _log_to(settings.logs_dir / "application.log")
     store = caisse.open_store(settings)
     startup_problems.extend(caisse.start_app(store, settings) if store.path.exists() else [])
     return settings, store
+
+
+def _log_to(path) -> None:
+    """The app's own log (unexpected errors with their traceback), beside the exchanges' logs."""
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in LOG.handlers):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
+
+
+def unexpected(error: BaseException) -> str:
+    """What a person sees of an error we did not foresee: one French sentence with a reference; the traceback
+    goes to the app's log under that reference, never to the page."""
+    ref = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    LOG.error("erreur inattendue, réf. %s", ref, exc_info=error)
+    return (f"Une erreur inattendue a interrompu cette action (réf. {ref}). Ce qui était déjà enregistré est "
+            "conservé. Réessayez ; si elle revient, donnez cette référence au responsable (elle est dans le "
+            "journal application.log du serveur caisse).")
+
+
+def guarded(action):
+    """A page's action, a widget's callback or a fragment: a CaisseError shows its sentence, anything else the
+    sentence of `unexpected`; the rest of the page stays."""
+    @functools.wraps(action)
+    def run(*args, **kwargs):
+        try:
+            return action(*args, **kwargs)
+        except caisse.CaisseError as e:
+            st.error(plain(e))
+        except Exception as e:  # noqa: BLE001 (Streamlit's stop and rerun are BaseExceptions: they pass)
+            st.error(unexpected(e))
+    return run
 
 
 startup_problems: list[str] = []  # what went wrong when the app started (a key others can read...), shown to all
@@ -31,8 +72,28 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
 
 def plain(text) -> str:
     """A text from the store (a name, a label, a code) made inert for st.markdown: every character Markdown or
-    Streamlit's own syntax (:material/...:, :red[...]) could read is escaped, so it shows as typed."""
+    Streamlit's own syntax (:material/...:, :red[...]) could read is escaped, so it shows as typed. Every
+    Streamlit text that reads Markdown (messages, labels of buttons, expanders, checkboxes...) gets it."""
     return _MARKDOWN.sub(r"\\\1", str(text if text is not None else "—"))
+
+
+def table(rows: list[dict], empty: str = "Aucune ligne.", page_size: int = 100, key: str = "table") -> None:
+    """Rows as a plain HTML table: every value shown as text (never Markdown or HTML), None as "—", in
+    pages of `page_size` rows with their count; `empty` when there are none."""
+    if not rows:
+        st.info(empty)
+        return
+    pages = (len(rows) + page_size - 1) // page_size
+    page = 1
+    if pages > 1:
+        page = st.number_input(f"Page (sur {pages})", min_value=1, max_value=pages, step=1, key=f"{key}-page")
+        st.caption(f"Lignes {(page - 1) * page_size + 1} à {min(page * page_size, len(rows))} sur "
+                   f"{len(rows):,}".replace(",", "\u202f"))
+    shown = rows[(page - 1) * page_size:page * page_size]
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in shown[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape('—' if v is None else str(v))}</td>" for v in row.values())
+                   + "</tr>" for row in shown)
+    st.html(f"<div class='tableau'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def _token() -> str | None:
@@ -67,6 +128,15 @@ def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Se
         st.session_state["en_pause"] = str(paused)
     st.session_state["_session"] = session
     return session
+
+
+def confirm_password(user: caisse.User, password: str, caisse_code: str | None = None) -> None:
+    """A privileged action (closing, export, void, unlock...) asks for the signed-in user's password again:
+    a copied session alone cannot do it. A wrong one counts like a failed login."""
+    settings, store = context()
+    if not password:
+        raise caisse.LoginFailed(user.login, "Saisissez votre mot de passe pour confirmer cette action.")
+    caisse.login(store, user.login, password, caisse=caisse_code)
 
 
 def current_user() -> caisse.User | None:
@@ -185,7 +255,7 @@ def show_flash() -> None:
     if "flash" not in st.session_state:
         return
     kind, message, log = st.session_state.pop("flash")
-    getattr(st, kind)(message)
+    getattr(st, kind)(plain(message))
     if log:
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(log), language=None, wrap_lines=True)

@@ -73,7 +73,7 @@ def test_sellers_still_connected_stop_the_closing_unless_forced(opened):
     connect_seller(opened, "C01", seller)
     with pytest.raises(UsersConnected, match="vendeur1.*forcer"):
         close_exact(opened, manager)
-    with pytest.raises(RightMissing, match="CAISSE_FORCER_FERMETURE"):
+    with pytest.raises(RightMissing, match="le droit de forcer la fermeture"):
         close_day(opened, "C01", _closer_without_force(opened), especes=D("150"), force=True)
     with opened.transaction() as con:  # the right comes back with the next import
         con.execute("UPDATE tr_groupe_droit SET autorise = true")
@@ -117,7 +117,7 @@ def test_a_difference_within_tolerance_closes_without_validation(opened):
 
 def test_a_seller_cannot_close(opened):
     _, seller = users(opened)
-    with pytest.raises(RightMissing, match="CAISSE_FERMER"):
+    with pytest.raises(RightMissing, match="le droit de fermer la caisse"):
         close_exact(opened, seller)
 
 

@@ -158,7 +158,7 @@ def test_an_import_failing_half_way_through_the_load_keeps_the_previous_data(imp
 
 def test_import_needs_the_importer_right_and_a_good_password(imported):
     redeliver(imported)
-    with pytest.raises(RightMissing, match="CAISSE_IMPORTER"):
+    with pytest.raises(RightMissing, match="le droit d'importer les données"):
         do_import(imported, user=SELLER)
     with pytest.raises(LoginFailed):
         do_import(imported, password="faux")

@@ -107,11 +107,11 @@ def test_the_cli_closing_exits_0_with_a_dead_printer_and_a_reprint_exits_3(opene
 def test_a_receipt_prints_at_each_sale_when_the_setting_asks(opened, printer, monkeypatch):
     _, seller = users(opened)
     ticket = sell(opened, seller, articles=(("ART00001", 2), ("ART00005", 1)), pay=[Pay("ESP", D("50"))])
-    archived = print_receipt(opened, load_settings(), ticket)  # off by default: archived, no paper
+    archived = print_receipt(opened, load_settings(), ticket, seller)  # off by default: archived, no paper
     assert not archived.printed and archived.text_path.name == "C01-T000001.txt" and archived.duplicata == 0
     monkeypatch.setenv("CAISSE_PRINT_RECEIPTS", "oui")
     ticket = sell(opened, seller, articles=(("ART00001", 2), ("ART00005", 1)), pay=[Pay("ESP", D("50"))])
-    printed = print_receipt(opened, load_settings(), ticket)
+    printed = print_receipt(opened, load_settings(), ticket, seller)
     text = decode(printer.wait()[0])
     assert printed.printed and "Ticket n°2" in text and "Vendeur : Paul Durand" in text
     assert "  2 x 10,70 €" in text and "TOTAL TTC                          25,30 €" in text
@@ -150,8 +150,8 @@ def test_r16_each_x_report_is_an_original_and_r15_a_z_never_printed_is_printed_a
     settings = load_settings()
     manager, seller = users(opened)
     sell(opened, seller)
-    first = print_document(opened, settings, x_document(opened, settings, "C01"))
-    second = print_document(opened, settings, x_document(opened, settings, "C01"))
+    first = print_document(opened, settings, x_document(opened, settings, "C01"), user=manager)
+    second = print_document(opened, settings, x_document(opened, settings, "C01"), user=manager)
     assert (first.duplicata, second.duplicata) == (0, 0)
     close_day(opened, "C01", manager, especes=D("160.70"))  # closed without printing its Z (killed, say)
     original = print_document(opened, settings, z_document(opened, settings, "C01", 1), user=manager)

@@ -82,7 +82,7 @@ def test_a_sale_is_found_by_the_barcode_printed_on_its_receipt(sale):
 
 def test_a_return_without_a_ticket_needs_its_right(opened):
     manager, seller = users(opened)
-    with pytest.raises(RightMissing, match="CAISSE_RETOUR_LIBRE"):
+    with pytest.raises(RightMissing, match="le droit de reprendre des articles sans ticket"):
         returned(opened, seller, refund="ESP", reason="x", articles=[LineRequest("ART00003")])
     done = returned(opened, manager, refund="AVOIR", reason="Sans ticket", articles=[LineRequest("ART00003", D("2"))])
     assert done.ticket.total_ttc < 0 and done.ticket.origine is None and done.avoir == "AV-C01-000001"

@@ -171,7 +171,7 @@ def test_r05_a_void_is_a_ticket_of_its_own_and_the_sale_stays_as_it_was(counter)
     store, seller, manager = counter
     one(store, seller, [Pay("AVOIR", D("10.00"), "AV000002"), Pay("ESP", D("1"))])
     before = table(store, "SELECT * FROM t_ticket"), table(store, "SELECT * FROM t_reglement")
-    with pytest.raises(RightMissing, match="CAISSE_ANNULER"):
+    with pytest.raises(RightMissing, match="le droit d'annuler un ticket"):
         void_ticket(store, "C01", seller, 1, "erreur")
     with pytest.raises(SaleRefused, match="motif"):
         void_ticket(store, "C01", manager, 1, "  ")

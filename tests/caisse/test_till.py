@@ -135,7 +135,7 @@ def test_the_drawer_outside_a_sale_needs_its_right_a_reason_and_is_an_event(till
     seller_session = resume(store, token, IDLE)
     refused = run(store, load_settings(), seller_session, {"kind": "nothing"})
     assert not refused.ok
-    with pytest.raises(Exception, match="CAISSE_TIROIR"):
+    with pytest.raises(Exception, match="le droit d'ouvrir le tiroir hors vente"):
         drawer(store, load_settings(), seller_session, "monnaie")
     manager_session = resume(store, open_session(store, manager, "C01"), IDLE)
     assert drawer(store, load_settings(), manager_session, "Échange de monnaie").ok
