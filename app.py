@@ -16,6 +16,7 @@ PAGES = [  # (page, the right that shows it in the menu; None: everyone)
     (st.Page("pages/ouverture.py", title="Ouverture", icon=":material/lock_open:", default=True), None),
     (st.Page("pages/vente.py", title="Vente", icon=":material/shopping_cart:"), "CAISSE_VENDRE"),
     (st.Page("pages/retour.py", title="Retour", icon=":material/undo:"), "CAISSE_RETOUR"),
+    (st.Page("pages/mouvements.py", title="Caisse du jour", icon=":material/payments:"), "CAISSE_MOUVEMENT"),
     (st.Page("pages/fermeture.py", title="Fermeture", icon=":material/lock:"), "CAISSE_FERMER"),
     (st.Page("pages/rapprochement.py", title="Rapprochement", icon=":material/balance:"), "BACKOFFICE"),
     (st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"), "BACKOFFICE"),

@@ -1,11 +1,14 @@
 """The register server's domain: store, rights, lifecycle, sync, sales, closing, printing, the fiscal core.
 Never imports streamlit. The pages and the CLI use these names."""
 
-from .auth import RIGHT_WORDS, User, login, require, rights_of
-from .backoffice import audit_log, day_tickets, read_parameters, reconciliation, test_drop
+from .auth import RIGHT_WORDS, User, from_source, held_sources, login, release_source, require, rights_of
+from .backoffice import (audit_log, day_moves, day_tickets, open_days, read_parameters, reconciliation,
+                         reconciliation_csv, reconciliation_rows, test_drop)
+from .csvfile import french_csv
+from .dates import day_text, moment_text, parse_day
 from .closing import read_summary
 from .config import Settings, load_settings
-from .corrections import cash_move, void_ticket
+from .corrections import MOVE_TYPES, cash_move, void_ticket
 from .drafts import LineRequest, add_payment, add_to_draft, cancel_draft, remove_line, remove_payment, set_quantity
 from .drafts import start_draft as start_ticket
 from .errors import CaisseError, LoginFailed, TicketsEnCours, UsersConnected, describe_draft as _describe
@@ -35,24 +38,26 @@ from .till import methods as till_methods
 from .till import run as till_run
 from .verification import run_verify
 from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, print_test_page, print_x, print_z,
-                       receipt_document, reprint_receipt, z_document)
+                       receipt_document, reprint_receipt, x_document, z_document)
 from .workflow import start as start_app
 
 __all__ = [
     "Actions", "add_payment", "add_to_draft", "allowed_actions", "audit_log", "CaisseError", "cancel_draft",
-    "cash_move", "check_page", "close_session", "connect_seller", "day_tickets", "describe_draft",
-    "disconnect_seller", "eur", "EVENT_CODES", "find_articles", "finish_day", "import_blocker", "ImportResult",
-    "initialise", "last_runs", "LineRequest", "load_settings", "login", "LoginFailed", "open_day", "open_day_auto",
-    "open_session", "open_store", "Overview", "parse_amount", "parse_count", "parse_quantity", "pay_ticket",
-    "PaymentRequest", "print_credit_note", "print_document", "print_pending", "print_receipt", "print_test_page",
-    "print_x", "print_z", "qty", "read_history", "read_methods", "read_overview", "read_parameters", "read_parked",
-    "read_returnable", "read_summary", "read_ticket", "receipt_document", "reconciliation", "REFUNDS",
-    "register_states", "RegisterState", "remove_line", "remove_payment", "reprint_receipt", "require",
-    "resume_session", "return_goods", "RIGHT_WORDS", "rights_of", "run_export", "run_import", "run_log",
-    "run_verify", "Session", "SessionExpired", "set_quantity", "Settings", "start_app", "start_ticket",
-    "STATE_WORDS", "sync_outcome", "test_drop", "TicketsEnCours", "till_confirmation", "till_counter",
-    "till_drawer", "till_methods", "till_run", "TillOutcome", "TYPE_WORDS", "unlock_session", "User",
-    "UsersConnected", "void_ticket", "z_document",
+    "cash_move", "check_page", "close_session", "connect_seller", "day_moves", "day_text", "day_tickets",
+    "describe_draft", "disconnect_seller", "eur", "EVENT_CODES", "find_articles", "finish_day", "french_csv",
+    "from_source", "held_sources", "import_blocker", "ImportResult", "initialise", "last_runs", "LineRequest",
+    "load_settings", "login", "LoginFailed", "moment_text", "MOVE_TYPES", "open_day", "open_day_auto", "open_days",
+    "open_session", "open_store", "Overview", "parse_amount", "parse_count", "parse_day", "parse_quantity",
+    "pay_ticket", "PaymentRequest", "print_credit_note", "print_document", "print_pending", "print_receipt",
+    "print_test_page", "print_x", "print_z", "qty", "read_history", "read_methods", "read_overview",
+    "read_parameters", "read_parked", "read_returnable", "read_summary", "read_ticket", "receipt_document",
+    "reconciliation", "reconciliation_csv", "reconciliation_rows", "REFUNDS", "register_states", "RegisterState",
+    "release_source", "remove_line", "remove_payment", "reprint_receipt", "require", "resume_session",
+    "return_goods", "RIGHT_WORDS", "rights_of", "run_export", "run_import", "run_log", "run_verify", "Session",
+    "SessionExpired", "set_quantity", "Settings", "start_app", "start_ticket", "STATE_WORDS", "sync_outcome",
+    "test_drop", "TicketsEnCours", "till_confirmation", "till_counter", "till_drawer", "till_methods", "till_run",
+    "TillOutcome", "TYPE_WORDS", "unlock_session", "User", "UsersConnected", "void_ticket", "x_document",
+    "z_document",
 ]
 
 

@@ -1,7 +1,9 @@
-"""Users and rights from the imported tables; PBKDF2 passwords; lockout after repeated failures."""
+"""Users and rights from the imported tables; PBKDF2 passwords; failed sign-ins slowed by where they come from
+(a place that keeps failing waits longer and longer; nobody can lock someone else's account out)."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,8 +15,11 @@ from .errors import LoginFailed, RightMissing
 from .fiscal.jet import record_event
 from .store import Store
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=5)
+FREE_TRIES = 3  # failed sign-ins in a row from one place before its tries are slowed
+SLOWED_AT = 5  # the failure recorded as an event of its own (86)
+MAX_WAIT = timedelta(minutes=5)
+FAILURE_MEMORY = timedelta(minutes=15)  # a failure older than this is forgotten
+_SOURCE: ContextVar[str] = ContextVar("source", default="local")
 
 RIGHT_WORDS = {
     "CAISSE_IMPORTER": "importer les données", "CAISSE_OUVRIR": "ouvrir la caisse",
@@ -85,50 +90,81 @@ def user_by_id(con: duckdb.DuckDBPyConnection, id_utilisateur: int) -> User | No
     return User(id_utilisateur, login_name, nom, prenom, frozenset(rights or ()))
 
 
-def locked_until(con: duckdb.DuckDBPyConnection, login: str, now: datetime) -> datetime | None:
-    rows = con.execute("SELECT verrouille_jusqu FROM login_echec WHERE login = ?", [login]).fetchall()
+def login_source() -> str:
+    """Where the sign-in attempts of this unit of work come from (the app sets the browser's address)."""
+    return _SOURCE.get()
+
+
+def from_source(source: str | None) -> None:
+    """The address the next sign-ins come from: a browser's (the app, at each run), else the console."""
+    _SOURCE.set((source or "local")[:64])
+
+
+def held_until(con: duckdb.DuckDBPyConnection, source: str, now: datetime) -> datetime | None:
+    rows = con.execute("SELECT attente_jusqu FROM essai_echec WHERE source = ?", [source]).fetchall()
     if rows and rows[0][0] and rows[0][0] > now:
         return rows[0][0]
     return None
 
 
-def record_failure(con: duckdb.DuckDBPyConnection, login: str, now: datetime, caisse: str | None = None) -> None:
-    """Count a failed login; the fifth in a row locks the account for LOCKOUT. Both are audited."""
-    rows = con.execute("SELECT echecs FROM login_echec WHERE login = ?", [login]).fetchall()
-    failures = (rows[0][0] if rows else 0) + 1
-    until = now + LOCKOUT if failures >= MAX_FAILURES else None
-    con.execute("INSERT OR REPLACE INTO login_echec VALUES (?, ?, ?)",
-                [login, 0 if until else failures, until])
-    record_event(con, 85, caisse=caisse, login=login, detail=f"échec n°{failures}", now=now)
-    if until:
-        record_event(con, 86, caisse=caisse, login=login,
-                     detail=f"{MAX_FAILURES} échecs : verrouillé jusqu'à {until:%H:%M:%S}", now=now)
+def record_failure(con: duckdb.DuckDBPyConnection, login: str, source: str, now: datetime,
+                   caisse: str | None = None) -> None:
+    """Count a failed sign-in from `source`: after FREE_TRIES in a row (within FAILURE_MEMORY), each new try
+    from there waits longer (1 s, 2 s, 4 s... up to MAX_WAIT). A login is recorded only when it exists: a
+    password typed in the login field never reaches the journal."""
+    rows = con.execute("SELECT echecs, dernier FROM essai_echec WHERE source = ?", [source]).fetchall()
+    failures = rows[0][0] + 1 if rows and rows[0][1] and now - rows[0][1] < FAILURE_MEMORY else 1
+    wait = min(2 ** (failures - FREE_TRIES), MAX_WAIT.total_seconds()) if failures >= FREE_TRIES else 0
+    until = now + timedelta(seconds=wait) if wait else None
+    con.execute("INSERT OR REPLACE INTO essai_echec VALUES (?, ?, ?, ?)", [source, failures, now, until])
+    known = con.execute("SELECT count(*) FROM t_utilisateur WHERE login = ?", [login]).fetchall()[0][0]
+    record_event(con, 85, caisse=caisse, login=login if known else None,
+                 detail=f"échec n°{failures} depuis {source}" + ("" if known else " (identifiant inconnu)"), now=now)
+    if failures == SLOWED_AT:
+        record_event(con, 86, caisse=caisse, detail=f"{failures} échecs de suite depuis {source} : essais ralentis",
+                     now=now)
 
 
-def locked_message(login: str, until: datetime) -> str:
-    return (f"Le compte {login} est verrouillé jusqu'à {until:%H:%M} après {MAX_FAILURES} mots de passe "
-            "erronés. Réessayez plus tard ou demandez à un responsable.")
+def held_message(until: datetime, now: datetime) -> str:
+    seconds = max(1, int((until - now).total_seconds() + 0.999))
+    return (f"Trop de mots de passe erronés depuis ce poste : patientez {seconds} seconde(s) avant de réessayer, "
+            "ou demandez à un responsable de débloquer ce poste (Réglages).")
 
 
 def login(store: Store, login: str, password: str, *, caisse: str | None = None,
           now: datetime | None = None) -> User:
-    """Authenticate against the store; raises LoginFailed (failures and lockouts are recorded)."""
+    """Authenticate against the store; raises LoginFailed (failures recorded, tries slowed by source)."""
     now = now or datetime.now()
+    source = login_source()
     with store.transaction() as con:
-        until = locked_until(con, login, now)
+        until = held_until(con, source, now)
         if until:
-            record_event(con, 85, caisse=caisse, login=login, detail="compte verrouillé", now=now)
-            refused = LoginFailed(login, locked_message(login, until))
+            refused = LoginFailed(login, held_message(until, now))
         else:
             user = check_credentials(con, login, password)
             if user:
-                con.execute("DELETE FROM login_echec WHERE login = ?", [login])
+                con.execute("DELETE FROM essai_echec WHERE source = ?", [source])
                 record_event(con, 80, caisse=caisse, login=login, detail="identification", now=now)
                 return user
-            record_failure(con, login, now, caisse)
-            until = locked_until(con, login, now)
-            refused = LoginFailed(login, locked_message(login, until)) if until else LoginFailed(login)
+            record_failure(con, login, source, now, caisse)
+            refused = LoginFailed(login)
     raise refused
+
+
+def held_sources(store: Store, now: datetime | None = None) -> list[tuple[str, int, datetime, datetime | None]]:
+    """(source, failures in a row, last failure, waiting until) of the places whose tries are being slowed."""
+    now = now or datetime.now()
+    with store.connect() as con:
+        return con.execute("SELECT source, echecs, dernier, attente_jusqu FROM essai_echec WHERE echecs >= ? "
+                           "AND dernier > ? ORDER BY dernier DESC", [FREE_TRIES, now - FAILURE_MEMORY]).fetchall()
+
+
+def release_source(store: Store, user: User, source: str, now: datetime | None = None) -> None:
+    """A manager lets a place try again at once (recorded: event 87)."""
+    with store.transaction() as con:
+        require_now(con, user, "BACKOFFICE")
+        con.execute("DELETE FROM essai_echec WHERE source = ?", [source])
+        record_event(con, 87, login=user.login, detail=f"essais débloqués depuis {source}", now=now)
 
 
 def require_now(con: duckdb.DuckDBPyConnection, user: User, right: str, *others: str) -> None:

@@ -28,6 +28,8 @@ class DayLine:
     valide_par: str
     nb_tickets: int
     id_journee: str
+    commentaire: str
+    forcee: bool
 
 
 _RECONCILIATION = """
@@ -50,7 +52,8 @@ moves AS (
     FROM t_livre_de_caisse WHERE id_journee IN (SELECT id_journee FROM days) GROUP BY id_journee)
 SELECT d.code, d.numero_z, d.date_ouverture, d.date_fermeture, d.fond_caisse, coalesce(p.especes, 0),
        coalesce(p.carte, 0), coalesce(p.autres, 0), coalesce(mv.mouvements, 0), d.especes_theorique,
-       d.especes_compte, d.ecart, coalesce(u.login, ''), d.nb_tickets, d.id_journee
+       d.especes_compte, d.ecart, coalesce(u.login, ''), d.nb_tickets, d.id_journee,
+       coalesce(d.commentaire, ''), coalesce(d.fermeture_forcee, false)
 FROM days d LEFT JOIN pay p USING (id_journee) LEFT JOIN moves mv USING (id_journee)
 LEFT JOIN t_utilisateur u ON u.id_utilisateur = d.ecart_valide_par
 ORDER BY d.date_fermeture DESC
@@ -62,6 +65,36 @@ def reconciliation(store: Store, start: date, end: date, caisse: str | None = No
     with store.connect() as con:
         rows = con.execute(_RECONCILIATION, [start, end, caisse]).fetchall()
     return [DayLine(*row) for row in rows]
+
+
+def reconciliation_rows(days: list[DayLine]) -> list[dict]:
+    """The reconciliation as rows with their French headings and typed values (amounts as Decimal, moments as
+    datetime): what the screen formats and the CSV writes."""
+    return [{"Caisse": d.caisse, "Z": d.numero_z, "Ouverture": d.ouverture, "Fermeture": d.fermeture,
+             "Fond": d.fond, "Espèces": d.especes, "Carte": d.carte, "Autres": d.autres, "Mouvements": d.mouvements,
+             "Attendu": d.theorique, "Compté": d.compte, "Écart": d.ecart, "Écart validé par": d.valide_par or None,
+             "Commentaire": d.commentaire or None, "Fermeture forcée": d.forcee, "Tickets": d.nb_tickets}
+            for d in days]
+
+
+def reconciliation_csv(days: list[DayLine]) -> bytes:
+    from .csvfile import french_csv
+    return french_csv(reconciliation_rows(days))
+
+
+def open_days(store: Store) -> list[tuple[str, str, datetime]]:
+    """(caisse, id_journee, date_ouverture) of the days open now."""
+    with store.connect() as con:
+        return con.execute("SELECT c.code, j.id_journee, j.date_ouverture FROM t_journee j JOIN t_caisse c "
+                           "USING (id_caisse) WHERE j.date_fermeture IS NULL ORDER BY c.code").fetchall()
+
+
+def day_moves(store: Store, id_journee: str) -> list[tuple]:
+    """(moment, type, montant, libellé, login) of a day's cash-book moves, in their order."""
+    with store.connect() as con:
+        return con.execute("SELECT m.date_mouvement, m.type, m.montant, m.libelle, u.login FROM t_livre_de_caisse m "
+                           "LEFT JOIN t_utilisateur u USING (id_utilisateur) WHERE m.id_journee = ? "
+                           "ORDER BY m.date_mouvement", [id_journee]).fetchall()
 
 
 def day_tickets(store: Store, id_journee: str) -> list[tuple]:

@@ -78,7 +78,7 @@ def cmd_status(args, settings) -> int:
                                   "fichiers": r.fichiers, "lignes": r.lignes, "message": r.message} for r in runs],
         }, ensure_ascii=False, indent=2))
         return 0
-    print(f"Mode de synchronisation : {settings.mode}   Serveur principal : {settings.drop}")
+    print(f"Mode de synchronisation : {settings.mode_words}\nServeur principal : {settings.drop_shown}")
     if not states:
         print("Aucune caisse : importez les données du serveur principal (caisse import --caisse C01 --user ...).")
     for s in states:

@@ -11,6 +11,8 @@ from pathlib import Path
 from .errors import ConfigError
 
 MODES = ("manual", "auto")
+MODE_WORDS = {"manual": "manuel (boutons Importer et Exporter)", "auto": "automatique (import à l'ouverture, export "
+              "à la fermeture)"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,16 @@ class Settings:
     def limits(self) -> Limits:
         return Limits(self.max_quantity, self.max_cash_factor, self.max_cash, self.max_float, self.merge_lines,
                       self.largest_note)
+
+    @property
+    def mode_words(self) -> str:
+        return MODE_WORDS[self.mode]
+
+    @property
+    def drop_shown(self) -> str:
+        """The drop's address as screens, logs and `status` show it (a password in it masked)."""
+        from pipeline.drop import masked_url
+        return masked_url(self.drop)
 
     def drop_options(self) -> dict:
         """What `pipeline.open_drop` needs for an SFTP drop (ignored by a local one)."""

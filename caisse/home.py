@@ -63,7 +63,7 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
         folder = settings.local_drop_dir
         if folder is None:
             raise CaisseError(f"La boutique de démonstration ne s'écrit que dans un dossier local "
-                              f"(CAISSE_DROP=file:///...), pas dans {settings.drop}.")
+                              f"(CAISSE_DROP=file:///...), pas dans {settings.drop_shown}.")
         target = folder / settings.import_dir.replace("{caisse}", "C01")
         demo_files = len(write_demo_shop(target).fichiers) + 1
     with store.transaction() as con:

@@ -40,8 +40,6 @@ OWN_TABLES = [
     """CREATE TABLE IF NOT EXISTS audit (
         seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'), ts TIMESTAMP, action VARCHAR,
         caisse VARCHAR, login VARCHAR, detail VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS login_echec (
-        login VARCHAR PRIMARY KEY, echecs INTEGER, verrouille_jusqu TIMESTAMP)""",
 ]
 
 # Sellers connected to an open register: the "users still connected" of the closing.
@@ -101,6 +99,10 @@ MIGRATIONS: list[list[str]] = [
      *(f"ALTER TABLE t_ticket DROP COLUMN IF EXISTS {c}" for c in
        ("statut", "date_annulation", "id_utilisateur_annulation", "motif_annulation"))],
     [SESSION],
+    # failed sign-ins are counted by place (a browser's address), not by account: nobody can lock a manager out
+    ["""CREATE TABLE IF NOT EXISTS essai_echec (
+        source VARCHAR PRIMARY KEY, echecs INTEGER, dernier TIMESTAMP, attente_jusqu TIMESTAMP)""",
+     "DROP TABLE IF EXISTS login_echec"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

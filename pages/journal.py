@@ -1,10 +1,9 @@
-"""Journal: the audit log with filters, and the integrity check of `caisse verify`."""
+"""Journal: the signed event log (JET) with filters, and the integrity check of `caisse verify`."""
 
-import pandas as pd
 import streamlit as st
 
 import caisse
-from pages.ui import context, require, sidebar_user
+from pages.ui import context, plain, require, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
@@ -12,24 +11,24 @@ user = require("BACKOFFICE")
 st.title("Journal")
 
 a, b = st.columns(2)
-codes = {"Tous les événements": None} | {f"{code} · {label}": code for code, label in caisse.EVENT_CODES.items()}
+codes = {"Tous les événements": None} | {f"{label} ({code})": code for code, label in caisse.EVENT_CODES.items()}
 chosen = a.selectbox("Événement", list(codes))
-who = b.text_input("Utilisateur")
+who = b.text_input("Utilisateur", placeholder="un identifiant, par exemple responsable")
 rows = caisse.audit_log(store, codes[chosen], who.strip() or None)
-st.dataframe(pd.DataFrame([(ts, code, label, where or "—", login or "—", detail)
-                           for ts, code, label, where, login, detail in rows],
-                          columns=["Date", "Code", "Événement", "Caisse", "Utilisateur", "Détail"]),
-             hide_index=True,
-             column_config={"Date": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
+table([{"Date": caisse.moment_text(ts), "Code": code, "Événement": label, "Caisse": where, "Utilisateur": login,
+        "Détail": detail} for ts, code, label, where, login, detail in rows],
+      empty="Aucun événement ne correspond à ces filtres.", key="jet")
+if len(rows) >= 500:
+    st.caption("Les 500 événements les plus récents : précisez les filtres pour remonter plus loin.")
 
 st.subheader("Intégrité")
 if st.button("Vérifier toutes les chaînes"):
     result = caisse.run_verify(store, settings, user)
     for note in result.notes:
-        st.info(note)
+        st.info(plain(note))
     if result.broken:
         for line in result.broken:
-            st.error(f"Chaîne rompue : {line}")
+            st.error(plain(f"Chaîne rompue : {line}"))
     else:
         st.success("Intégrité vérifiée : toutes les chaînes (tickets, clôtures, mouvements, duplicatas, événements) "
                    "sont intactes et concordent avec les tickets archivés et le dernier lot envoyé.")

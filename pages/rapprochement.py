@@ -1,59 +1,139 @@
-"""Rapprochement: per day and register, float, takings, moves, expected, counted, difference; chart, drill-down,
-CSV, Z reprint."""
+"""Rapprochement: per day and register, float, takings, moves, expected, counted, difference (who validated it,
+the comment); one bar per day; a day's tickets, with a receipt or the Z reprinted (DUPLICATA) and a sale of
+the open day voided (reason, right, password); the CSV for French Excel."""
 
+from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 
-import pandas as pd
 import streamlit as st
 
 import caisse
-from pages.ui import context, require, sidebar_user
+from pages.ui import bars, confirm_password, context, plain, require, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
 user = require("BACKOFFICE")
 st.title("Rapprochement")
 
-a, b, c = st.columns(3)
-start = a.date_input("Du", value=date.today() - timedelta(days=31), format="DD/MM/YYYY")
-end = b.date_input("Au", value=date.today(), format="DD/MM/YYYY")
+today = date.today()
+PERIODS = {"Les 31 derniers jours": (today - timedelta(days=30), today),
+           "Ce mois-ci": (today.replace(day=1), today),
+           "Le mois dernier": ((today.replace(day=1) - timedelta(days=1)).replace(day=1),
+                               today.replace(day=1) - timedelta(days=1)),
+           "Les 7 derniers jours": (today - timedelta(days=6), today),
+           "Cette année": (today.replace(month=1, day=1), today),
+           "Autre période…": None}
+a, b, c = st.columns([2, 2, 1])
+period = a.selectbox("Période", list(PERIODS))
 codes = [s.code for s in caisse.read_overview(store).caisses]
 chosen = c.selectbox("Caisse", ["Toutes"] + codes)
-days = caisse.reconciliation(store, start, end, None if chosen == "Toutes" else chosen)
-if not days:
-    st.info("Aucune journée fermée sur cette période.")
-    st.stop()
-
-table = pd.DataFrame([{"Caisse": d.caisse, "Z": d.numero_z, "Fermeture": d.fermeture, "Fond": d.fond,
-                       "Espèces": d.especes, "Carte": d.carte, "Autres": d.autres, "Mouvements": d.mouvements,
-                       "Attendu": d.theorique, "Compté": d.compte, "Écart": d.ecart, "Validé par": d.valide_par,
-                       "Tickets": d.nb_tickets} for d in days])
-money = ["Fond", "Espèces", "Carte", "Autres", "Mouvements", "Attendu", "Compté", "Écart"]
-st.dataframe(table.assign(**{m: table[m].map(caisse.eur) for m in money}), hide_index=True,
-             column_config={"Fermeture": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
-st.download_button("Télécharger en CSV", table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-                   file_name=f"rapprochement_{start}_{end}.csv", mime="text/csv")
-# The chart shows differences as floats: a drawing, never a computation on money.
-st.markdown("**Écarts de caisse par journée (€)**" + ("" if any(d.ecart for d in days) else " : aucun écart "
-                                                        "sur la période"))
-st.bar_chart(pd.DataFrame({"Écart (€)": [float(d.ecart) for d in days]},
-                          index=[d.fermeture for d in days]).sort_index())
-
-labels = {f"{d.caisse} · Z n°{d.numero_z} · {d.fermeture:%d/%m/%Y}": d for d in days}
-picked = labels[st.selectbox("Détail d'une journée", list(labels))]
-tickets = caisse.day_tickets(store, picked.id_journee)
-st.dataframe(pd.DataFrame([{"N°": n, "Heure": ts, "Vendeur": who or "—",
-                            "Type": caisse.TYPE_WORDS[kind] + (f" du n°{origin}" if origin else ""),
-                            "Total": caisse.eur(t),
-                            "Règlements": ", ".join(f"{label} {caisse.eur(amount)}" for label, amount in pay or [])}
-                           for n, ts, who, kind, t, pay, origin in tickets]), hide_index=True,
-             column_config={"Heure": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
-if st.button(f"Réimprimer le Z n°{picked.numero_z} (DUPLICATA)"):
+start, end = PERIODS[period] or (None, None)
+if start is None:
+    left, right = b.columns(2)
     try:
-        doc = caisse.z_document(store, settings, picked.caisse, picked.numero_z)
-        printed = caisse.print_document(store, settings, doc, user=user)
-        (st.warning if printed.warning else st.success)(printed.warning or f"DUPLICATA n°{printed.duplicata} "
-                                                                           f"envoyé à {settings.printer}.")
-        st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
+        start = caisse.parse_day(left.text_input("Du", value=f"{today - timedelta(days=30):%d/%m/%Y}"), "Le début")
+        end = caisse.parse_day(right.text_input("Au", value=f"{today:%d/%m/%Y}"), "La fin")
     except caisse.CaisseError as e:
-        st.error(str(e))
+        st.error(plain(e))
+        st.stop()
+    if end < start:
+        st.error("La fin de la période est avant son début : corrigez les dates.")
+        st.stop()
+else:
+    b.text(f"du {caisse.day_text(start)} au {caisse.day_text(end)}")
+
+days = caisse.reconciliation(store, start, end, None if chosen == "Toutes" else chosen)
+MONEY = ("Fond", "Espèces", "Carte", "Autres", "Mouvements", "Attendu", "Compté", "Écart")
+
+
+def shown(row: dict) -> dict:
+    out = {}
+    for key, value in row.items():
+        if key in MONEY:
+            value = caisse.eur(value)
+        elif key in ("Ouverture", "Fermeture"):
+            value = caisse.moment_text(value, seconds=False)
+        elif key == "Fermeture forcée":
+            value = "oui" if value else "non"
+        out[key] = value
+    return out
+
+
+table([shown(row) for row in caisse.reconciliation_rows(days)],
+      empty=f"Aucune journée fermée du {caisse.day_text(start)} au {caisse.day_text(end)}.", key="journees")
+if days:
+    st.download_button("Télécharger en CSV (Excel)", caisse.reconciliation_csv(days),
+                       file_name=f"rapprochement_{start:%Y%m%d}_{end:%Y%m%d}.csv", mime="text/csv")
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
+    for d in days:
+        per_day[d.fermeture.date()] += d.ecart
+    bars([(f"{day:%d/%m}", per_day[day]) for day in sorted(per_day)],
+         "Écarts de caisse par journée" + ("" if any(d.ecart for d in days) else " : aucun écart sur la période"))
+
+st.subheader("Détail d'une journée")
+labels = {f"{code} · journée en cours (ouverte le {caisse.moment_text(opened, seconds=False)})": (code, ident, None)
+          for code, ident, opened in caisse.open_days(store)}
+labels |= {f"{d.caisse} · Z n°{d.numero_z} · {caisse.day_text(d.fermeture)}": (d.caisse, d.id_journee, d.numero_z)
+           for d in days}
+if not labels:
+    st.info("Aucune journée à détailler sur cette période.")
+    st.stop()
+code, id_journee, numero_z = labels[st.selectbox("Journée", list(labels))]
+tickets = caisse.day_tickets(store, id_journee)
+table([{"N°": n, "Heure": caisse.moment_text(ts), "Vendeur": who,
+        "Type": caisse.TYPE_WORDS[kind] + (f" du n°{origin}" if origin else ""), "Total": caisse.eur(t),
+        "Règlements": ", ".join(f"{label} {caisse.eur(amount)}" for label, amount in pay or [])}
+       for n, ts, who, kind, t, pay, origin in tickets], empty="Aucun ticket sur cette journée.", key="tickets")
+
+
+def printed_message(printed, what: str) -> None:
+    if printed.warning:
+        st.warning(plain(printed.warning))
+    else:
+        st.success(plain(f"{what} : DUPLICATA n°{printed.duplicata} envoyé à l'imprimante ({settings.printer})."
+                         if printed.duplicata else f"{what} imprimé ({settings.printer})."))
+    st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
+
+
+numbers = [n for n, *_ in tickets]
+reprint, void = st.columns(2)
+with reprint.form("reimprimer"):
+    st.markdown("**Réimprimer un ticket**")
+    number = st.selectbox("Ticket n°", numbers, key="reimpression", placeholder="Choisissez un ticket…",
+                          disabled=not numbers)
+    again = st.form_submit_button("Réimprimer (DUPLICATA)", disabled=not numbers)
+if again and number:
+    try:
+        printed_message(caisse.reprint_receipt(store, settings, code, number, user), f"Ticket n°{number}")
+    except caisse.CaisseError as e:
+        st.error(plain(e))
+if numero_z is None:
+    with void.form("annuler", clear_on_submit=True):
+        st.markdown("**Annuler une vente de la journée en cours**")
+        sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE"]
+        number = st.selectbox("Vente n°", sales, key="annulation", placeholder="Choisissez une vente…",
+                              disabled=not sales)
+        reason = st.text_input("Motif de l'annulation")
+        password = st.text_input("Votre mot de passe", type="password")
+        cancel = st.form_submit_button("Annuler la vente", disabled=not (sales and user.can("CAISSE_ANNULER")))
+    if not user.can("CAISSE_ANNULER"):
+        void.caption("Annuler une vente demande le droit d'annuler un ticket.")
+    if cancel:
+        try:
+            confirm_password(user, password, code)
+            done = caisse.void_ticket(store, code, user, number, reason)
+            caisse.print_receipt(store, settings, done, user)
+            st.success(plain(f"Vente n°{number} annulée par le ticket n°{done.numero} "
+                             f"({caisse.eur(done.total_ttc)}) : {reason.strip()}."))
+        except caisse.CaisseError as e:
+            st.error(plain(e))
+else:
+    with void.form("reimprimer-z"):
+        st.markdown(f"**Ticket Z n°{numero_z}**")
+        z_again = st.form_submit_button(f"Réimprimer le Z n°{numero_z} (DUPLICATA)")
+    if z_again:
+        try:
+            printed_message(caisse.print_z(store, settings, code, user, numero_z), f"Z n°{numero_z}")
+        except caisse.CaisseError as e:
+            st.error(plain(e))

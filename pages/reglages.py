@@ -1,44 +1,71 @@
 """Réglages: the main server's drop ("Tester la connexion"), the printer ("Imprimer un ticket de test"), the sync
-mode, and the parameters received from the main server."""
+mode, the parameters received from the main server, and the accounts held back after failed passwords (a
+manager lets them in again). The settings themselves change in caisse.toml, never from a browser."""
 
 import streamlit as st
 
 import caisse
-from pages.ui import context, require, sidebar_user
+from pages.ui import confirm_password, context, plain, require, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
-require("BACKOFFICE")
+user = require("BACKOFFICE")
 st.title("Réglages")
 st.caption("Ces réglages se changent dans caisse.toml ou par les variables CAISSE_* (voir le README), puis en "
            "relançant le serveur caisse.")
 
 st.subheader("Serveur principal")
-st.write(f"Adresse : `{settings.drop}` · dossier d'import : `/{settings.import_dir}` · dossier d'export : "
-         f"`{settings.export_dir}`")
+st.text(f"Adresse : {settings.drop_shown}\nDossier d'import : /{settings.import_dir}\n"
+        f"Dossier d'export : {settings.export_dir}")
 if settings.drop.startswith("sftp://"):
-    st.write(f"Clé : `{settings.sftp_key or '—'}` · known_hosts : `{settings.sftp_known_hosts or '—'}` · mot de "
-             f"passe : {'défini' if settings.sftp_password else 'non'} · délai {settings.sftp_timeout:g} s")
+    st.text(f"Clé : {settings.sftp_key or '—'} · known_hosts : {settings.sftp_known_hosts or '—'} · mot de passe : "
+            f"{'défini' if settings.sftp_password or ':***@' in settings.drop_shown else 'non'} · délai "
+            f"{settings.sftp_timeout:g} s".replace(".", ","))
 if st.button("Tester la connexion"):
     try:
-        st.success(caisse.test_drop(settings))
+        st.success(plain(caisse.test_drop(settings)))
     except caisse.CaisseError as e:
-        st.error(str(e))
+        st.error(plain(e))
 
 st.subheader("Imprimante")
-st.write(f"`{settings.printer}` · {settings.printer_width} colonnes · ticket à chaque vente : "
-         f"{'oui' if settings.print_receipts else 'non'}")
+st.text(f"{settings.printer} · {settings.printer_width} colonnes · ticket à chaque vente : "
+        f"{'oui' if settings.print_receipts else 'non'}")
 if st.button("Imprimer un ticket de test"):
-    printed = caisse.print_document(store, settings, caisse.check_page(settings))
-    (st.warning if printed.warning else st.success)(printed.warning or f"Ticket de test envoyé à {settings.printer}.")
-    st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
+    try:
+        printed = caisse.print_test_page(store, settings, user)
+        (st.warning if printed.warning else st.success)(plain(printed.warning or
+                                                              f"Ticket de test envoyé à {settings.printer}."))
+        st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
+    except caisse.CaisseError as e:
+        st.error(plain(e))
 
 st.subheader("Synchronisation")
-st.write("Mode **manuel** : boutons Importer et Exporter (manuel 001)." if settings.mode == "manual" else
-         "Mode **automatique** : import à l'ouverture, export à la fermeture (manuel 000).")
+st.text(f"Mode {settings.mode_words}.")
 
 st.subheader("Paramètres reçus du serveur principal")
 params = caisse.read_parameters(store)
-st.write(f"Tolérance d'écart : {params.get('tolerance_ecart', '0.00')} € · comptage à l'aveugle : "
-         f"{params.get('comptage_aveugle', 'non')} · devise : {params.get('devise', 'EUR')}")
-st.dataframe([{"Clé": k, "Valeur": v} for k, v in params.items()], hide_index=True)
+tolerance = params.get("tolerance_ecart", "0")
+try:
+    tolerance = caisse.eur(caisse.parse_amount(tolerance))
+except caisse.CaisseError:
+    pass
+st.text(f"Tolérance d'écart : {tolerance} · comptage à l'aveugle : {params.get('comptage_aveugle', 'non')} · "
+        f"devise : {params.get('devise', 'EUR')}")
+table([{"Paramètre": k, "Valeur": v} for k, v in params.items()], empty="Aucun paramètre reçu.", key="parametres")
+
+st.subheader("Postes ralentis après des mots de passe erronés")
+held = caisse.held_sources(store)
+table([{"Poste (adresse)": source, "Échecs de suite": n, "Dernier échec": caisse.moment_text(last),
+        "Attente jusqu'à": caisse.moment_text(until) if until else "—"} for source, n, last, until in held],
+      empty="Aucun poste n'est ralenti : pas d'échecs répétés depuis 15 minutes.", key="postes")
+if held:
+    with st.form("debloquer", clear_on_submit=True):
+        source = st.selectbox("Poste à débloquer", [h[0] for h in held])
+        password = st.text_input("Votre mot de passe", type="password")
+        if st.form_submit_button("Débloquer ce poste"):
+            try:
+                confirm_password(user, password)
+                caisse.release_source(store, user, source)
+                st.success(plain(f"Le poste {source} peut de nouveau se connecter (enregistré au journal)."))
+            except caisse.CaisseError as e:
+                st.error(plain(e))

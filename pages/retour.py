@@ -6,7 +6,7 @@ from decimal import Decimal
 import streamlit as st
 
 import caisse
-from pages.ui import context, current_session, require, show_flash, sidebar_user
+from pages.ui import context, current_session, plain, require, show_flash, sidebar_user
 
 settings, store = context()
 sidebar_user()
@@ -50,17 +50,17 @@ with with_ticket:
         try:
             found = caisse.read_returnable(store, code, ref)
         except caisse.CaisseError as e:
-            st.error(str(e))
+            st.error(plain(e))
         else:
             sale = found.ticket
-            st.caption(f"Ticket n°{sale.numero} du {sale.date_validation:%d/%m/%Y %H:%M}, vendeur {sale.vendeur}, "
-                       f"{caisse.eur(sale.total_ttc)}")
+            st.caption(plain(f"Ticket n°{sale.numero} du {sale.date_validation:%d/%m/%Y %H:%M}, vendeur "
+                             f"{sale.vendeur}, {caisse.eur(sale.total_ttc)}"))
             with st.form("reprendre"):
                 quantities = {}
                 for line in found.lines:
                     left = line.reste
                     quantities[line.num_ligne] = st.number_input(
-                        f"{line.libelle} ({line.code}) : reste {caisse.qty(left)} sur {caisse.qty(line.vendu)}",
+                        plain(f"{line.libelle} ({line.code}) : reste {caisse.qty(left)} sur {caisse.qty(line.vendu)}"),
                         min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
                 refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get, horizontal=True)
                 reason = st.text_input("Motif du retour")
@@ -69,7 +69,7 @@ with with_ticket:
                         finish(caisse.return_goods(store, code, user, refund=refund, reason=reason, sale=ref,
                                                    quantities={n: Decimal(q) for n, q in quantities.items() if q}))
                     except caisse.CaisseError as e:
-                        st.error(str(e))
+                        st.error(plain(e))
 with without:
     if not user.can("CAISSE_RETOUR_LIBRE"):
         st.info("Un retour sans ticket demande un responsable.")
@@ -84,4 +84,4 @@ with without:
                     finish(caisse.return_goods(store, code, user, refund=refund, reason=reason,
                                                articles=[caisse.LineRequest(article.strip(), Decimal(quantity))]))
                 except caisse.CaisseError as e:
-                    st.error(str(e))
+                    st.error(plain(e))

@@ -6,13 +6,13 @@ from datetime import datetime
 import streamlit as st
 
 import caisse
-from pages.ui import SyncWindow, context, require, sidebar_user
+from pages.ui import SyncWindow, confirm_password, context, plain, require, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
 user = require("BACKOFFICE")
 st.title("Synchronisation")
-st.caption(f"Serveur principal : {settings.drop} · mode {settings.mode}")
+st.caption(plain(f"Serveur principal : {settings.drop_shown} · mode {settings.mode_words}"))
 
 STEPS = [("Connexion et réception", ("Synchronisation", "Réception")),
          ("Vérification du manifeste", ("Manifeste",)), ("Lecture et validation des fichiers", ("Fichier",)),
@@ -37,38 +37,38 @@ view = caisse.read_overview(store)
 codes = [c.code for c in view.caisses]
 with st.form("sync"):
     code = st.selectbox("Caisse", codes) if codes else st.text_input("Caisse", value="C01")
-    password = st.text_input("Mot de passe", type="password", help=f"celui de {user.login}")
+    password = st.text_input("Votre mot de passe", type="password")
     a, b = st.columns(2)
     do_import = a.form_submit_button("Importer", disabled=view.import_blocker is not None)
     do_export = b.form_submit_button("Exporter")
 if view.import_blocker:
-    st.caption(f"Importer est grisé : {view.import_blocker}")
+    st.caption(plain(f"Importer est grisé : {view.import_blocker}"))
 if do_import or do_export:
     window = SyncWindow("Synchronisation des données en cours ...")
     try:
         if do_import:
             result = caisse.run_import(store, settings, code, user.login, password, echo=window)
             st.subheader("Lecture et validation : aperçu de chaque table")
-            for table, preview in result.previews.items():
-                with st.expander(f"{table} · {result.tables.get(table, 0)} lignes chargées"):
-                    st.dataframe([{k: ("" if v is None else str(v)) for k, v in row.items()} for row in preview],
-                                 hide_index=True)
+            for name, preview in result.previews.items():
+                with st.expander(plain(f"{name} · {result.tables.get(name, 0)} lignes chargées")):
+                    table(preview, empty="Table vide.", key=f"apercu-{name}")
         else:
-            caisse.run_export(store, settings, code, caisse.login(store, user.login, password), echo=window)
+            confirm_password(user, password, code)
+            caisse.run_export(store, settings, code, user, echo=window)
         window.box.update(label="Synchronisation terminée", state="complete", expanded=False)
     except caisse.CaisseError as e:
         window.box.update(label="Synchronisation interrompue", state="error")
-        st.error(str(e))
+        st.error(plain(e))
 
 for run, lines in caisse.read_history(store):
     icon = ":material/check_circle:" if run.statut == "reussi" else ":material/error:"
     label = f"{run.debut:%d/%m/%Y %H:%M:%S} · {run.sens} · caisse {run.caisse} · lot {run.lot or '—'}"
-    with st.expander(label, icon=icon):
+    with st.expander(plain(label), icon=icon):
         if run.message:
-            st.error(run.message)
+            st.error(plain(run.message))
         for step, step_lines in cells(lines):
             seconds = (step_lines[-1][0] - step_lines[0][0]).total_seconds()
             failed = any("interrompu" in m for _, m in step_lines)
             duration = f"{seconds:.2f}".replace(".", ",")
-            st.markdown(f"{'❌' if failed else '✔'} **{step}** · {len(step_lines)} ligne(s) · {duration} s")
+            st.markdown(f"{'❌' if failed else '✔'} **{plain(step)}** · {len(step_lines)} ligne(s) · {duration} s")
             st.code("\n".join(f"{ts:%H:%M:%S} {m}" for ts, m in step_lines), language=None, wrap_lines=True)

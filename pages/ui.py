@@ -77,6 +77,22 @@ def plain(text) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text if text is not None else "—"))
 
 
+def bars(items: list[tuple[str, object]], title: str) -> None:
+    """A bar per item (a label, an amount): above the line for a positive amount, below for a negative one,
+    each with its amount written in euros. Plain HTML: no library, no English, readable as text."""
+    top = max((abs(v) for _, v in items), default=0) or 1
+    cells = []
+    for label, value in items:
+        height = int(70 * abs(value) / top) if value else 0
+        up = f"<div class='haut' style='height:{height if value > 0 else 0}px'></div>"
+        down = f"<div class='bas' style='height:{height if value < 0 else 0}px'></div>"
+        cells.append(f"<div class='barre' title='{escape(label)} : {escape(caisse.eur(value))}'>"
+                     f"<span class='montant'>{escape(caisse.eur(value))}</span><div class='moitie'>{up}</div>"
+                     f"<div class='moitie dessous'>{down}</div><span class='jour'>{escape(label)}</span></div>")
+    st.html(f"<figure class='barres'><figcaption>{escape(title)}</figcaption><div class='rangee'>{''.join(cells)}"
+            "</div></figure>")
+
+
 def table(rows: list[dict], empty: str = "Aucune ligne.", page_size: int = 100, key: str = "table") -> None:
     """Rows as a plain HTML table: every value shown as text (never Markdown or HTML), None as "—", in
     pages of `page_size` rows with their count; `empty` when there are none."""
@@ -106,8 +122,10 @@ def _token() -> str | None:
 
 
 def begin_run() -> None:
-    """Called by app.py at the start of every full run: the session is read (and touched) once per run."""
+    """Called by app.py at the start of every full run: the session is read once per run, and sign-ins are
+    counted against the browser's address."""
     st.session_state.pop("_session", None)
+    caisse.from_source(st.context.ip_address if st.context.headers else None)
 
 
 def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Session | None:
@@ -177,7 +195,7 @@ def sign_out() -> None:
 def sidebar_user() -> None:
     """Who is signed in, with "Se déconnecter"; or a sign-in form for the back-office when nobody is."""
     for problem in startup_problems:
-        st.sidebar.error(problem)
+        st.sidebar.error(plain(problem))
     user = current_user()
     if user is None:
         paused()
@@ -190,7 +208,7 @@ def sidebar_user() -> None:
                 try:
                     sign_in(caisse.login(store, login.strip(), password))
                 except caisse.CaisseError as e:
-                    st.error(str(e))
+                    st.error(plain(e))
         return
     with st.sidebar:
         st.caption("Connecté :")
@@ -204,7 +222,7 @@ def paused() -> None:
     message = st.session_state.get("en_pause")
     if not message:
         return
-    st.warning(message)
+    st.warning(plain(message))
     with st.form("reprendre", clear_on_submit=True):
         secret = st.text_input("Mot de passe ou code", type="password")
         if st.form_submit_button("Reprendre", type="primary"):
@@ -215,7 +233,7 @@ def paused() -> None:
                 st.session_state.pop("_session", None)
                 st.rerun()
             except caisse.CaisseError as e:
-                st.error(str(e))
+                st.error(plain(e))
     st.stop()
 
 
@@ -227,8 +245,8 @@ def require(right: str) -> caisse.User:
         st.warning("Identifiez-vous d'abord sur l'écran Ouverture.")
         st.stop()
     if not user.can(right):
-        st.error(f"{user.login} n'a pas accès à cet écran : il faut le droit de "
-                 f"{caisse.RIGHT_WORDS.get(right, right)}.")
+        st.error(plain(f"{user.login} n'a pas accès à cet écran : il faut le droit de "
+                       f"{caisse.RIGHT_WORDS.get(right, right)}."))
         st.stop()
     return user
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 import caisse
 from pages.browser import scanner
-from pages.ui import context, current_session, plain, require, sidebar_user, sign_out
+from pages.ui import context, current_session, guarded, plain, require, sidebar_user, sign_out, unexpected
 
 settings, store = context()
 st.html(f"<style>{(Path(__file__).parent / 'assets' / 'vente.css').read_text(encoding='utf-8')}</style>")
@@ -37,6 +37,13 @@ def command(kind: str, **values) -> None:
 
 
 def _run(cmd: dict) -> caisse.TillOutcome:
+    try:
+        return _run_now(cmd)
+    except Exception as e:  # noqa: BLE001 (the till's own refusals are sentences already, in till.run)
+        return caisse.TillOutcome(False, unexpected(e))
+
+
+def _run_now(cmd: dict) -> caisse.TillOutcome:
     session = current_session(fresh=True, in_callback=True)
     if session is None:
         return caisse.TillOutcome(False, "Votre session est terminée : identifiez-vous à nouveau.")
@@ -74,7 +81,7 @@ with actions:
         if not parked:
             st.caption("Aucun ticket en attente.")
         for ticket in parked:
-            st.button(caisse.describe_draft(ticket), key=f"reprendre-{ticket.id_ticket}", on_click=command,
+            st.button(plain(caisse.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=command,
                       args=("resume",), kwargs={"id": ticket.id_ticket})
         if user.can("CAISSE_RETOUR"):
             st.page_link("pages/retour.py", label="Retour de marchandise", icon=":material/undo:")
@@ -110,6 +117,7 @@ def line_editor(lines) -> None:
 
 
 @st.fragment
+@guarded
 def comptoir() -> None:
     session = current_session(fresh=True)
     if session is None:
@@ -150,10 +158,10 @@ def comptoir() -> None:
                 label = next((m.libelle for m in METHODS if m.code == code), code)
                 text, remove = st.columns([4, 1])
                 text.text(f"{label} {caisse.eur(amount)}" + (f" n°{numero}" if numero else ""))
-                remove.button("✕", key=f"retirer-{num}", help=f"Retirer ce règlement ({label})", on_click=command,
-                              args=("remove_payment",), kwargs={"num": num})
+                remove.button("✕", key=f"retirer-{num}", help=plain(f"Retirer ce règlement ({label})"),
+                              on_click=command, args=("remove_payment",), kwargs={"num": num})
         if state.quick_cash and CASH:
-            st.caption(f"{CASH.libelle}, en un geste :")
+            st.caption(plain(f"{CASH.libelle}, en un geste :"))
             quick = st.columns(len(state.quick_cash))
             for i, (column, amount) in enumerate(zip(quick, state.quick_cash)):
                 label = caisse.eur(amount).replace(",00 €", " €") + (" (F2)" if i == 0 else "")
@@ -164,7 +172,7 @@ def comptoir() -> None:
         number.text_input("N° d'avoir ou de chèque cadeau", key="numero")
         buttons = st.columns(2)
         for i, method in enumerate(METHODS):
-            label = method.libelle + (" (F4)" if method is CARD else "")
+            label = plain(method.libelle) + (" (F4)" if method is CARD else "")
             buttons[i % 2].button(label, key=f"moyen-{method.code}", on_click=pay_typed, args=(method.code,),
                                   use_container_width=True, disabled=not (ticket and ticket.lines))
         st.button("Valider le ticket (F9)", type="primary", use_container_width=True, on_click=command,

@@ -173,6 +173,16 @@ class LocalDrop(Drop):
             raise DropUnavailable(self.host, f"suppression de {path} impossible ({e.strerror})") from e
 
 
+def masked_url(url: str) -> str:
+    """A drop's address as it may be shown or logged: a password written in it becomes `***`."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    host = parsed.hostname or ""
+    netloc = f"{parsed.username}:***@{host}" + (f":{parsed.port}" if parsed.port else "")
+    return parsed._replace(netloc=netloc).geturl()
+
+
 def open_drop(url: str, **sftp_options) -> Drop:
     """Open the drop of a `file://` URL (or a plain path) or of an `sftp://user@host:port/path` URL
     (`sftp_options`: key_file, known_hosts, password, timeout, retries)."""
@@ -183,5 +193,5 @@ def open_drop(url: str, **sftp_options) -> Drop:
     if parsed.scheme == "sftp":
         from .sftp import SftpDrop
         return SftpDrop(url, **sftp_options)
-    raise PipelineError(f"Adresse du serveur principal non prise en charge : « {url} » "
+    raise PipelineError(f"Adresse du serveur principal non prise en charge : « {masked_url(url)} » "
                         "(attendu : file:///chemin ou sftp://utilisateur@hôte:port/chemin).")

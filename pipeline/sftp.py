@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 import paramiko
 
-from .drop import PRIVATE_FILE, Drop, check_name, clean_folder, not_regular, too_large
+from .drop import PRIVATE_FILE, Drop, check_name, clean_folder, masked_url, not_regular, too_large
 from .errors import DropRefused, DropUnavailable
 
 TRANSIENT = (socket.timeout, TimeoutError, ConnectionError, EOFError, paramiko.ssh_exception.NoValidConnectionsError)
@@ -47,7 +47,7 @@ class SftpDrop(Drop):
                  timeout: float = 10.0, retries: int = 3, backoff: float = 0.5):
         parsed = urlparse(url)
         if not parsed.hostname or not parsed.username:
-            raise DropRefused(url, "l'adresse doit avoir la forme sftp://utilisateur@hôte:port/chemin")
+            raise DropRefused(masked_url(url), "l'adresse doit avoir la forme sftp://utilisateur@hôte:port/chemin")
         self.host, self.port = parsed.hostname, parsed.port or 22
         self.user = unquote(parsed.username)
         self.password = unquote(parsed.password) if parsed.password else password

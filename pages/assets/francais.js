@@ -12,7 +12,7 @@ const WORDS = {
   'Press Enter to submit form': 'Entrée pour envoyer',
   'Show password': 'Afficher le mot de passe',
   'Hide password': 'Masquer le mot de passe',
-  'Open': 'Ouvrir',
+  'Open': 'Afficher les choix',
   'Close': 'Fermer',
   'Clear all': 'Tout effacer',
   'Clear value': 'Effacer',

@@ -30,24 +30,49 @@ def test_a_wrong_password_and_an_unknown_login_get_the_same_sentence(imported):
     assert str(wrong.value) == str(unknown.value) == "Identifiant ou mot de passe incorrect."
 
 
-def test_five_failures_in_a_row_lock_the_account_for_five_minutes(imported):
+def test_failures_from_one_place_slow_its_tries_and_never_lock_the_account_elsewhere(imported):
+    from caisse import from_source, held_sources, release_source
     store = open_store(imported)
-    for i in range(5):
+    from_source("192.168.1.50")
+    for i in range(3):
+        with pytest.raises(LoginFailed, match="incorrect"):
+            login(store, MANAGER.login, "faux", now=NOW + timedelta(seconds=i))
+    with pytest.raises(LoginFailed, match="patientez 1 seconde"):  # the third failure: 1 s to wait
+        login(store, MANAGER.login, MANAGER.password, now=NOW + timedelta(seconds=2, milliseconds=500))
+    with pytest.raises(LoginFailed, match="incorrect"):
+        login(store, MANAGER.login, "faux", now=NOW + timedelta(seconds=4))
+    with pytest.raises(LoginFailed, match="patientez 2 seconde"):  # the fourth: 2 s, and so on
+        login(store, MANAGER.login, MANAGER.password, now=NOW + timedelta(seconds=4))
+    from_source("192.168.1.20")  # the manager's own till is not held by what another place typed
+    assert login(store, MANAGER.login, MANAGER.password, now=NOW + timedelta(seconds=5)).login == MANAGER.login
+    assert [row[:2] for row in held_sources(store, now=NOW + timedelta(seconds=5))] == [("192.168.1.50", 4)]
+    release_source(store, login(store, MANAGER.login, MANAGER.password, now=NOW + timedelta(seconds=5)),
+                   "192.168.1.50", now=NOW + timedelta(seconds=5))
+    assert held_sources(store, now=NOW + timedelta(seconds=5)) == []
+    from_source("192.168.1.50")
+    with pytest.raises(LoginFailed, match="incorrect"):  # released: a wrong password is just wrong again
+        login(store, MANAGER.login, "faux", now=NOW + timedelta(seconds=5))
+    assert 87 in [row[1] for row in audit_log(store)]  # the release is an event
+    from_source(None)
+
+
+def test_a_failed_sign_in_records_the_login_only_when_it_exists(imported):
+    store = open_store(imported)
+    for typed in ("resp2026", SELLER.login):  # a password typed in the login field, then a real login
         with pytest.raises(LoginFailed):
-            login(store, SELLER.login, "faux", now=NOW + timedelta(seconds=i))
-    with pytest.raises(LoginFailed, match="verrouillé jusqu'à 09:05"):
-        login(store, SELLER.login, SELLER.password, now=NOW + timedelta(minutes=1))
-    assert login(store, SELLER.login, SELLER.password, now=NOW + timedelta(minutes=6)).login == SELLER.login
-    codes = [row[1] for row in audit_log(store)]
-    assert codes.count(85) == 6 and codes.count(86) == 1  # failed sign-ins, the lock, in the JET
+            login(store, typed, "faux", now=NOW)
+    failures = [(who, detail) for _, code, _, _, who, detail in audit_log(store) if code == 85]
+    assert sorted(failures, key=str) == sorted([(None, "échec n°1 depuis local (identifiant inconnu)"),
+                                                (SELLER.login, "échec n°2 depuis local")], key=str)
+    assert "resp2026" not in " ".join(str(f) for f in failures)
 
 
 def test_a_success_resets_the_count_of_failures(imported):
     store = open_store(imported)
-    for _ in range(4):
-        with pytest.raises(LoginFailed):
-            login(store, SELLER.login, "faux", now=NOW)
-    login(store, SELLER.login, SELLER.password, now=NOW)
-    for _ in range(4):
+    for i in range(3):
         with pytest.raises(LoginFailed, match="incorrect"):
-            login(store, SELLER.login, "faux", now=NOW)
+            login(store, SELLER.login, "faux", now=NOW + timedelta(seconds=i))
+    login(store, SELLER.login, SELLER.password, now=NOW + timedelta(seconds=5))
+    for _ in range(2):  # counted from zero again: no wait before the third
+        with pytest.raises(LoginFailed, match="incorrect"):
+            login(store, SELLER.login, "faux", now=NOW + timedelta(seconds=6))

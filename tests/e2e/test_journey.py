@@ -187,6 +187,7 @@ def test_the_whole_day_at_a_counter_with_a_scanner(server):
         expected = page.get_by_test_id("stMetricValue").first.inner_text()
         page.get_by_label("Montant des espèces", exact=True).fill(expected.replace(" €", "").replace("\u202f", ""))
         page.get_by_label("Montant des espèces", exact=True).press("Tab")
+        page.get_by_label("Mot de passe du responsable", exact=True).fill(MANAGER.password)
         page.get_by_role("button", name="Valider la fermeture").click()
         expect(page.get_by_text("Caisse C01 fermée : Z n°1, écart 0,00 €")).to_be_visible(timeout=20_000)
         shot("11-ticket-z")
