@@ -329,14 +329,22 @@ def cmd_docs(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
-    """The app on `address` (127.0.0.1 unless told: the shop's network is a choice), never calling out: no usage
-    statistics, and a specific address so that Streamlit does not look up its public one."""
-    app = Path(__file__).resolve().parent.parent / "app.py"
+    """The app on `address` (127.0.0.1 unless told: the shop's network is a choice), in HTTPS when a certificate
+    is set, never calling out (pages/server.py: no usage statistics, no public-address lookup)."""
+    root = Path(__file__).resolve().parent.parent
     address = args.address or settings.address
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+    command = [sys.executable, "-m", "pages.server", "run", str(root / "app.py"), "--server.port", str(args.port),
                "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--client.showErrorDetails", "none"]
-    os.execv(sys.executable, command)
+    if settings.tls_cert or settings.tls_key:
+        for path in (settings.tls_cert, settings.tls_key):
+            if not path or not Path(path).is_file():
+                raise ConfigError("HTTPS demande le certificat et sa clé (tls_cert et tls_key, ou CAISSE_TLS_CERT et "
+                                  f"CAISSE_TLS_KEY) : « {path or '—'} » est introuvable.")
+        command += ["--server.sslCertFile", settings.tls_cert, "--server.sslKeyFile", settings.tls_key]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    os.chdir(root)  # .streamlit/config.toml is read from here
+    os.execve(sys.executable, command, env)
     return 0  # not reached
 
 

@@ -52,6 +52,8 @@ class Settings:
     merge_lines: bool = True
     largest_note: Decimal = Decimal("100.00")
     address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
+    tls_cert: str = ""  # HTTPS: the certificate and its key (PEM files)
+    tls_key: str = ""
 
     @property
     def limits(self) -> Limits:
