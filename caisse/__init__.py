@@ -3,7 +3,7 @@ Never imports streamlit. The pages and the CLI use these names."""
 
 from .auth import RIGHT_WORDS, User, from_source, held_sources, login, release_source, require, rights_of
 from .backoffice import (audit_log, day_moves, day_tickets, open_days, read_parameters, reconciliation,
-                         reconciliation_csv, reconciliation_rows, test_drop)
+                         reconciliation_csv, reconciliation_rows, shop_parameters, test_drop)
 from .csvfile import french_csv
 from .dates import day_text, moment_text, parse_day
 from .closing import read_summary
@@ -54,10 +54,10 @@ __all__ = [
     "reconciliation", "reconciliation_csv", "reconciliation_rows", "REFUNDS", "register_states", "RegisterState",
     "release_source", "remove_line", "remove_payment", "reprint_receipt", "require", "resume_session",
     "return_goods", "RIGHT_WORDS", "rights_of", "run_export", "run_import", "run_log", "run_verify", "Session",
-    "SessionExpired", "set_quantity", "Settings", "start_app", "start_ticket", "STATE_WORDS", "sync_outcome",
-    "test_drop", "TicketsEnCours", "till_confirmation", "till_counter", "till_drawer", "till_methods", "till_run",
-    "TillOutcome", "TYPE_WORDS", "unlock_session", "User", "UsersConnected", "void_ticket", "x_document",
-    "z_document",
+    "SessionExpired", "set_quantity", "Settings", "shop_parameters", "start_app", "start_ticket", "STATE_WORDS",
+    "sync_outcome", "test_drop", "TicketsEnCours", "till_confirmation", "till_counter", "till_drawer",
+    "till_methods", "till_run", "TillOutcome", "TYPE_WORDS", "unlock_session", "User", "UsersConnected",
+    "void_ticket", "x_document", "z_document",
 ]
 
 

@@ -123,6 +123,12 @@ def parameters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT cle, valeur FROM tr_parametre ORDER BY cle").fetchall())
 
 
+def shop_parameters(store: Store) -> list[tuple[str, str]]:
+    """The parameters received from the main server, as Réglages shows them (labels, French values)."""
+    from .parameters import shown
+    return shown(read_parameters(store))
+
+
 def read_parameters(store: Store) -> dict[str, str]:
     with store.connect() as con:
         return parameters(con)

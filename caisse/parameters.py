@@ -122,3 +122,19 @@ def parse(rows: dict[str, str | None]) -> Parameters:
 def read(con: duckdb.DuckDBPyConnection) -> Parameters:
     """The store's parameters, typed, in one query."""
     return parse(dict(con.execute("SELECT cle, valeur FROM tr_parametre").fetchall()))
+
+
+WORDS = {"devise": "Devise", "coupures": "Coupures comptées à la fermeture", "tolerance_ecart": "Tolérance d'écart",
+         "comptage_aveugle": "Comptage à l'aveugle", "ticket_entete": "En-tête des tickets",
+         "ticket_pied": "Pied des tickets"}
+
+
+def shown(rows: dict[str, str | None]) -> list[tuple[str, str]]:
+    """The parameters as a manager reads them: a label and a French value for the known ones (amounts in euros,
+    oui/non), the others as the main server sent them."""
+    typed = parse(rows)
+    out = [(WORDS["devise"], typed.devise), (WORDS["coupures"], ", ".join(eur(v) for v in typed.coupures)),
+           (WORDS["tolerance_ecart"], eur(typed.tolerance_ecart)),
+           (WORDS["comptage_aveugle"], "oui" if typed.comptage_aveugle else "non"),
+           (WORDS["ticket_entete"], typed.ticket_entete or "—"), (WORDS["ticket_pied"], typed.ticket_pied or "—")]
+    return out + [(key, "—" if value is None else value) for key, value in sorted(rows.items()) if key not in SPECS]

@@ -11,8 +11,8 @@ settings, store = context()
 sidebar_user()
 user = require("BACKOFFICE")
 st.title("Réglages")
-st.caption("Ces réglages se changent dans caisse.toml ou par les variables CAISSE_* (voir le README), puis en "
-           "relançant le serveur caisse.")
+st.caption("Ces réglages se changent dans le fichier caisse.toml du serveur caisse (voir le README), puis en "
+           "relançant le serveur caisse : jamais depuis un navigateur.")
 
 st.subheader("Serveur principal")
 st.text(f"Adresse : {settings.drop_shown}\nDossier d'import : /{settings.import_dir}\n"
@@ -43,15 +43,11 @@ st.subheader("Synchronisation")
 st.text(f"Mode {settings.mode_words}.")
 
 st.subheader("Paramètres reçus du serveur principal")
-params = caisse.read_parameters(store)
-tolerance = params.get("tolerance_ecart", "0")
 try:
-    tolerance = caisse.eur(caisse.parse_amount(tolerance))
-except caisse.CaisseError:
-    pass
-st.text(f"Tolérance d'écart : {tolerance} · comptage à l'aveugle : {params.get('comptage_aveugle', 'non')} · "
-        f"devise : {params.get('devise', 'EUR')}")
-table([{"Paramètre": k, "Valeur": v} for k, v in params.items()], empty="Aucun paramètre reçu.", key="parametres")
+    table([{"Paramètre": label, "Valeur": value} for label, value in caisse.shop_parameters(store)],
+          key="parametres")
+except caisse.CaisseError as e:
+    st.error(plain(e))
 
 st.subheader("Postes ralentis après des mots de passe erronés")
 held = caisse.held_sources(store)

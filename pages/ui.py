@@ -68,29 +68,43 @@ startup_problems: list[str] = []  # what went wrong when the app started (a key 
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+_AUTOLINK = re.compile(r"(?i)(https?\\:|ftp\\:|www|mailto\\:|@)")
 
 
 def plain(text) -> str:
     """A text from the store (a name, a label, a code) made inert for st.markdown: every character Markdown or
     Streamlit's own syntax (:material/...:, :red[...]) could read is escaped, so it shows as typed. Every
     Streamlit text that reads Markdown (messages, labels of buttons, expanders, checkboxes...) gets it."""
-    return _MARKDOWN.sub(r"\\\1", str(text if text is not None else "—"))
+    escaped = _MARKDOWN.sub(r"\\\1", str(text if text is not None else "—"))
+    return _AUTOLINK.sub("\\1\u2060", escaped)  # a web or mail address stays text: an invisible joiner breaks it
+
+
+LINE = "<div class='ligne'></div>"
 
 
 def bars(items: list[tuple[str, object]], title: str) -> None:
     """A bar per item (a label, an amount): above the line for a positive amount, below for a negative one,
     each with its amount written in euros. Plain HTML: no library, no English, readable as text."""
     top = max((abs(v) for _, v in items), default=0) or 1
+    positive, negative = any(v > 0 for _, v in items), any(v < 0 for _, v in items)
+    positive = positive or not negative  # all at zero: the line alone
     cells = []
     for label, value in items:
         height = int(70 * abs(value) / top) if value else 0
-        up = f"<div class='haut' style='height:{height if value > 0 else 0}px'></div>"
-        down = f"<div class='bas' style='height:{height if value < 0 else 0}px'></div>"
+        up = f"<div class='moitie'><div class='haut' style='height:{height if value > 0 else 0}px'></div></div>"
+        down = (f"<div class='moitie dessous'><div class='bas' style='height:{height if value < 0 else 0}px'>"
+                "</div></div>")
         cells.append(f"<div class='barre' title='{escape(label)} : {escape(caisse.eur(value))}'>"
-                     f"<span class='montant'>{escape(caisse.eur(value))}</span><div class='moitie'>{up}</div>"
-                     f"<div class='moitie dessous'>{down}</div><span class='jour'>{escape(label)}</span></div>")
+                     f"<span class='montant'>{escape(caisse.eur(value))}</span>{up if positive else ''}"
+                     f"{down if negative else LINE}<span class='jour'>{escape(label)}</span>"
+                     "</div>")
     st.html(f"<figure class='barres'><figcaption>{escape(title)}</figcaption><div class='rangee'>{''.join(cells)}"
             "</div></figure>")
+
+
+def _cell(value) -> str:
+    text = "—" if value is None or value == "" else str(value)
+    return f"<td class='long'>{escape(text)}</td>" if len(text) > 32 else f"<td>{escape(text)}</td>"
 
 
 def table(rows: list[dict], empty: str = "Aucune ligne.", page_size: int = 100, key: str = "table") -> None:
@@ -107,8 +121,7 @@ def table(rows: list[dict], empty: str = "Aucune ligne.", page_size: int = 100, 
                    f"{len(rows):,}".replace(",", "\u202f"))
     shown = rows[(page - 1) * page_size:page * page_size]
     head = "".join(f"<th>{escape(str(c))}</th>" for c in shown[0])
-    body = "".join("<tr>" + "".join(f"<td>{escape('—' if v is None else str(v))}</td>" for v in row.values())
-                   + "</tr>" for row in shown)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row.values()) + "</tr>" for row in shown)
     st.html(f"<div class='tableau'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 

@@ -177,11 +177,13 @@ def demo_tables(seed: int = 2026, articles: int = 2000) -> dict[str, tuple[list[
     return t
 
 
-def write_demo_shop(folder: Path, seed: int = 2026, today: date | None = None, articles: int = 2000) -> Manifest:
-    """Write the demo shop's files and their manifest into `folder`; the same seed gives the same bytes."""
+def write_demo_shop(folder: Path, seed: int = 2026, today: date | None = None, articles: int = 2000,
+                    tables: dict | None = None) -> Manifest:
+    """Write the demo shop's files and their manifest into `folder`; the same seed gives the same bytes.
+    `tables` (as demo_tables returns them, changed) writes other rows in the same files."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(lot=LOT, date_creation=(today or date(2026, 11, 23)).isoformat(), serveur=SERVEUR)
-    for table, (rows, style) in demo_tables(seed, articles).items():
+    for table, (rows, style) in (tables or demo_tables(seed, articles)).items():
         path = folder / f"{table}.xml"
         _xml(path, table, rows, **style)
         manifest.fichiers.append(FileEntry(path.name, len(rows), sha256_file(path)))
