@@ -139,7 +139,7 @@ def login(store: Store, login: str, password: str, *, caisse: str | None = None,
     with store.transaction() as con:
         until = held_until(con, source, now)
         if until:
-            refused = LoginFailed(login, held_message(until, now))
+            refused = LoginFailed(login, held_message(until, now), held=True)
         else:
             user = check_credentials(con, login, password)
             if user:

@@ -31,9 +31,10 @@ class StoreBusy(CaisseError):
 
 
 class LoginFailed(CaisseError):
-    def __init__(self, login: str, reason: str = "Identifiant ou mot de passe incorrect."):
+    def __init__(self, login: str, reason: str | None = None, *, held: bool = False):
         self.login = login
-        super().__init__(reason)
+        self.held = held  # refused before the password was read: the tries from that place are being slowed
+        super().__init__(reason or "Identifiant ou mot de passe incorrect.")
 
 
 class RightMissing(CaisseError):

@@ -248,6 +248,9 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
             if caisse not in known:
                 raise UnknownRegister(caisse, known)
             if first_import:
+                until = auth.held_until(con, auth.login_source(), now)
+                if until:
+                    raise LoginFailed(login, auth.held_message(until, now), held=True)
                 user = auth.check_credentials(con, login, password) if auth.has_users(con) else None
                 if user is None:
                     raise LoginFailed(login)
@@ -259,10 +262,11 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
                        [(result.sources[t], t, n, result.digests[result.sources[t]]) for t, n in result.tables.items()])
             record_event(con, 110, caisse=caisse, login=login,
                          detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
-    except LoginFailed:
+    except LoginFailed as refused:
         result.tables.clear()
-        with store.transaction() as con:
-            auth.record_failure(con, login, now, caisse)
+        if not refused.held:
+            with store.transaction() as con:
+                auth.record_failure(con, login, auth.login_source(), now, caisse)
         raise
     except CaisseError:
         result.tables.clear()
