@@ -22,7 +22,7 @@ from .lifecycle import (STATE_WORDS, Actions, Overview, RegisterState, allowed_a
 from .money import eur, parse_amount, parse_count, parse_quantity, qty
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
-from .printing import check_page, print_document
+from .printing import check_page, print_document, printer_words
 from .returns import REFUNDS, read_returnable, return_goods
 from .sales import connect_seller, disconnect_seller, find_articles, pay_ticket, read_methods, read_parked, read_ticket
 from .sessions import Session, SessionExpired, close_session, open_session
@@ -48,8 +48,8 @@ __all__ = [
     "from_source", "held_sources", "import_blocker", "ImportResult", "initialise", "last_runs", "LineRequest",
     "load_settings", "login", "LoginFailed", "moment_text", "MOVE_TYPES", "open_day", "open_day_auto", "open_days",
     "open_session", "open_store", "Overview", "parse_amount", "parse_count", "parse_day", "parse_quantity",
-    "pay_ticket", "PaymentRequest", "print_credit_note", "print_document", "print_pending", "print_receipt",
-    "print_test_page", "print_x", "print_z", "qty", "read_history", "read_methods", "read_overview",
+    "pay_ticket", "PaymentRequest", "print_credit_note", "print_document", "printer_words", "print_pending",
+    "print_receipt", "print_test_page", "print_x", "print_z", "qty", "read_history", "read_methods", "read_overview",
     "read_parameters", "read_parked", "read_returnable", "read_summary", "read_ticket", "receipt_document",
     "reconciliation", "reconciliation_csv", "reconciliation_rows", "REFUNDS", "register_states", "RegisterState",
     "release_source", "remove_line", "remove_payment", "reprint_receipt", "require", "resume_session",

@@ -22,7 +22,7 @@ from .home import initialise, open_store, rotate_integrity_key
 from .money import eur, parse_amount, parse_count, parse_quantity
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
-from .printing import PrintFailed
+from .printing import PrintFailed, printer_words
 from .returns import REFUNDS, return_goods
 from .sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
@@ -302,13 +302,13 @@ def cmd_report(args, settings) -> int:
             return 0  # the original just printed was the one asked for
         printed = print_z(store, settings, args.caisse, user, args.numero)
     print(printed.text_path.read_text(encoding="utf-8"), end="")
-    return _printed(printed, f"Imprimé sur {settings.printer}")
+    return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
 
 
 def cmd_print_test(args, settings) -> int:
     store, user, _ = _login(args, settings)
     printed = print_test_page(store, settings, user)
-    return _printed(printed, f"Ticket de test envoyé à {settings.printer}")
+    return _printed(printed, f"Ticket de test envoyé ({printer_words(settings.printer)})")
 
 
 def cmd_log(args, settings) -> int:

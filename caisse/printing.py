@@ -118,6 +118,13 @@ def drawer_kick() -> bytes:
         return dummy.output
 
 
+def printer_words(url: str) -> str:
+    """Where a document went, for a sentence: `preview` is no printer (archived only)."""
+    if url in ("", "preview"):
+        return "aucune imprimante réglée : document archivé seulement"
+    return f"imprimante {url}"
+
+
 def open_drawer(settings: Settings) -> str:
     """Open the cash drawer through the printer; "" when done (or when there is no printer: `preview`), else
     the sentence of the failure (a warning, never a lost sale)."""

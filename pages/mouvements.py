@@ -56,8 +56,8 @@ else:
         try:
             printed = caisse.print_x(store, settings, code, user)
             st.session_state["rapport_x"] = printed.text_path.read_text(encoding="utf-8")
-            (st.warning if printed.warning else st.success)(plain(printed.warning or
-                                                                  f"Rapport X imprimé ({settings.printer})."))
+            where = caisse.printer_words(settings.printer)
+            (st.warning if printed.warning else st.success)(plain(printed.warning or f"Rapport X imprimé ({where})."))
         except caisse.CaisseError as e:
             st.error(plain(e))
     if st.session_state.get("rapport_x"):

@@ -91,8 +91,9 @@ def printed_message(printed, what: str) -> None:
     if printed.warning:
         st.warning(plain(printed.warning))
     else:
-        st.success(plain(f"{what} : DUPLICATA n°{printed.duplicata} envoyé à l'imprimante ({settings.printer})."
-                         if printed.duplicata else f"{what} imprimé ({settings.printer})."))
+        where = caisse.printer_words(settings.printer)
+        st.success(plain(f"{what} : DUPLICATA n°{printed.duplicata} enregistré ({where})."
+                         if printed.duplicata else f"{what} imprimé ({where})."))
     st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
 
 

@@ -28,13 +28,13 @@ if st.button("Tester la connexion"):
         st.error(plain(e))
 
 st.subheader("Imprimante")
-st.text(f"{settings.printer} · {settings.printer_width} colonnes · ticket à chaque vente : "
+st.text(f"{caisse.printer_words(settings.printer).capitalize()} · {settings.printer_width} colonnes · ticket à chaque vente : "
         f"{'oui' if settings.print_receipts else 'non'}")
 if st.button("Imprimer un ticket de test"):
     try:
         printed = caisse.print_test_page(store, settings, user)
-        (st.warning if printed.warning else st.success)(plain(printed.warning or
-                                                              f"Ticket de test envoyé à {settings.printer}."))
+        where = caisse.printer_words(settings.printer)
+        (st.warning if printed.warning else st.success)(plain(printed.warning or f"Ticket de test envoyé ({where})."))
         st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
     except caisse.CaisseError as e:
         st.error(plain(e))

@@ -31,7 +31,7 @@ ENGLISH = ["Press Enter", "No options", "Choose an option", "No results", "empty
            "Rerun", "Settings", "Deploy", "Download", "Search", "Fullscreen", "Show/hide", "Copy", "Ask Google",
            "ChatGPT", "Show password", "Open", "Close", "Sidebar", "Collapse", "Expand", "Link to heading",
            "Increment", "Decrement", "Help for", "Skip to", "Clear", "Select", "Submit", "Loading", "Please",
-           "Connecting", "Today", "manual", "Cancel", "Confirm"]
+           "Connecting", "Today", "manual", "Cancel", "Confirm", "preview"]
 RAW = ["Traceback", "None", "True", "False", "NaN", "nan", "null", "undefined", "CAISSE_", "BACKOFFICE", "VALIDE",
        "EN_COURS", "FERMETURE_FORCEE", "a_importer", "a_exporter", "echec_export", "ESP", "CHQCAD"]
 PAGES = ["", "vente", "retour", "mouvements", "fermeture?caisse=C01", "rapprochement", "synchronisation", "journal",
