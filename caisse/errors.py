@@ -24,9 +24,11 @@ class BadArgument(CaisseError):
 
 
 class StoreBusy(CaisseError):
-    def __init__(self, path, seconds: float):
+    def __init__(self, path, seconds: float, holder: int | None = None):
         self.path, self.seconds = path, seconds
-        super().__init__(f"La base {path} est occupée par un autre programme depuis {seconds:g} s. "
+        who = f" (processus {holder})" if holder else ""
+        waited = f"{seconds:g}".replace(".", ",")
+        super().__init__(f"La base {path} est occupée par un autre programme{who} depuis {waited} s. "
                          "Réessayez dans un instant.")
 
 

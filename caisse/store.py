@@ -1,8 +1,9 @@
 """The DuckDB store: one file, opened per unit of work, its schema made from the table contracts.
 
-Only one process may hold a DuckDB file open for writing, so nothing keeps a connection: each unit of
-work connects, does its work and closes. A connection that meets another process's lock retries for
-`lock_timeout` seconds, then says in a sentence that the store is busy.
+Only one process may hold a DuckDB file open for writing, so no process keeps it: each unit of work takes a
+cursor of the process's connection, opened on the process's turn (caisse.turns, first come first served
+between the app and the CLI) and closed soon after the last unit, at once when another process waits. A
+process that does not get its turn within `lock_timeout` seconds says in a sentence that the store is busy.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pyarrow as pa
 from pipeline import CONTRACTS
 from pipeline.staging import Staged
 
+from . import turns
 from .errors import CaisseError, StoreBusy
 
 OWN_TABLES = [
@@ -108,35 +110,76 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class _Database:
-    """One open DuckDB instance per file and process, shared by every unit of work through cursors, and
-    closed once no unit has used it for `LINGER` seconds: consecutive units (a seller's tickets) skip the
-    cost of opening the file, and another process (the CLI beside the app) gets the file between bursts."""
+    """One open DuckDB instance per file and process, shared by every unit of work through cursors.
+
+    The process opens the file on its turn (caisse.turns: processes take the file in the order they asked
+    for it) and keeps it `LINGER` seconds after its last unit, so that consecutive units (a seller's tickets)
+    skip the cost of opening it, unless another process waits: then the units in progress finish, the file is
+    closed at once, and this process's next unit queues behind the waiting one. A unit started in a thread that
+    already holds a cursor never waits (it would wait for itself)."""
 
     LINGER = 0.5
 
     def __init__(self, path: Path):
         self.path = path
         self.writer = threading.RLock()  # write units are serialised within the process
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.con: duckdb.DuckDBPyConnection | None = None
+        self.turn: turns.Turn | None = None
         self.users = 0
+        self.draining = False  # another process waits: no new unit joins, the file closes when the last ends
+        self.held = threading.local()  # cursors the current thread holds
         self.last_used = 0.0
         self.timer_pending = False  # at most one idle timer per database, not one thread per unit
 
-    def acquire(self, opener) -> duckdb.DuckDBPyConnection:
+    def acquire(self, opener, timeout: float) -> duckdb.DuckDBPyConnection:
+        nested = getattr(self.held, "count", 0) > 0
         with self.lock:
+            while not nested:
+                if self.con is not None and not self.draining and self.turn.others_waiting():
+                    self.draining = True
+                if not self.draining:
+                    break
+                if self.users == 0:
+                    self._close()
+                else:
+                    self.lock.wait()
             if self.con is None:
-                self.con = opener()
+                turn = turns.take(self.path, timeout)
+                try:
+                    self.con = opener()
+                except BaseException:
+                    turn.leave()
+                    raise
+                self.turn = turn
             self.users += 1
+            self.held.count = getattr(self.held, "count", 0) + 1
             return self.con.cursor()
 
     def release(self, cursor) -> None:
         cursor.close()
         with self.lock:
             self.users -= 1
+            self.held.count -= 1
             self.last_used = time.monotonic()
-            if self.users == 0 and not self.timer_pending:
-                self._schedule(self.LINGER)
+            if self.users == 0 and self.con is not None:
+                if self.draining or self.turn.others_waiting():
+                    self._close()
+                elif not self.timer_pending:
+                    self._schedule(self.LINGER)
+
+    def _close(self) -> None:
+        """Close the file and give the turn back (the lock held, no unit in progress)."""
+        try:
+            if self.con is not None:
+                self.con.close()
+        finally:
+            self.con = None
+            if self.turn is not None:
+                self.turn.leave()
+                self.turn = None
+            self.draining = False
+            self.lock.notify_all()
 
     def _schedule(self, delay: float) -> None:
         self.timer_pending = True
@@ -151,16 +194,14 @@ class _Database:
                 return
             idle = time.monotonic() - self.last_used
             if self.users == 0 and idle >= self.LINGER:
-                self.con.close()
-                self.con = None
+                self._close()
             elif self.users == 0:
                 self._schedule(self.LINGER - idle)  # used again meanwhile: wait out the rest
 
     def close_now(self) -> None:
         with self.lock:
             if self.users == 0 and self.con is not None:
-                self.con.close()
-                self.con = None
+                self._close()
 
 
 _DATABASES: dict[Path, _Database] = {}
@@ -202,7 +243,7 @@ class Store:
             raise CaisseError(f"La base {self.path} n'existe pas encore : lancez « caisse init » "
                               "(ou « caisse init --demo »).")
         db = self._db
-        cursor = db.acquire(self._open)
+        cursor = db.acquire(self._open, self.lock_timeout)
         try:
             yield cursor
         finally:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
 import pytest
 
-from caisse import open_store
+from caisse import open_store, turns
 from caisse.errors import CaisseError, StoreBusy
 from caisse.store import SCHEMA_VERSION, Store
 
@@ -50,3 +51,56 @@ def test_a_missing_store_says_to_run_init(settings):
     with pytest.raises(CaisseError, match="caisse init"):
         with open_store(settings).connect():
             pass
+
+
+BUSY_APP = """
+import sys, threading, time
+from caisse.store import Store
+store, until = Store(sys.argv[1], lock_timeout=30), time.monotonic() + float(sys.argv[2])
+def seller():
+    while time.monotonic() < until:
+        with store.connect() as con:
+            con.execute("SELECT count(*) FROM t_article").fetchall()
+        time.sleep(0.002)
+threads = [threading.Thread(target=seller) for _ in range(3)]
+[t.start() for t in threads]
+print("ok", flush=True)
+[t.join() for t in threads]
+"""
+
+
+def test_a_cli_command_beside_a_busy_app_gets_its_turn(imported):
+    """Three threads of another process use the store without a pause (an app with sellers): each CLI call
+    still gets the file in its turn, well within a short lock_timeout (before turns: refused "base occupée")."""
+    open_store(imported).release()
+    app = subprocess.Popen([sys.executable, "-c", BUSY_APP, str(imported.store_path), "60"], stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        assert app.stdout.readline().strip() == "ok"
+        env = {**os.environ, "CAISSE_HOME": str(imported.home), "CAISSE_LOCK_TIMEOUT": "3"}
+        for _ in range(12):
+            done = subprocess.run([sys.executable, "-m", "caisse", "status"], env=env, capture_output=True,
+                                  text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            assert "C01" in done.stdout
+        assert app.poll() is None  # the app went on all along
+    finally:
+        app.kill()
+        app.wait()
+
+
+def test_the_place_of_a_process_killed_in_the_queue_is_taken_over(demo):
+    """A process killed while it holds its turn leaves a place in the queue: the next one sees its lock gone,
+    removes it, and takes the file."""
+    Store(demo.store_path).release()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.store import Store\n"
+                               "with Store(sys.argv[1]).connect():\n    print('ok', flush=True)\n    time.sleep(60)",
+                               str(demo.store_path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"
+    queue = turns.queue_folder(demo.store_path)
+    assert [n for n in os.listdir(queue) if n != turns.COUNTER]  # its place
+    holder.kill()
+    holder.wait()
+    with Store(demo.store_path, lock_timeout=5).connect() as con:
+        assert con.execute("SELECT 1").fetchall() == [(1,)]
+        assert [n.split(".")[1] for n in os.listdir(queue) if n != turns.COUNTER] == [str(os.getpid())]

@@ -1,0 +1,118 @@
+"""Turns at the store file: the processes that want the DuckDB file (the app, each CLI command) take it in
+the order they asked for it.
+
+DuckDB lets one process at a time open a file for writing, and its own lock is no queue: a process that
+finds the file taken can only retry, and a busy app that reopens the file at once keeps winning. So each
+process takes a numbered turn before it opens the file and gives it back when it closes it:
+
+- the queue is a folder beside the store (`caisse.duckdb.file-attente/`), one file per process in it,
+  named by its number (`000000000042.<pid>`), the number taken from a counter under an exclusive lock;
+- a process holds an exclusive `flock` on its own file for as long as it waits or holds the store, so a
+  file whose lock can be taken belongs to a process that died: the next waiter removes it;
+- the first living number is the one whose turn it is; the holder sees that others wait (more than one file)
+  and closes the store after its units in progress instead of lingering, then queues again behind them.
+
+Files are created and locked under a temporary name and renamed into the queue while the counter is held,
+so the queue's files appear in the order of their numbers and nobody sees a half-made place."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from .errors import StoreBusy
+
+COUNTER = "compteur"
+POLL = (0.002, 0.02)  # first and longest pause between two looks at the queue, in seconds
+
+
+def queue_folder(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".file-attente")
+
+
+class Turn:
+    """One process's place in the queue of a store file, from asking for the file to closing it."""
+
+    def __init__(self, folder: Path, number: int, path: Path, fd: int):
+        self.folder, self.number, self.path, self.fd = folder, number, path, fd
+
+    def others_waiting(self) -> bool:
+        """Whether another place is in the queue (a place left by a dead process counts until a waiter
+        removes it: the holder then only closes early, which is harmless)."""
+        try:
+            with os.scandir(self.folder) as entries:
+                return sum(1 for e in entries if e.name != COUNTER and not e.name.startswith(".")) > 1
+        except OSError:
+            return False
+
+    def leave(self) -> None:
+        if self.fd < 0:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self.fd)  # releases the flock
+            self.fd = -1
+
+
+def take(store_path: Path, timeout: float) -> Turn:
+    """Queue for the store file and return when it is this process's turn; StoreBusy after `timeout`
+    seconds (the place is given back)."""
+    folder = queue_folder(store_path)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    turn = _join(folder)
+    deadline = time.monotonic() + timeout
+    pause = POLL[0]
+    try:
+        while True:
+            first, holder = _first_alive(folder, turn)
+            if first == turn.number:
+                return turn
+            if time.monotonic() >= deadline:
+                raise StoreBusy(store_path, timeout, holder)
+            time.sleep(pause)
+            pause = min(pause * 2, POLL[1])
+    except BaseException:
+        turn.leave()
+        raise
+
+
+def _join(folder: Path) -> Turn:
+    counter = os.open(folder / COUNTER, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(counter, fcntl.LOCK_EX)
+        number = int(os.pread(counter, 32, 0).decode("ascii").strip() or 0) + 1
+        os.pwrite(counter, f"{number:<31d}\n".encode("ascii"), 0)
+        temporary = folder / f".{number}.{os.getpid()}"
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        path = folder / f"{number:012d}.{os.getpid()}"
+        os.rename(temporary, path)
+        return Turn(folder, number, path, fd)
+    finally:
+        os.close(counter)  # releases the counter's lock
+
+
+def _first_alive(folder: Path, mine: Turn) -> tuple[int, int | None]:
+    """The number of the first place whose process is alive, and that process's id. Places of dead
+    processes met on the way are removed."""
+    for name in sorted(n for n in os.listdir(folder) if n != COUNTER and not n.startswith(".")):
+        number_text, _, pid_text = name.partition(".")
+        number = int(number_text)
+        if number == mine.number:
+            return number, os.getpid()
+        path = folder / name
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # left meanwhile
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return number, int(pid_text) if pid_text.isdigit() else None
+        finally:
+            os.close(fd)
+        path.unlink(missing_ok=True)  # nobody holds it: its process died
+    return mine.number, os.getpid()
