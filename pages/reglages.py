@@ -28,8 +28,8 @@ if st.button("Tester la connexion"):
         st.error(plain(e))
 
 st.subheader("Imprimante")
-st.text(f"{caisse.printer_words(settings.printer).capitalize()} · {settings.printer_width} colonnes · ticket à chaque vente : "
-        f"{'oui' if settings.print_receipts else 'non'}")
+st.text(f"{caisse.printer_words(settings.printer).capitalize()} · {settings.printer_width} colonnes · ticket à "
+        f"chaque vente : {'oui' if settings.print_receipts else 'non'}")
 if st.button("Imprimer un ticket de test"):
     try:
         printed = caisse.print_test_page(store, settings, user)
