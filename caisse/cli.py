@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline import PipelineError
 
 from . import auth, history, lifecycle
+from .arguments import Parser, identifier, whole
 from .config import load_settings
 from .corrections import cash_move, void_ticket
 from .errors import BadArgument, CaisseError, ConfigError, ExportFailed
@@ -89,7 +90,8 @@ def cmd_status(args, settings) -> int:
         print("Derniers échanges :")
         for r in runs:
             detail = f"{r.fichiers} fichiers, {r.lignes} lignes" if r.statut == "reussi" else r.message
-            print(f"  {r.debut:%Y-%m-%d %H:%M:%S}  {r.sens:<6} {r.caisse:<5} {r.statut:<7} {r.id_run}  {detail}")
+            outcome = history.RUN_WORDS.get(r.statut, r.statut)
+            print(f"  {r.debut:%Y-%m-%d %H:%M:%S}  {r.sens:<6} {r.caisse:<5} {outcome:<7} {r.id_run}  {detail}")
     return 0
 
 
@@ -314,7 +316,7 @@ def cmd_print_test(args, settings) -> int:
 def cmd_log(args, settings) -> int:
     with open_store(settings).connect() as con:
         run, lines = history.run_log(con, args.lot)
-    print(f"{run.sens} {run.caisse} lot {run.lot} ({run.id_run}) : {run.statut}"
+    print(f"{run.sens} {run.caisse} lot {run.lot} ({run.id_run}) : {history.RUN_WORDS.get(run.statut, run.statut)}"
           + (f" ({run.message})" if run.message else ""))
     for ts, message in lines:
         print(f"{ts:%Y-%m-%d %H:%M:%S} {message}")
@@ -348,13 +350,18 @@ def cmd_serve(args, settings) -> int:
     return 0  # not reached
 
 
+CODE = identifier("le code de caisse")
+LOGIN = identifier("l'identifiant")
+
+
 def _who(p) -> None:
-    p.add_argument("--caisse", required=True)
-    p.add_argument("--user", required=True, help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
+    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="caisse", description="Serveur caisse : import, ouverture, vente, "
+    parser = Parser(prog="caisse", description="Serveur caisse : import, ouverture, vente, "
                                      "fermeture et export des journées de caisse.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
     p = sub.add_parser("init", help="créer ou mettre à jour la base et la clé d'intégrité")
@@ -362,11 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("status", help="état des caisses et derniers échanges")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--runs", type=int, default=10, help="nombre d'échanges listés")
+    p.add_argument("--runs", type=whole("le nombre d'échanges listés", 1, 1000), default=10,
+                   help="nombre d'échanges listés (1 à 1000)")
     p.set_defaults(func=cmd_status)
     p = sub.add_parser("import", help="importer les données du serveur principal pour une caisse")
-    p.add_argument("--caisse", required=True)
-    p.add_argument("--user", required=True, help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
+    _who(p)
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
     _who(p)
@@ -381,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sell)
     p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
     _who(p)
-    p.add_argument("--ticket", type=int, required=True)
+    p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True)
     p.add_argument("--reason", required=True)
     p.set_defaults(func=cmd_void)
     p = sub.add_parser("return", help="reprendre des articles : d'un ticket de vente, ou sans ticket")
@@ -417,17 +424,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("key", help="la clé d'intégrité")
     p.add_argument("action", choices=["rotate"], help="rotate : signer désormais avec une nouvelle clé")
-    p.add_argument("--user", required=True, help="identifiant d'un responsable (mot de passe : CAISSE_PASSWORD)")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="identifiant d'un responsable (mot de passe : "
+                   "CAISSE_PASSWORD)")
     p.set_defaults(func=cmd_key)
     p = sub.add_parser("report", help="le ticket Z d'une journée fermée, ou le rapport X de la journée en cours")
     p.add_argument("kind", choices=["z", "x"])
-    p.add_argument("--caisse", required=True)
-    p.add_argument("--numero", type=int, help="numéro du Z (par défaut : le dernier)")
+    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
+    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), help="numéro du Z (par défaut : le dernier)")
     p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
-    p.add_argument("--user", help="qui imprime (obligatoire avec --print ; mot de passe : CAISSE_PASSWORD)")
+    p.add_argument("--user", type=LOGIN, metavar="IDENTIFIANT",
+                   help="qui imprime (obligatoire avec --print ; mot de passe : "
+                   "CAISSE_PASSWORD)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
-    p.add_argument("--user", required=True, help="qui imprime (droit back-office ; mot de passe : CAISSE_PASSWORD)")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="qui imprime (droit back-office ; mot de passe : "
+                   "CAISSE_PASSWORD)")
     p.set_defaults(func=cmd_print_test)
     p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
     p.add_argument("lot")
@@ -436,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="docs/tables.md")
     p.set_defaults(func=cmd_docs)
     p = sub.add_parser("serve", help="lancer l'application web")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501)
     p.add_argument("--address", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
     p.set_defaults(func=cmd_serve)
     return parser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -39,6 +40,7 @@ class Settings:
     import_dir: str = ""
     export_dir: str = "export/{caisse}"
     max_file_mb: float = 2048
+    max_unknown_columns: int = 20  # columns outside a table's contract a file may bring (kept as text)
     lock_timeout: float = 10.0
     sftp_timeout: float = 10.0
     sftp_retries: int = 3
@@ -130,8 +132,9 @@ def load_settings(env: dict | None = None) -> Settings:
     if values.get("mode", "manual") not in MODES:
         raise ConfigError(f"Mode de synchronisation inconnu « {values['mode']} » (CAISSE_MODE) : "
                           "choisissez manual ou auto.")
-    for name, kind in (("max_file_mb", float), ("lock_timeout", float), ("sftp_timeout", float),
-                       ("sftp_retries", int), ("printer_width", int), ("print_receipts", _flag),
+    for name, kind in (("max_file_mb", _seconds), ("lock_timeout", _seconds), ("sftp_timeout", _seconds),
+                       ("sftp_retries", _count), ("max_unknown_columns", _count), ("printer_width", int),
+                       ("print_receipts", _flag),
                        ("idle_minutes", _minutes), ("max_quantity", _positive), ("largest_note", _positive),
                        ("max_cash_factor", _positive),
                        ("max_cash", _positive), ("max_float", _positive), ("merge_lines", _flag)):
@@ -148,6 +151,21 @@ def load_settings(env: dict | None = None) -> Settings:
 def _positive(value) -> Decimal:
     number = Decimal(str(value).strip().replace(",", "."))
     if not number.is_finite() or number <= 0 or "e" in str(value).lower():
+        raise ValueError(value)
+    return number
+
+
+def _seconds(value) -> float:
+    """A positive finite number (seconds, megabytes): NaN, infinity and 0 are refused."""
+    number = float(str(value).strip().replace(",", "."))
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(value)
+    return number
+
+
+def _count(value) -> int:
+    number = int(str(value).strip())
+    if number < 0 or number > 10_000:
         raise ValueError(value)
     return number
 

@@ -31,6 +31,8 @@ class SyncRun:
     lignes: int
 
 
+RUN_WORDS = {"reussi": "réussi", "echec": "échec"}  # a run's outcome, as people read it
+
 Log = Callable[[str], None]
 _PAUSE_AT = os.environ.get("CAISSE_TEST_PAUSE_AT", "")
 

@@ -366,11 +366,14 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | S
     deleted nor replaced, and incoming rows that match it, or that bear the `key` of a kept row, are
     skipped. Staged data streams from its files into DuckDB one batch at a time."""
     names = data.columns if isinstance(data, Staged) else data.schema.names
-    existing = {r[0] for r in con.execute(
+    existing = {r[0].lower(): r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
     for name in names:
-        if name not in existing:
+        if name.lower() not in existing:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" VARCHAR')
+    contract = {c.lower() for c in CONTRACTS[table].column_names}
+    for gone in set(existing) - contract - {n.lower() for n in names}:
+        con.execute(f'ALTER TABLE {table} DROP COLUMN "{existing[gone]}"')  # an extra the lot no longer sends
     own = f"coalesce(({keep}), false)" if keep else "false"
     con.execute(f"DELETE FROM {table} WHERE NOT {own}")
     skip = f"WHERE NOT {own}" + (f" AND ({', '.join(key)}) NOT IN (SELECT {', '.join(key)} FROM {table})"

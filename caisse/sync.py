@@ -8,7 +8,7 @@ they were. Each run keeps its whole log in the store and, line by line as it goe
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -169,7 +169,7 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
         log(warning)
 
 
-def _resolver(name: str, own_tables: set[str]):
+def _resolver(name: str, own_tables: set[str], max_extras: int):
     """The contract of each table a file holds (None: a table the register does not use, skipped); the
     register's own tables are refused, whatever file carries them."""
     def resolve(table: str):
@@ -181,7 +181,8 @@ def _resolver(name: str, own_tables: set[str]):
         if key in own_tables:
             raise BadTableFile(name, f"il apporte la table {table}, une table interne du serveur caisse : "
                                      "retirez-le du lot")
-        return contract_for(key)
+        contract = contract_for(key)
+        return replace(contract, max_extras=max_extras) if contract else None
     return resolve
 
 
@@ -202,7 +203,8 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
     for name in names:
         if name in MANIFESTS:
             continue
-        found = stage_file(received / name, _resolver(name, own_tables), received / STAGED,
+        resolve = _resolver(name, own_tables, settings.max_unknown_columns)
+        found = stage_file(received / name, resolve, received / STAGED,
                            max_mb=settings.max_file_mb, progress=_progress(name, log))
         counts[name] = sum(one.rows for one in found.values())
         if not found:

@@ -55,6 +55,7 @@ class Contract:
     role: str
     description: str = ""
     exported: bool = False
+    max_extras: int = 20  # columns outside the contract a file may bring (kept as text); more is refused
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

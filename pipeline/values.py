@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from .contracts import Contract
 from .errors import BadTableFile
-from .names import IDENTIFIER, IDENTIFIER_WORDS
+from .names import IDENTIFIER, IDENTIFIER_WORDS, is_identifier
 from .textcodec import ESCAPE, apply_to_matching, decode_text
 
 XML_SPACE = " \t\r\n"
@@ -54,7 +54,15 @@ def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, ex
     if None in present:
         i = next(i for i, row in enumerate(rows) if None in row)
         raise BadTableFile(name, "une colonne n'a pas de nom (attribut name absent)", row=first_row + i)
+    renames = _names_checked(present, contract, extras, name, first_row)
+    if renames:
+        rows = [{renames.get(k, k): v for k, v in row.items()} for row in rows]
+        present = {renames.get(k, k) for k in present}
     extras.extend(sorted(present.difference(contract.by_name, extras)))
+    if len(extras) > contract.max_extras:
+        raise BadTableFile(name, f"il apporte {len(extras)} colonnes inconnues du serveur caisse "
+                                 f"({', '.join(extras[:5])}...), au plus {contract.max_extras} sont gardées "
+                                 "(réglage max_unknown_columns) : retirez-les du fichier", row=first_row)
     fields = contract.column_names + extras
     struct = pa.array(rows, type=pa.struct([pa.field(str(f), pa.string()) for f in fields]))
     raw = dict(zip(fields, struct.flatten()))
@@ -77,6 +85,29 @@ def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, ex
         arrays.append(text(raw[extra]))
         schema.append(pa.field(extra, pa.string()))
     return pa.Table.from_arrays(arrays, schema=pa.schema(schema))
+
+
+def _names_checked(present: set[str], contract: Contract, extras: list[str], name: str, first_row: int) -> dict:
+    """Column names are compared without case, as DuckDB and MySQL compare them: `LIBELLE` is the contract's
+    `libelle` (the renames returned), a case-only twin in the same file is refused naming both, and a
+    column outside the contract must have a name that is an identifier (it becomes a column of the store)."""
+    known = {c.lower(): c for c in contract.by_name}
+    known.update({e.lower(): e for e in extras})
+    seen: dict[str, str] = {}
+    renames = {}
+    for column in sorted(present):
+        key = column.lower()
+        if key in seen:
+            raise BadTableFile(name, f"les colonnes {seen[key]} et {column} ne diffèrent que par les majuscules : "
+                                     "gardez-en une", row=first_row)
+        seen[key] = column
+        if column not in contract.by_name and column not in extras:
+            if key in known:
+                renames[column] = known[key]
+            elif not is_identifier(column):
+                raise BadTableFile(name, f"le nom de colonne « {column[:64]} » est refusé : il doit compter "
+                                         f"{IDENTIFIER_WORDS}", row=first_row)
+    return renames
 
 
 def _check_rule(values: pa.Array, rule: str, name: str, column: str, first_row: int) -> None:

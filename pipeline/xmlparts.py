@@ -231,12 +231,13 @@ def _finish(child: subprocess.Popen, output: Path, name: str, offset: int) -> It
 
 def _contract_spec(contract: Contract) -> dict:
     return {"name": contract.name, "role": contract.role, "primary_key": list(contract.primary_key),
-            "columns": [[c.name, c.type, c.required, c.rule] for c in contract.columns]}
+            "columns": [[c.name, c.type, c.required, c.rule] for c in contract.columns],
+            "max_extras": contract.max_extras}
 
 
 def _contract_from(spec: dict) -> Contract:
     return Contract(spec["name"], tuple(Column(n, t, r, rule) for n, t, r, rule in spec["columns"]),
-                    tuple(spec["primary_key"]), spec["role"])
+                    tuple(spec["primary_key"]), spec["role"], max_extras=spec["max_extras"])
 
 
 def _die_with(parent: int) -> None:

@@ -90,3 +90,10 @@ def sftp_settings(settings, sshd, monkeypatch):
     for name, value in sshd.env().items():
         monkeypatch.setenv(name, value)
     return load_settings()
+
+
+FIRST = ("tests/caisse/test_money.py", "tests/e2e/")  # the longest files start first, so both workers end together
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))
