@@ -10,13 +10,16 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline import PipelineError
+import duckdb
 
-from . import auth, history, lifecycle
+from pipeline import PipelineError
+from pipeline.errors import os_words
+
+from . import auth, disk, history, lifecycle
 from .arguments import Parser, identifier, whole
 from .config import load_settings
 from .corrections import cash_move, void_ticket
-from .errors import BadArgument, CaisseError, ConfigError, ExportFailed
+from .errors import BadArgument, CaisseError, ConfigError, DiskFull, ExportFailed
 from .export import run_export
 from .fiscal.keys import load_keys
 from .home import initialise, open_store, rotate_integrity_key
@@ -234,8 +237,9 @@ def cmd_close(args, settings) -> int:
     print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {closed.nb_tickets} ticket(s), "
           f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
           f"(écart {eur(closed.ecart)}).")
-    print(end.z.text_path.read_text(encoding="utf-8"), end="")
-    print(f"Ticket Z archivé : {end.z.text_path}" + (" (imprimé)." if end.z.printed else "."))
+    if end.z is not None:
+        print(end.z.text_path.read_text(encoding="utf-8"), end="")
+        print(f"Ticket Z archivé : {end.z.text_path}" + (" (imprimé)." if end.z.printed else "."))
     for warning in end.warnings:
         print(f"Attention : la journée est fermée (Z n°{closed.numero_z}), mais {warning}", file=sys.stderr)
     if settings.mode == "auto" and end.export is None:
@@ -465,12 +469,25 @@ def main(argv: list[str] | None = None) -> int:
     except (CaisseError, PipelineError) as e:
         print(f"Erreur : {e}", file=sys.stderr)
         return getattr(e, "exit_code", 1)
-    except KeyboardInterrupt:
-        print("Interrompu.", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # `caisse status | head`: the reader left, nothing to say
         sys.stderr.close()
         return 0
+    except OSError as e:  # a write path that met the disk full or refused (every rule's own errors are above)
+        if disk.is_no_space(e):
+            print(f"Erreur : {DiskFull(e.filename or 'disque')}", file=sys.stderr)
+        else:
+            print(f"Erreur : écriture ou lecture impossible ({os_words(e)} : {e.filename or '—'}). Vérifiez le "
+                  "disque et les droits du dossier du serveur caisse, puis recommencez.", file=sys.stderr)
+        return DiskFull.exit_code
+    except duckdb.Error as e:
+        words = str(DiskFull("base")) if disk.is_no_space(e) else (
+            f"la base n'a pas pu être lue ou écrite ({str(e).splitlines()[0][:200]}). Rien n'a été enregistré à "
+            "moitié : recommencez ; si cela persiste, lancez « caisse verify » et contactez la hotline.")
+        print(f"Erreur : {words[:1].upper()}{words[1:]}", file=sys.stderr)
+        return DiskFull.exit_code
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

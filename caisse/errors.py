@@ -17,6 +17,18 @@ class ConfigError(CaisseError):
     exit_code = 2
 
 
+class DiskFull(CaisseError):
+    """A write met a full disk: what was being done did not happen (or, `done`, what did), exit 4."""
+
+    exit_code = 4
+
+    def __init__(self, where, done: str = ""):
+        self.where = where
+        super().__init__((f"{done} " if done else "Rien n'a été enregistré de cette opération. ")
+                         + f"Le disque du serveur caisse est plein ({where}) : libérez de la place (anciens fichiers "
+                         "reçus sous echanges/recu, sauvegardes), puis recommencez.")
+
+
 class BadArgument(CaisseError):
     """A value typed by a person (an argument, a field) that cannot be used: said in a sentence, exit 2."""
 

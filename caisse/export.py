@@ -15,11 +15,13 @@ from datetime import datetime
 
 from pipeline import EXPORT_MANIFEST, EXPORT_TABLES, FileEntry, Manifest, PipelineError, open_drop, write_manifest
 from pipeline.contracts import CONTRACTS
+from pipeline.errors import os_words
 from pipeline.xmlwrite import write_table
 
+from . import disk
 from .auth import User, require_now
 from .config import Settings
-from .errors import CaisseError, ExportFailed, NothingToExport
+from .errors import CaisseError, DiskFull, ExportFailed, NothingToExport
 from .fiscal.jet import record_event
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .lifecycle import OUVERTE, register_state, valid_code
@@ -99,15 +101,28 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         log(f"Export du lot {lot} : {len(days)} journée(s), Z n°{days[0][1]} à {days[-1][1]}.")
         folder = _write_lot(store, settings, result, days[-1][2], log)
         _upload(settings, folder, result, log)
-    except (PipelineError, OSError) as e:
-        cause = str(e) if isinstance(e, PipelineError) else f"{e.strerror or e} ({getattr(e, 'filename', '')})."
+    except (PipelineError, OSError, DiskFull) as e:
+        shutil.rmtree(settings.sent_dir / lot, ignore_errors=True)  # a half-written lot, made again by the retry
+        full = disk.is_no_space(e) or isinstance(e, DiskFull) or disk.is_no_space(e.__cause__)
+        if full:
+            disk.release_reserve(settings.home)
+            cause = (f"le disque du serveur caisse est plein ({settings.home}) : libérez de la place, puis relancez "
+                     "l'export.")
+        else:
+            cause = str(e) if isinstance(e, PipelineError) else f"{os_words(e)} ({getattr(e, 'filename', '')})."
         log(f"Export interrompu : {cause}")
-        with store.transaction() as con:
-            record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "echec", cause, 0, 0)
-            save_log(con, id_run, log)
-            record_event(con, 125, caisse=caisse, login=user.login, detail=f"lot {lot} : {cause}", now=now)
-        log.close()
-        raise ExportFailed(caisse, cause) from e
+        try:
+            with store.transaction() as con:  # the failure's record, outside the unit that failed
+                record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "echec", cause, 0, 0)
+                save_log(con, id_run, log)
+                record_event(con, 125, caisse=caisse, login=user.login, detail=f"lot {lot} : {cause}", now=now)
+        except DiskFull:
+            cause += " (Cet échec n'a pas pu être enregistré dans la base, pleine elle aussi.)"
+        finally:
+            log.close()
+        failed = ExportFailed(caisse, cause)
+        failed.exit_code = DiskFull.exit_code if full else failed.exit_code
+        raise failed from e
     log(f"Export terminé : lot {lot}, {len(result.files)} fichiers, {result.rows} lignes.")
     with store.transaction() as con:
         con.execute("INSERT INTO lot_envoye SELECT unnest(?::VARCHAR[]), ?, ?", [[d for d, _ in result.days], lot, now])

@@ -53,17 +53,24 @@ class RunLog:
     """The log of one sync run: shown live through `echo`, appended to a file, then saved in the store."""
 
     def __init__(self, folder: Path, id_run: str, echo: Log | None = None):
-        folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{id_run}.log"
         self.lines: list[tuple[datetime, str]] = []
         self.echo = echo
-        self._file = open(self.path, "a", encoding="utf-8")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8")
+        except OSError:  # a full disk: the lines still reach the screen and the store
+            self._file = None
 
     def __call__(self, message: str) -> None:
         now = datetime.now()
         self.lines.append((now, message))
-        self._file.write(f"{now:%Y-%m-%d %H:%M:%S} {message}\n")
-        self._file.flush()
+        if self._file is not None:
+            try:
+                self._file.write(f"{now:%Y-%m-%d %H:%M:%S} {message}\n")
+                self._file.flush()
+            except OSError:  # a full disk: the lines still reach the screen and the store
+                self._close_file()
         if self.echo:
             self.echo(message)
         if _PAUSE_AT and _PAUSE_AT in message:  # a crash point, switched on only by the crash tests
@@ -71,7 +78,15 @@ class RunLog:
             time.sleep(3600)
 
     def close(self) -> None:
-        self._file.close()
+        self._close_file()
+
+    def _close_file(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError:
+                pass
 
 
 def record_run(con, sens, id_run, lot, caisse, login, host, debut, statut, message, fichiers, lignes,

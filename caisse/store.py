@@ -25,8 +25,8 @@ import pyarrow as pa
 from pipeline import CONTRACTS
 from pipeline.staging import Staged
 
-from . import turns
-from .errors import CaisseError, StoreBusy
+from . import disk, turns
+from .errors import CaisseError, DiskFull, StoreBusy
 
 OWN_TABLES = [
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)",
@@ -128,6 +128,7 @@ class _Database:
         self.turn: turns.Turn | None = None
         self.users = 0
         self.draining = False  # another process waits: no new unit joins, the file closes when the last ends
+        self.broken = False  # a write failed for lack of space: the file is closed and opened again
         self.held = threading.local()  # cursors the current thread holds
         self.last_used = 0.0
         self.timer_pending = False  # at most one idle timer per database, not one thread per unit
@@ -163,7 +164,7 @@ class _Database:
             self.held.count -= 1
             self.last_used = time.monotonic()
             if self.users == 0 and self.con is not None:
-                if self.draining or self.turn.others_waiting():
+                if self.draining or self.broken or self.turn.others_waiting():
                     self._close()
                 elif not self.timer_pending:
                     self._schedule(self.LINGER)
@@ -178,7 +179,7 @@ class _Database:
             if self.turn is not None:
                 self.turn.leave()
                 self.turn = None
-            self.draining = False
+            self.draining = self.broken = False
             self.lock.notify_all()
 
     def _schedule(self, delay: float) -> None:
@@ -263,10 +264,14 @@ class Store:
                 con.begin()
                 try:
                     yield con
-                except BaseException:
-                    con.rollback()
+                    con.commit()
+                except BaseException as e:
+                    _rollback(con)
+                    if disk.is_no_space(e):
+                        self._db.broken = True  # DuckDB may have invalidated the instance: reopen it
+                        disk.release_reserve(self.path.parent)  # so that the failure itself can be recorded
+                        raise DiskFull(self.path.parent) from e
                     raise
-                con.commit()
             finally:
                 _CURRENT.reset(token)
         for callback in callbacks.values():
@@ -315,6 +320,13 @@ class Store:
     def schema_version(self) -> int:
         with self.connect() as con:
             return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.rollback()
+    except duckdb.Error:
+        pass  # a commit that failed has already ended the transaction (or the instance is invalidated)
 
 
 def current_store() -> Store:

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from pipeline.errors import os_words
+
+from . import disk
 from .auth import User
 from .closing import Closed, close_day
 from .config import Settings
-from .errors import ExportFailed
+from .errors import DiskFull, ExportFailed
 from .export import ExportResult, run_export
 from .history import Log, crash_point
 from .printing import Document, Printed, check_page, print_document
@@ -60,7 +63,7 @@ def reprint_command(caisse: str, numero: int) -> str:
 @dataclass
 class DayEnd:
     closed: Closed
-    z: Printed
+    z: Printed | None  # None: the Z could not be archived (a full disk), made later from the store
     export: ExportResult | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -73,9 +76,18 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
     closed = close_day(store, caisse, user, count=count, especes=especes, force=force,
                        accept_difference=accept_difference, comment=comment)
     crash_point(f"Fermeture enregistrée : Z n°{closed.numero_z}, impression du ticket Z")
-    z = print_document(store, settings, z_document(store, settings, caisse, closed.numero_z), user=user,
-                       reprint_hint=reprint_command(caisse, closed.numero_z))
-    end = DayEnd(closed, z, warnings=[z.warning] if z.warning else [])
+    try:
+        z = print_document(store, settings, z_document(store, settings, caisse, closed.numero_z), user=user,
+                           reprint_hint=reprint_command(caisse, closed.numero_z))
+        end = DayEnd(closed, z, warnings=[z.warning] if z.warning else [])
+    except (DiskFull, OSError) as e:  # the closing stands: its Z is made from the store once it can be written
+        full = isinstance(e, DiskFull) or disk.is_no_space(e)
+        cause = (f"le disque du serveur caisse est plein ({settings.home})" if full else
+                 f"écriture impossible ({os_words(e)} : {getattr(e, 'filename', None) or settings.home})")
+        end = DayEnd(closed, None, warnings=[
+            f"Z non archivé : {cause}. Libérez de la place ou corrigez le dossier, puis "
+            f"« {reprint_command(caisse, closed.numero_z)} --user {user.login} » (sinon, le Z original sera archivé "
+            "et imprimé au prochain démarrage)."])
     if settings.mode == "auto":
         try:
             end.export = run_export(store, settings, caisse, user, echo=echo)

@@ -21,7 +21,8 @@ if done:
     st.success(plain(done["message"]))
     for warning in done["warnings"]:
         st.warning(plain(warning))
-    st.code(done["z"], language=None)
+    if done["z"]:
+        st.code(done["z"], language=None)
     if done["log"]:
         with st.expander("Journal de l'export"):
             st.code("\n".join(done["log"]), language=None, wrap_lines=True)
@@ -149,11 +150,12 @@ if submitted:
     else:
         for key in ("fermeture", "comptage", "direct", "montant_direct"):
             st.session_state.pop(key, None)
+        printed = ("" if end.z is None else "Le ticket récapitulatif est imprimé." if end.z.printed else
+                   "Le ticket récapitulatif est archivé (aucune imprimante réglée)."
+                   if settings.printer == "preview" else "Le ticket récapitulatif est archivé.")
         st.session_state["ferme"] = {
             "message": f"Caisse {code} fermée : Z n°{end.closed.numero_z}, écart {caisse.eur(end.closed.ecart)}. "
-                       + ("Le ticket récapitulatif est imprimé." if end.z.printed else
-                          "Le ticket récapitulatif est archivé (aucune imprimante réglée)."
-                          if settings.printer == "preview" else "Le ticket récapitulatif est archivé."),
-            "warnings": end.warnings, "z": end.z.text_path.read_text(encoding="utf-8"),
+                       + printed,
+            "warnings": end.warnings, "z": end.z.text_path.read_text(encoding="utf-8") if end.z else "",
             "log": window.lines if window else []}
         st.rerun()

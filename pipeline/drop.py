@@ -15,7 +15,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
-from .errors import BadTableFile, DropRefused, DropUnavailable, PipelineError
+from .errors import BadTableFile, DropRefused, DropUnavailable, PipelineError, os_words
 from .names import is_identifier
 
 PRIVATE_FILE = 0o600
@@ -120,7 +120,7 @@ class LocalDrop(Drop):
                 if entry.name.lower().endswith(".xml") and not entry.name.startswith("."):
                     found[entry.name] = info.st_size
         except OSError as e:
-            raise DropUnavailable(self.host, f"lecture du dossier {path} impossible ({e.strerror})") from e
+            raise DropUnavailable(self.host, f"lecture du dossier {path} impossible ({os_words(e)})") from e
         return found
 
     def folders(self, folder: str = "") -> list[str]:
@@ -136,7 +136,7 @@ class LocalDrop(Drop):
         except OSError as e:
             if e.errno == 40:  # ELOOP: a link put there after the listing
                 raise not_regular(self.host, name, stat.S_IFLNK) from None
-            raise DropUnavailable(self.host, f"réception de {src} impossible ({e.strerror})") from e
+            raise DropUnavailable(self.host, f"réception de {src} impossible ({os_words(e)})") from e
         with os.fdopen(fd, "rb") as source:
             info = os.fstat(source.fileno())
             if not stat.S_ISREG(info.st_mode):
@@ -149,7 +149,7 @@ class LocalDrop(Drop):
                 with os.fdopen(out, "wb") as target:
                     shutil.copyfileobj(source, target, 1 << 20)
             except OSError as e:
-                raise DropUnavailable(self.host, f"réception de {src} impossible ({e.strerror})") from e
+                raise DropUnavailable(self.host, f"réception de {src} impossible ({os_words(e)})") from e
 
     def put(self, src: Path, folder: str, name: str) -> None:
         target = self._folder(folder)
@@ -161,7 +161,8 @@ class LocalDrop(Drop):
                 os.fsync(f.fileno())
             os.replace(tmp, target / name)
         except OSError as e:
-            raise DropUnavailable(self.host, f"envoi de {name} vers {target} impossible ({e.strerror})") from e
+            tmp.unlink(missing_ok=True)  # never a .part left behind
+            raise DropUnavailable(self.host, f"envoi de {name} vers {target} impossible ({os_words(e)})") from e
 
     def remove(self, folder: str, name: str) -> None:
         path = self._folder(folder) / check_name(name)
@@ -170,7 +171,7 @@ class LocalDrop(Drop):
         except FileNotFoundError:
             pass
         except OSError as e:
-            raise DropUnavailable(self.host, f"suppression de {path} impossible ({e.strerror})") from e
+            raise DropUnavailable(self.host, f"suppression de {path} impossible ({os_words(e)})") from e
 
 
 def masked_url(url: str) -> str:

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+
+OS_WORDS = {errno.ENOSPC: "plus de place sur le disque", errno.EDQUOT: "quota du disque dépassé",
+            errno.EACCES: "accès refusé", errno.EPERM: "opération non permise", errno.ENOENT: "introuvable",
+            errno.EROFS: "disque en lecture seule", errno.EIO: "erreur d'entrée-sortie du disque",
+            errno.ENOTDIR: "n'est pas un dossier", errno.EISDIR: "est un dossier", errno.EEXIST: "existe déjà",
+            errno.EPIPE: "liaison coupée", errno.ECONNREFUSED: "connexion refusée", errno.ETIMEDOUT: "délai dépassé",
+            errno.EHOSTUNREACH: "hôte injoignable", errno.ENETUNREACH: "réseau injoignable",
+            errno.ECONNRESET: "connexion coupée par l'autre côté", errno.ELOOP: "lien symbolique refusé"}
+
+
+def os_words(error: BaseException) -> str:
+    """What an operating system error means, in French (the C library speaks English)."""
+    number = getattr(error, "errno", None)
+    return OS_WORDS.get(number) or getattr(error, "strerror", None) or str(error)
+
 
 class PipelineError(Exception):
     """Root of the pipeline's errors; `str()` is one whole French sentence."""

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 import paramiko
 
 from .drop import PRIVATE_FILE, Drop, check_name, clean_folder, masked_url, not_regular, too_large
-from .errors import DropRefused, DropUnavailable
+from .errors import DropRefused, DropUnavailable, os_words
 
 TRANSIENT = (socket.timeout, TimeoutError, ConnectionError, EOFError, paramiko.ssh_exception.NoValidConnectionsError)
 
@@ -120,7 +120,7 @@ class SftpDrop(Drop):
                 raise DropRefused(self.where, f"{what} : permission refusée ({e.filename or e})") from None
             except (OSError, EOFError, paramiko.SSHException) as e:
                 if not self._transient(e):
-                    raise DropRefused(self.where, f"{what} : {getattr(e, 'strerror', None) or e}") from None
+                    raise DropRefused(self.where, f"{what} : {os_words(e)}") from None
                 self.close()
                 if attempt == self.retries:
                     cause = f"{type(e).__name__} : {e}" if str(e) else "connexion coupée"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.errors import os_words
+
 from ..store import after_commit, current_store, transaction_state
 from . import FISCAL_VERSION
 from .keys import Keys, load_keys
@@ -98,6 +100,7 @@ def publish_heads(store, id_caisse: int, appended: dict[str, tuple[int, str]] | 
     heads with the links just `appended` (or, when the file cannot be trusted, all of them read from the
     store). A full disk is not the sale's failure: the next write publishes them, and verify tolerates a
     head behind the store (never one ahead of it)."""
+    tmp = None
     try:
         keys = load_keys(store.key_path)
         found, problem = read_heads(keys, store.key_path, id_caisse)
@@ -115,7 +118,10 @@ def publish_heads(store, id_caisse: int, appended: dict[str, tuple[int, str]] | 
         tmp.write_text(json.dumps(head), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as e:
-        log.warning("chain heads of register %s not written: %s", id_caisse, e)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        log.warning("têtes de chaîne de la caisse %s non écrites (%s) : elles le seront au prochain enregistrement",
+                    id_caisse, os_words(e))
 
 
 def read_heads(keys: Keys, key_path: Path, id_caisse: int) -> tuple[dict[str, tuple[int, str]] | None, str]:
