@@ -102,9 +102,9 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         folder = _write_lot(store, settings, result, days[-1][2], log)
         _upload(settings, folder, result, log)
     except (PipelineError, OSError, DiskFull) as e:
-        shutil.rmtree(settings.sent_dir / lot, ignore_errors=True)  # a half-written lot, made again by the retry
         full = disk.is_no_space(e) or isinstance(e, DiskFull) or disk.is_no_space(e.__cause__)
         if full:
+            shutil.rmtree(settings.sent_dir / lot, ignore_errors=True)  # half written: the retry makes it again
             disk.release_reserve(settings.home)
             cause = (f"le disque du serveur caisse est plein ({settings.home}) : libérez de la place, puis relancez "
                      "l'export.")
