@@ -14,6 +14,7 @@ offset to convert, a control character to unescape). The rules (docs/format.md):
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 
@@ -26,9 +27,14 @@ from .names import IDENTIFIER, IDENTIFIER_WORDS, is_identifier
 from .textcodec import ESCAPE, apply_to_matching, decode_text
 
 XML_SPACE = " \t\r\n"
-_NULL = pa.scalar(None, pa.string())
-_TRUE = pa.array(["1", "true", "vrai", "oui", "o", "yes", "y", "t", "-1"])
-_FALSE = pa.array(["0", "false", "faux", "non", "n", "no", "f"])
+
+
+@functools.cache
+def _constants() -> tuple[pa.Scalar, pa.Array, pa.Array]:
+    """NULL text, true and false words: made at first use, since building Arrow values from Python objects
+    imports pandas (a quarter of a second), which a command that reads no file does not need."""
+    return (pa.scalar(None, pa.string()), pa.array(["1", "true", "vrai", "oui", "o", "yes", "y", "t", "-1"]),
+            pa.array(["0", "false", "faux", "non", "n", "no", "f"]))
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError)
 
@@ -67,7 +73,7 @@ def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, ex
     struct = pa.array(rows, type=pa.struct([pa.field(str(f), pa.string()) for f in fields]))
     raw = dict(zip(fields, struct.flatten()))
     if null_text is not None:
-        raw = {k: pc.if_else(pc.equal(v, null_text), _NULL, v) for k, v in raw.items()}
+        raw = {k: pc.if_else(pc.equal(v, null_text), _constants()[0], v) for k, v in raw.items()}
     arrays, schema = [], []
     for column in contract.columns:
         values = _convert(raw[column.name], column.type, name, column.name, first_row)
@@ -126,7 +132,7 @@ def _check_rule(values: pa.Array, rule: str, name: str, column: str, first_row: 
 def text(values: pa.Array) -> pa.Array:
     """A text column: XML white space trimmed at both ends, empty as NULL, control characters unescaped."""
     values = pc.utf8_trim(values, characters=XML_SPACE)
-    values = pc.if_else(pc.equal(values, ""), _NULL, values)
+    values = pc.if_else(pc.equal(values, ""), _constants()[0], values)
     return apply_to_matching(values, ESCAPE, decode_text)
 
 
@@ -156,7 +162,7 @@ def _first_failure(values: pa.Array, convert) -> int:
 
 def _blank_to_null(values: pa.Array) -> pa.Array:
     values = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(values, ""), _NULL, values)
+    return pc.if_else(pc.equal(values, ""), _constants()[0], values)
 
 
 def _to_int(values):
@@ -180,7 +186,7 @@ def _to_decimal(scale):
 
 def _zero_to_null(values, pattern: str):
     """MySQL's zero dates (`0000-00-00`, `0000-00-00 00:00:00`) are NULL."""
-    return pc.if_else(pc.fill_null(pc.match_substring_regex(values, pattern), False), _NULL, values)
+    return pc.if_else(pc.fill_null(pc.match_substring_regex(values, pattern), False), _constants()[0], values)
 
 
 def _to_date(values):
@@ -219,7 +225,7 @@ def _to_timestamp(values):
 
 def _to_bool(values):
     values = pc.utf8_lower(_blank_to_null(values))
-    true, false = pc.is_in(values, value_set=_TRUE), pc.is_in(values, value_set=_FALSE)
+    true, false = pc.is_in(values, value_set=_constants()[1]), pc.is_in(values, value_set=_constants()[2])
     if pc.any(pc.and_(pc.is_valid(values), pc.invert(pc.or_(true, false)))).as_py():
         raise ValueError("not a boolean")
     return pc.if_else(pc.is_null(values), pa.scalar(None, pa.bool_()), true)
