@@ -33,6 +33,8 @@ from .till import ARGS, CHROMIUM, FOCUSED, free_port, start
 
 MANAGER = ("responsable", "resp2026")
 SELLERS = [(f"vendeur{i}", "vente2026") for i in range(1, 5)]
+POLL_MS = 25  # how often a page checks that what was awaited is on screen (every frame would cost the CPU
+#              four sellers' browsers need on a 2-core machine; 25 ms is below what a seller notices)
 PROBE = """
 import os, sys, time
 from caisse.store import Store
@@ -100,7 +102,7 @@ class Times:
 
 
 async def until(page, condition: str, arg=None, timeout: float = 60_000) -> None:
-    await page.wait_for_function(condition, arg=arg, polling="raf", timeout=timeout)
+    await page.wait_for_function(condition, arg=arg, polling=POLL_MS, timeout=timeout)
 
 
 async def sign_in(page, url: str, who: tuple[str, str]) -> None:
