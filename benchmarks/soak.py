@@ -171,7 +171,7 @@ async def manager(browser, url: str, every: float, stop: asyncio.Event, times: T
         turn += 1
         try:
             await asyncio.wait_for(stop.wait(), every)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
     await context.close()
 
@@ -182,7 +182,7 @@ async def every(seconds: float, stop: asyncio.Event, home: Path, action: str, ar
         (times.add(action, ms) if rc == 0 else times.refuse(action, err))
         try:
             await asyncio.wait_for(stop.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

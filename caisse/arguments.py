@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from decimal import Decimal
 
-from pipeline.names import is_identifier
+from pipeline.names import IDENTIFIER_WORDS, is_identifier
+
+from .errors import BadArgument, ConfigError
+from .money import parse_amount, parse_count, parse_quantity
+from .payments import PaymentRequest
+from .returns import REFUNDS
+from .sales import LineRequest
 
 FRENCH = {
     "usage: ": "Utilisation : ",
@@ -70,9 +77,126 @@ def identifier(what: str):
     def parse(text: str) -> str:
         value = text.strip()
         if not is_identifier(value):
-            raise argparse.ArgumentTypeError(f"{what} « {text[:64]} » est refusé : 1 à 64 lettres sans accent, "
-                                             "chiffres, « _ », « - », « . » ou « @ », commençant par une lettre ou un "
-                                             "chiffre")
+            raise argparse.ArgumentTypeError(f"{what} « {text[:64]} » est refusé : il doit compter {IDENTIFIER_WORDS}")
         return value
     return parse
 
+
+# The values of repeated options, read after parsing (their refusals are sentences with exit 2 too).
+
+def article_request(text: str) -> LineRequest:
+    code, sep, qty = text.rpartition("x") if "x" in text[1:] else (text, "", "")
+    if sep and qty.replace(",", ".").replace(".", "", 1).isdigit():
+        return LineRequest(code, parse_quantity(qty))
+    return LineRequest(text)
+
+def payment_request(text: str) -> PaymentRequest:
+    code, sep, rest = text.partition("=")
+    if not sep:
+        raise ConfigError(f"Paiement « {text} » mal écrit : attendu CODE=MONTANT[:NUMERO], par exemple ESP=20.00.")
+    amount, _, number = rest.partition(":")
+    return PaymentRequest(code.strip().upper(), parse_amount(amount, f"Le montant payé en {code}"), number or None)
+
+def return_line(item: str) -> tuple[int, object]:
+    number, sep, quantity = item.partition("=")
+    if not number.strip().isdigit():
+        raise BadArgument(f"Ligne « {item} » mal écrite : attendu NUMERO_DE_LIGNE ou NUMERO=QUANTITE, par exemple 2=1.")
+    return int(number), parse_quantity(quantity) if sep else parse_quantity("1")
+
+def drawer_count(items: list[str]) -> dict[Decimal, int]:
+    count = {}
+    for item in items:
+        value, sep, number = item.partition("=")
+        if not sep or not number.strip():
+            raise ConfigError(f"Comptage « {item} » mal écrit : attendu VALEUR=NOMBRE, par exemple 20=3.")
+        coupure = parse_amount(value, "La coupure")
+        count[coupure] = count.get(coupure, 0) + parse_count(number, coupure)
+    return count
+
+
+CODE = identifier("le code de caisse")
+LOGIN = identifier("l'identifiant")
+
+
+def _who(p) -> None:
+    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="caisse", description="Serveur caisse : import, ouverture, vente, "
+                                     "fermeture et export des journées de caisse.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    p = sub.add_parser("init", help="créer ou mettre à jour la base et la clé d'intégrité")
+    p.add_argument("--demo", action="store_true", help="déposer la boutique de démonstration dans le dossier local")
+    p = sub.add_parser("status", help="état des caisses et derniers échanges")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--runs", type=whole("le nombre d'échanges listés", 1, 1000), default=10,
+                   help="nombre d'échanges listés (1 à 1000)")
+    p = sub.add_parser("import", help="importer les données du serveur principal pour une caisse")
+    _who(p)
+    p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
+    _who(p)
+    p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150.00")
+    p = sub.add_parser("sell", help="encaisser un ticket complet")
+    _who(p)
+    p.add_argument("--article", action="append", required=True, metavar="CODE[xQTE]",
+                   help="article par code, EAN ou identifiant, quantité après x (répétable)")
+    p.add_argument("--pay", action="append", required=True, metavar="CODE=MONTANT[:NUMERO]",
+                   help="règlement, par exemple ESP=20.00 ou AVOIR=10.00:AV000001 (répétable)")
+    p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
+    _who(p)
+    p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True)
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("return", help="reprendre des articles : d'un ticket de vente, ou sans ticket")
+    _who(p)
+    p.add_argument("--ticket", help="numéro du ticket de vente, ou son code-barres (C01-T000012)")
+    p.add_argument("--line", action="append", default=[], metavar="NUMERO[=QTE]",
+                   help="ligne du ticket à reprendre et sa quantité (répétable ; toute la ligne par défaut)")
+    p.add_argument("--article", action="append", default=[], metavar="CODE[xQTE]",
+                   help="sans ticket : article repris (droit CAISSE_RETOUR_LIBRE, répétable)")
+    p.add_argument("--refund", required=True, choices=list(REFUNDS), help="ESP, ORIGINE (moyen de la vente) ou AVOIR")
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("move", help="entrée, sortie ou remise d'espèces (avec un motif)")
+    _who(p)
+    p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"])
+    p.add_argument("--amount", required=True)
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("close", help="fermer la journée sur un comptage (mode auto : exporte ensuite)")
+    _who(p)
+    p.add_argument("--count", action="append", default=[], metavar="VALEUR=NOMBRE",
+                   help="comptage par coupure, par exemple 20=3 0.50=4 (répétable)")
+    p.add_argument("--especes", help="ou le montant des espèces comptées, sans détail")
+    p.add_argument("--force", action="store_true", help="déconnecter les vendeurs encore connectés")
+    p.add_argument("--accept-difference", action="store_true", help="valider un écart hors tolérance")
+    p.add_argument("--comment", help="commentaire de l'écart")
+    p = sub.add_parser("export", help="exporter les journées fermées vers le serveur principal")
+    _who(p)
+    p = sub.add_parser("verify", help="vérifier toutes les chaînes d'intégrité et leurs témoins extérieurs")
+    p.add_argument("--local", action="store_true", help="sans relire le dernier lot sur le serveur principal")
+    p = sub.add_parser("key", help="la clé d'intégrité")
+    p.add_argument("action", choices=["rotate"], help="rotate : signer désormais avec une nouvelle clé")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="identifiant d'un responsable (mot de passe : "
+                   "CAISSE_PASSWORD)")
+    p = sub.add_parser("report", help="le ticket Z d'une journée fermée, ou le rapport X de la journée en cours")
+    p.add_argument("kind", choices=["z", "x"])
+    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
+    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), help="numéro du Z (par défaut : le dernier)")
+    p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
+    p.add_argument("--user", type=LOGIN, metavar="IDENTIFIANT",
+                   help="qui imprime (obligatoire avec --print ; mot de passe : "
+                   "CAISSE_PASSWORD)")
+    p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="qui imprime (droit back-office ; mot de passe : "
+                   "CAISSE_PASSWORD)")
+    p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
+    p.add_argument("lot")
+    p = sub.add_parser("docs", help="régénérer la référence des tables (docs/tables.md)")
+    p.add_argument("--output", default="docs/tables.md")
+    p = sub.add_parser("serve", help="lancer l'application web")
+    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501)
+    p.add_argument("--address", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
+    return parser

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import json
 import os
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -16,19 +14,18 @@ from pipeline import PipelineError
 from pipeline.errors import os_words
 
 from . import auth, disk, history, lifecycle
-from .arguments import Parser, identifier, whole
+from .arguments import article_request, build_parser, drawer_count, payment_request, return_line
 from .config import load_settings
 from .corrections import cash_move, void_ticket
 from .errors import BadArgument, CaisseError, ConfigError, DiskFull, ExportFailed
 from .export import run_export
 from .fiscal.keys import load_keys
 from .home import initialise, open_store, rotate_integrity_key
-from .money import eur, parse_amount, parse_count, parse_quantity
+from .money import eur, parse_amount
 from .opening import open_day, open_day_auto
-from .payments import PaymentRequest
 from .printing import PrintFailed, printer_words
 from .returns import REFUNDS, return_goods
-from .sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from .sales import connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
 from .verification import run_verify
 from .workflow import (
@@ -131,23 +128,12 @@ def cmd_open(args, settings) -> int:
     return 0
 
 
-def _article(text: str) -> LineRequest:
-    code, sep, qty = text.rpartition("x") if "x" in text[1:] else (text, "", "")
-    if sep and qty.replace(",", ".").replace(".", "", 1).isdigit():
-        return LineRequest(code, parse_quantity(qty))
-    return LineRequest(text)
 
 
-def _payment(text: str) -> PaymentRequest:
-    code, sep, rest = text.partition("=")
-    if not sep:
-        raise ConfigError(f"Paiement « {text} » mal écrit : attendu CODE=MONTANT[:NUMERO], par exemple ESP=20.00.")
-    amount, _, number = rest.partition(":")
-    return PaymentRequest(code.strip().upper(), parse_amount(amount, f"Le montant payé en {code}"), number or None)
 
 
 def cmd_sell(args, settings) -> int:
-    lines, payments = [_article(a) for a in args.article], [_payment(p) for p in args.pay]
+    lines, payments = [article_request(a) for a in args.article], [payment_request(p) for p in args.pay]
     store, user, _ = _login(args, settings)
     connection = connect_seller(store, args.caisse, user)
     try:
@@ -174,19 +160,14 @@ def cmd_void(args, settings) -> int:
     return 0
 
 
-def _line(item: str) -> tuple[int, object]:
-    number, sep, quantity = item.partition("=")
-    if not number.strip().isdigit():
-        raise BadArgument(f"Ligne « {item} » mal écrite : attendu NUMERO_DE_LIGNE ou NUMERO=QUANTITE, par exemple 2=1.")
-    return int(number), parse_quantity(quantity) if sep else parse_quantity("1")
 
 
 def cmd_return(args, settings) -> int:
     if (args.ticket is None) == (not args.article):
         raise BadArgument("Indiquez le ticket de la vente (--ticket, avec --line) ou des articles sans ticket "
                           "(--article), l'un ou l'autre.")
-    quantities = dict(_line(item) for item in args.line) if args.ticket is not None else None
-    articles = [_article(a) for a in args.article] if args.article else None
+    quantities = dict(return_line(item) for item in args.line) if args.ticket is not None else None
+    articles = [article_request(a) for a in args.article] if args.article else None
     store, user, _ = _login(args, settings)
     connection = connect_seller(store, args.caisse, user)
     try:
@@ -212,22 +193,13 @@ def cmd_move(args, settings) -> int:
     return 0
 
 
-def _count(items: list[str]) -> dict[Decimal, int]:
-    count = {}
-    for item in items:
-        value, sep, number = item.partition("=")
-        if not sep or not number.strip():
-            raise ConfigError(f"Comptage « {item} » mal écrit : attendu VALEUR=NOMBRE, par exemple 20=3.")
-        coupure = parse_amount(value, "La coupure")
-        count[coupure] = count.get(coupure, 0) + parse_count(number, coupure)
-    return count
 
 
 def cmd_close(args, settings) -> int:
     if bool(args.count) == (args.especes is not None):
         raise ConfigError("Indiquez le comptage (--count VALEUR=NOMBRE ...) ou le montant des espèces (--especes), "
                           "l'un ou l'autre.")
-    count = _count(args.count) if args.count else None
+    count = drawer_count(args.count) if args.count else None
     especes = parse_amount(args.especes, "Le montant des espèces") if args.especes is not None else None
     _pending(settings)
     store, user, _ = _login(args, settings)
@@ -354,109 +326,25 @@ def cmd_serve(args, settings) -> int:
     return 0  # not reached
 
 
-CODE = identifier("le code de caisse")
-LOGIN = identifier("l'identifiant")
-
-
-def _who(p) -> None:
-    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
-    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
-                   help="identifiant (mot de passe : CAISSE_PASSWORD ou saisie)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="caisse", description="Serveur caisse : import, ouverture, vente, "
-                                     "fermeture et export des journées de caisse.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
-    p = sub.add_parser("init", help="créer ou mettre à jour la base et la clé d'intégrité")
-    p.add_argument("--demo", action="store_true", help="déposer la boutique de démonstration dans le dossier local")
-    p.set_defaults(func=cmd_init)
-    p = sub.add_parser("status", help="état des caisses et derniers échanges")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--runs", type=whole("le nombre d'échanges listés", 1, 1000), default=10,
-                   help="nombre d'échanges listés (1 à 1000)")
-    p.set_defaults(func=cmd_status)
-    p = sub.add_parser("import", help="importer les données du serveur principal pour une caisse")
-    _who(p)
-    p.set_defaults(func=cmd_import)
-    p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
-    _who(p)
-    p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150.00")
-    p.set_defaults(func=cmd_open)
-    p = sub.add_parser("sell", help="encaisser un ticket complet")
-    _who(p)
-    p.add_argument("--article", action="append", required=True, metavar="CODE[xQTE]",
-                   help="article par code, EAN ou identifiant, quantité après x (répétable)")
-    p.add_argument("--pay", action="append", required=True, metavar="CODE=MONTANT[:NUMERO]",
-                   help="règlement, par exemple ESP=20.00 ou AVOIR=10.00:AV000001 (répétable)")
-    p.set_defaults(func=cmd_sell)
-    p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
-    _who(p)
-    p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True)
-    p.add_argument("--reason", required=True)
-    p.set_defaults(func=cmd_void)
-    p = sub.add_parser("return", help="reprendre des articles : d'un ticket de vente, ou sans ticket")
-    _who(p)
-    p.add_argument("--ticket", help="numéro du ticket de vente, ou son code-barres (C01-T000012)")
-    p.add_argument("--line", action="append", default=[], metavar="NUMERO[=QTE]",
-                   help="ligne du ticket à reprendre et sa quantité (répétable ; toute la ligne par défaut)")
-    p.add_argument("--article", action="append", default=[], metavar="CODE[xQTE]",
-                   help="sans ticket : article repris (droit CAISSE_RETOUR_LIBRE, répétable)")
-    p.add_argument("--refund", required=True, choices=list(REFUNDS), help="ESP, ORIGINE (moyen de la vente) ou AVOIR")
-    p.add_argument("--reason", required=True)
-    p.set_defaults(func=cmd_return)
-    p = sub.add_parser("move", help="entrée, sortie ou remise d'espèces (avec un motif)")
-    _who(p)
-    p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"])
-    p.add_argument("--amount", required=True)
-    p.add_argument("--reason", required=True)
-    p.set_defaults(func=cmd_move)
-    p = sub.add_parser("close", help="fermer la journée sur un comptage (mode auto : exporte ensuite)")
-    _who(p)
-    p.add_argument("--count", action="append", default=[], metavar="VALEUR=NOMBRE",
-                   help="comptage par coupure, par exemple 20=3 0.50=4 (répétable)")
-    p.add_argument("--especes", help="ou le montant des espèces comptées, sans détail")
-    p.add_argument("--force", action="store_true", help="déconnecter les vendeurs encore connectés")
-    p.add_argument("--accept-difference", action="store_true", help="valider un écart hors tolérance")
-    p.add_argument("--comment", help="commentaire de l'écart")
-    p.set_defaults(func=cmd_close)
-    p = sub.add_parser("export", help="exporter les journées fermées vers le serveur principal")
-    _who(p)
-    p.set_defaults(func=cmd_export)
-    p = sub.add_parser("verify", help="vérifier toutes les chaînes d'intégrité et leurs témoins extérieurs")
-    p.add_argument("--local", action="store_true", help="sans relire le dernier lot sur le serveur principal")
-    p.set_defaults(func=cmd_verify)
-    p = sub.add_parser("key", help="la clé d'intégrité")
-    p.add_argument("action", choices=["rotate"], help="rotate : signer désormais avec une nouvelle clé")
-    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
-                   help="identifiant d'un responsable (mot de passe : "
-                   "CAISSE_PASSWORD)")
-    p.set_defaults(func=cmd_key)
-    p = sub.add_parser("report", help="le ticket Z d'une journée fermée, ou le rapport X de la journée en cours")
-    p.add_argument("kind", choices=["z", "x"])
-    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
-    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), help="numéro du Z (par défaut : le dernier)")
-    p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
-    p.add_argument("--user", type=LOGIN, metavar="IDENTIFIANT",
-                   help="qui imprime (obligatoire avec --print ; mot de passe : "
-                   "CAISSE_PASSWORD)")
-    p.set_defaults(func=cmd_report)
-    p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
-    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
-                   help="qui imprime (droit back-office ; mot de passe : "
-                   "CAISSE_PASSWORD)")
-    p.set_defaults(func=cmd_print_test)
-    p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
-    p.add_argument("lot")
-    p.set_defaults(func=cmd_log)
-    p = sub.add_parser("docs", help="régénérer la référence des tables (docs/tables.md)")
-    p.add_argument("--output", default="docs/tables.md")
-    p.set_defaults(func=cmd_docs)
-    p = sub.add_parser("serve", help="lancer l'application web")
-    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501)
-    p.add_argument("--address", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
-    p.set_defaults(func=cmd_serve)
-    return parser
+COMMANDS = {
+    "init": cmd_init,
+    "status": cmd_status,
+    "import": cmd_import,
+    "open": cmd_open,
+    "sell": cmd_sell,
+    "void": cmd_void,
+    "return": cmd_return,
+    "move": cmd_move,
+    "close": cmd_close,
+    "export": cmd_export,
+    "verify": cmd_verify,
+    "key": cmd_key,
+    "report": cmd_report,
+    "print-test": cmd_print_test,
+    "log": cmd_log,
+    "docs": cmd_docs,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -465,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if args.command not in ("init", "docs") and settings.integrity_key_path.exists():
             load_keys(settings.integrity_key_path)  # a key others can read is refused at every start
-        return args.func(args, settings)
+        return COMMANDS[args.command](args, settings)
     except (CaisseError, PipelineError) as e:
         print(f"Erreur : {e}", file=sys.stderr)
         return getattr(e, "exit_code", 1)

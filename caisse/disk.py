@@ -16,10 +16,12 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import DiskFull
+
 RESERVE = 1024 * 1024  # a failed run, its log and its event fit many times over
 RESERVE_NAME = "reserve-disque"
 ROOM_FOR_RESERVE = 16 * RESERVE  # free space needed before the reserve is made again
-NO_SPACE = ("no space left", "disk full", "not enough space", "could not write", "failed to commit")
+NO_SPACE = ("no space left", "disk full", "not enough space", "quota exceeded")  # DuckDB quotes the OS error
 
 
 def reserve_path(home: Path) -> Path:
@@ -54,12 +56,17 @@ def release_reserve(home: Path) -> bool:
         return False
 
 
-def is_no_space(error: BaseException) -> bool:
-    """A write that failed because the disk (or the user's quota) is full, from the OS or from DuckDB."""
-    if isinstance(error, OSError):
-        return error.errno in (errno.ENOSPC, errno.EDQUOT)
-    if isinstance(error, duckdb.Error):
-        text = str(error).lower()
-        return any(words in text for words in NO_SPACE) or "invalidated" in text
+def is_no_space(error: BaseException | None) -> bool:
+    """A write that failed because the disk (or the user's quota) is full: from the OS, from DuckDB (which
+    quotes the OS's words, also when it invalidates the database after such a failure), our own DiskFull, or
+    an error caused by one of those (a drop's error wrapping the OSError)."""
+    while error is not None:
+        if isinstance(error, DiskFull):
+            return True
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(error, duckdb.Error) and any(words in str(error).lower() for words in NO_SPACE):
+            return True
+        error = error.__cause__
     return False
 

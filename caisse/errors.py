@@ -17,6 +17,10 @@ class ConfigError(CaisseError):
     exit_code = 2
 
 
+def disk_full_words(where) -> str:
+    return f"le disque du serveur caisse est plein ({where})"
+
+
 class DiskFull(CaisseError):
     """A write met a full disk: what was being done did not happen (or, `done`, what did), exit 4."""
 
@@ -25,7 +29,7 @@ class DiskFull(CaisseError):
     def __init__(self, where, done: str = ""):
         self.where = where
         super().__init__((f"{done} " if done else "Rien n'a été enregistré de cette opération. ")
-                         + f"Le disque du serveur caisse est plein ({where}) : libérez de la place (anciens fichiers "
+                         + f"{disk_full_words(where).capitalize()} : libérez de la place (anciens fichiers "
                          "reçus sous echanges/recu, sauvegardes), puis recommencez.")
 
 

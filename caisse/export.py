@@ -21,7 +21,7 @@ from pipeline.xmlwrite import write_table
 from . import disk
 from .auth import User, require_now
 from .config import Settings
-from .errors import CaisseError, DiskFull, ExportFailed, NothingToExport
+from .errors import CaisseError, DiskFull, ExportFailed, NothingToExport, disk_full_words
 from .fiscal.jet import record_event
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .lifecycle import OUVERTE, register_state, valid_code
@@ -102,12 +102,11 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         folder = _write_lot(store, settings, result, days[-1][2], log)
         _upload(settings, folder, result, log)
     except (PipelineError, OSError, DiskFull) as e:
-        full = disk.is_no_space(e) or isinstance(e, DiskFull) or disk.is_no_space(e.__cause__)
+        full = disk.is_no_space(e)
         if full:
             shutil.rmtree(settings.sent_dir / lot, ignore_errors=True)  # half written: the retry makes it again
             disk.release_reserve(settings.home)
-            cause = (f"le disque du serveur caisse est plein ({settings.home}) : libérez de la place, puis relancez "
-                     "l'export.")
+            cause = f"{disk_full_words(settings.home)} : libérez de la place, puis relancez l'export."
         else:
             cause = str(e) if isinstance(e, PipelineError) else f"{os_words(e)} ({getattr(e, 'filename', '')})."
         log(f"Export interrompu : {cause}")

@@ -15,7 +15,7 @@ from . import disk
 from .auth import User
 from .closing import Closed, close_day
 from .config import Settings
-from .errors import DiskFull, ExportFailed
+from .errors import DiskFull, ExportFailed, disk_full_words
 from .export import ExportResult, run_export
 from .history import Log, crash_point
 from .printing import Document, Printed, check_page, print_document
@@ -81,8 +81,7 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
                            reprint_hint=reprint_command(caisse, closed.numero_z))
         end = DayEnd(closed, z, warnings=[z.warning] if z.warning else [])
     except (DiskFull, OSError) as e:  # the closing stands: its Z is made from the store once it can be written
-        full = isinstance(e, DiskFull) or disk.is_no_space(e)
-        cause = (f"le disque du serveur caisse est plein ({settings.home})" if full else
+        cause = (disk_full_words(settings.home) if disk.is_no_space(e) else
                  f"écriture impossible ({os_words(e)} : {getattr(e, 'filename', None) or settings.home})")
         end = DayEnd(closed, None, warnings=[
             f"Z non archivé : {cause}. Libérez de la place ou corrigez le dossier, puis "
