@@ -4,9 +4,9 @@ that makes the failure itself recordable.
 The store, its WAL, received files, archived documents, logs and exported lots all live under the home
 folder. When that disk is full, the failure of an export or of a Z archive must still reach the store (the
 register shown `echec_export`, the failed run listed), and that record needs a little space too. So the home
-keeps a reserve file (`reserve-disque`, RESERVE bytes, made at init and at each start once ROOM_FOR_RESERVE is free):
-the first write that meets a full disk gives the reserve back, and the record of the failure fits in it.
-The reserve is made again once space has been freed."""
+keeps a reserve file (`reserve-disque`, RESERVE bytes): the first write that meets a full disk gives it back,
+and the record of the failure fits in it. It is made again after any committed unit of work, once
+ROOM_FOR_RESERVE is free."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pipeline.demo import write_demo_shop
 
-from . import disk
 from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError
@@ -34,8 +33,6 @@ def private_dir(path: Path) -> Path:
 
 
 def open_store(settings: Settings) -> Store:
-    if settings.store_path.exists():
-        disk.ensure_reserve(settings.home)  # made again once space is freed after a full disk
     return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path, settings.limits)
 
 

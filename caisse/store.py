@@ -166,6 +166,7 @@ class Store:
                     raise
             finally:
                 _CURRENT.reset(token)
+        disk.ensure_reserve(self.path.parent)  # a stat while it is there; made again once space is back
         for callback in callbacks.values():
             callback()
 
