@@ -18,7 +18,7 @@ from .auth import User, require_now
 from .corrections import record_move
 from .drafts import parked
 from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
-from .fiscal import chains
+from .fiscal import chains, periods
 from .fiscal.jet import record_event
 from .money import ZERO, cents, eur
 from .sales import connected_sellers, open_day_of
@@ -112,6 +112,7 @@ class Closed:
     ecart: Decimal
     empreinte: str
     nb_tickets: int
+    periodes: list[tuple[str, str, int]] = field(default_factory=list)  # closings by period made first
 
 
 def count_total(count: dict[Decimal, int], allowed: list[Decimal]) -> Decimal:
@@ -158,8 +159,11 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
             if not comment:
                 raise CaisseError("Valider un écart demande un commentaire qui l'explique.")
             validated_by = user.id_utilisateur
-        id_caisse, numero_z, link = _write_day(con, summary, user, counted, ecart, validated_by, forced, comment,
-                                               count, now)
+        id_caisse = scalar(con, "SELECT id_caisse FROM t_journee WHERE id_journee = ?", [summary.id_journee])
+        counted_for = periods.day_date(con, store.calendar, id_caisse, summary.date_ouverture)
+        made = periods.close_due(con, store.calendar, id_caisse, caisse, counted_for, user, now)
+        numero_z, link = _write_day(con, id_caisse, summary, user, counted, ecart, validated_by, forced, comment,
+                                    count, counted_for, now)
         end_sessions_of_day(con, summary.id_journee, now)
         record_event(con, 50, caisse=caisse, login=user.login,
                      detail=f"Z n°{numero_z} : {summary.nb_tickets} vente(s), {eur(summary.total_ttc)}, espèces "
@@ -172,7 +176,7 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
             record_event(con, 140, caisse=caisse, login=user.login, detail=f"écart de {eur(ecart)} : {comment}",
                          now=now)
     return Closed(caisse, summary.id_journee, numero_z, summary.especes_theorique, counted, ecart, link,
-                  summary.nb_tickets)
+                  summary.nb_tickets, made)
 
 
 def heads_text(con, id_caisse: int) -> str:
@@ -182,9 +186,9 @@ def heads_text(con, id_caisse: int) -> str:
                                            sorted(found.items()))
 
 
-def _write_day(con, summary: Summary, user, counted, ecart, validated_by, forced, comment, count, now):
+def _write_day(con, id_caisse: int, summary: Summary, user, counted, ecart, validated_by, forced, comment, count,
+               counted_for, now):
     id_journee = summary.id_journee
-    id_caisse = scalar(con, "SELECT id_caisse FROM t_journee WHERE id_journee = ?", [id_journee])
     (numero_z, grand_total, absolute), = con.execute(
         "SELECT coalesce(max(numero_z), 0) + 1, coalesce(max(grand_total), 0), coalesce(max(grand_total_absolu), 0) "
         "FROM t_journee WHERE id_caisse = ? AND numero_z IS NOT NULL", [id_caisse]).fetchall()
@@ -202,7 +206,8 @@ def _write_day(con, summary: Summary, user, counted, ecart, validated_by, forced
                 [numero_z, now, user.id_utilisateur, summary.nb_tickets, summary.nb_annules, summary.nb_retours,
                  summary.total_ttc, summary.especes_theorique, counted, ecart, validated_by, forced, comment or None,
                  grand_total + summary.total_ttc, absolute + day_absolute, id_journee])
+    con.execute("INSERT INTO journee_periode VALUES (?, ?, ?)", [id_journee, id_caisse, counted_for])
     link = chains.link(con, "cloture", id_caisse, id_journee, now)
     con.execute("INSERT INTO cloture_tetes SELECT ?, chaine, max(numero), arg_max(empreinte, numero) FROM maillon "
                 "WHERE id_caisse = ? GROUP BY chaine", [id_journee, id_caisse])
-    return id_caisse, numero_z, link.empreinte
+    return numero_z, link.empreinte

@@ -6,6 +6,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,6 +57,14 @@ class Settings:
     address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
     tls_cert: str = ""  # HTTPS: the certificate and its key (PEM files)
     tls_key: str = ""
+    debut_journee: str = "00:00"  # when a business day starts (04:00 for a bar: a night counts for its evening)
+    debut_exercice: int = 1  # the fiscal year's first month (1: the calendar year)
+
+    @property
+    def calendar(self):
+        from .fiscal.periods import Calendar
+        hours, minutes = self.debut_journee.split(":")
+        return Calendar(time(int(hours), int(minutes)), self.debut_exercice)
 
     @property
     def limits(self) -> Limits:
@@ -143,9 +152,25 @@ def load_settings(env: dict | None = None) -> Settings:
                 values[name] = kind(values[name])
             except (ValueError, ArithmeticError):
                 raise ConfigError(f"Le réglage {name} doit être un nombre positif, pas « {values[name]} ».") from None
+    if not _clock(str(values.get("debut_journee", "00:00"))):
+        raise ConfigError(f"Début de journée « {values['debut_journee']} » (debut_journee) : une heure HH:MM entre "
+                          "00:00 et 23:59, par exemple 04:00.")
+    try:
+        values["debut_exercice"] = int(str(values.get("debut_exercice", 1)).strip())
+        if not 1 <= values["debut_exercice"] <= 12:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"Premier mois de l'exercice « {values.get('debut_exercice')} » (debut_exercice) : un "
+                          "nombre de 1 (janvier) à 12.") from None
     if values.get("printer_width", 42) not in (42, 48):
         raise ConfigError(f"Largeur de papier {values['printer_width']} (CAISSE_PRINTER_WIDTH) : 42 ou 48 colonnes.")
     return Settings(**values)
+
+
+def _clock(text: str) -> bool:
+    hours, _, minutes = text.strip().partition(":")
+    return (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit() and int(hours) < 24
+            and int(minutes) < 60)
 
 
 def _positive(value) -> Decimal:

@@ -33,7 +33,8 @@ def private_dir(path: Path) -> Path:
 
 
 def open_store(settings: Settings) -> Store:
-    return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path, settings.limits)
+    return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path, settings.limits,
+                 settings.calendar)
 
 
 def initialise(settings: Settings, demo: bool = False) -> InitReport:

@@ -179,3 +179,41 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
         out += ["Empreinte de la clôture", r.empreinte[:width], r.empreinte[width:]]
     out += [rule, signature_line()[:width]]
     return [line for line in out if line is not None]
+
+
+def period_lines(r, width: int = WIDTH) -> list[str]:
+    """A closing by period (fiscal.periods.PeriodReport) laid out like the Z: the period's totals per VAT rate
+    and payment method, the perpetual totals, the chain heads, the closing's link and the archives' public key
+    (R13, R21, R27)."""
+    from .fiscal.periods import TYPE_WORDS
+    rule = "-" * width
+    out = [line.center(width).rstrip() for line in r.societe]
+    out += [rule, f"{TYPE_WORDS[r.kind].upper()} n°{r.numero}".center(width).rstrip(),
+            (f"Mois {r.periode}" if r.kind == "MOIS" else f"Exercice {r.periode}").center(width).rstrip(),
+            f"Caisse {r.caisse} - {r.libelle}"[:width], rule,
+            columns("Du", f"{r.debut:%d/%m/%Y}", width), columns("Au", f"{r.fin:%d/%m/%Y}", width),
+            columns("Clôturé le", f"{r.date_cloture:%d/%m/%Y %H:%M}", width), f"  par {r.par}"[:width],
+            columns("Journées", str(r.nb_journees), width), columns("Z", f"n°{r.premier_z} à n°{r.dernier_z}", width),
+            rule, columns("Moyen", "Montant", width)]
+    out += [columns(label, eur(amount), width) for _, label, amount in r.methods] or ["  aucun règlement"]
+    out += [columns("Total TTC", eur(r.total_ttc), width), columns("Total HT", eur(r.total_ht), width),
+            columns("Nombre de ticket", str(r.nb_tickets), width)]
+    if r.nb_annulations:
+        out.append(columns("Tickets annulés", str(r.nb_annulations), width))
+    if r.nb_retours:
+        out.append(columns("Retours", str(r.nb_retours), width))
+    out += [rule, columns("TVA", "HT / TVA / TTC", width)]
+    for taux, ht, ttc in r.vat:
+        rate = f"{taux:.2f}".replace(".", ",") + " %"
+        out.append(columns(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
+    out += [rule, columns("Grand total perpétuel", eur(r.grand_total), width),
+            columns("Grand total absolu", eur(r.grand_total_absolu), width),
+            columns("  dont cette période", eur(r.total_ttc), width), rule, "Chaînes (dernier n°, empreinte)"]
+    out += [columns(HEAD_LABELS.get(kind, kind), f"{numero} {link[:EXCERPT] or '-'}", width)
+            for kind, (numero, link) in sorted(r.tetes.items())]
+    if r.empreinte:
+        out += ["Empreinte de la clôture", r.empreinte[:width], r.empreinte[width:]]
+    if r.cle_archive:
+        out += ["Clé publique des archives", r.cle_archive[:32], r.cle_archive[32:]]
+    out += [rule, signature_line()[:width]]
+    return [line for line in out if line]

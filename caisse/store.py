@@ -87,6 +87,26 @@ SESSION = """CREATE TABLE IF NOT EXISTS session_caisse (
     jeton VARCHAR PRIMARY KEY, id_utilisateur BIGINT, caisse VARCHAR, id_connexion VARCHAR, id_ticket VARCHAR,
     dernier_ticket VARCHAR, debut TIMESTAMP, vu TIMESTAMP, fin TIMESTAMP, motif_fin VARCHAR)"""
 
+# Closings by period (caisse/fiscal/periods.py), the date each closed day counts for, the archives made
+# (caisse/fiscal/archive.py) and their signing key's public half, and what a purge removed.
+PERIODS = [
+    """CREATE TABLE IF NOT EXISTS cloture_periode (
+        id_cloture VARCHAR PRIMARY KEY, id_caisse BIGINT, type VARCHAR, periode VARCHAR, numero INTEGER,
+        date_cloture TIMESTAMP, id_utilisateur BIGINT, debut DATE, fin DATE, nb_journees INTEGER, premier_z INTEGER,
+        dernier_z INTEGER, nb_tickets INTEGER, nb_annulations INTEGER, nb_retours INTEGER, total_ttc DECIMAL(18,2),
+        total_ht DECIMAL(18,2), total_absolu DECIMAL(18,2), grand_total DECIMAL(18,2),
+        grand_total_absolu DECIMAL(18,2), detail VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS journee_periode (
+        id_journee VARCHAR PRIMARY KEY, id_caisse BIGINT, date_comptable DATE)""",
+    """CREATE TABLE IF NOT EXISTS archive (
+        id_archive VARCHAR PRIMARY KEY, id_caisse BIGINT, type VARCHAR, periode VARCHAR, ts TIMESTAMP,
+        fichier VARCHAR, taille BIGINT, sha256 VARCHAR, cle_publique VARCHAR, signature VARCHAR, purgee TIMESTAMP)""",
+    "CREATE TABLE IF NOT EXISTS cle_archive (cle_publique VARCHAR PRIMARY KEY, creee TIMESTAMP)",
+    """CREATE TABLE IF NOT EXISTS purge_journee (
+        id_journee VARCHAR PRIMARY KEY, id_caisse BIGINT, nb BIGINT, max_numero BIGINT, empreinte VARCHAR,
+        id_archive VARCHAR, ts TIMESTAMP)""",
+]
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
@@ -104,6 +124,7 @@ MIGRATIONS: list[list[str]] = [
     ["""CREATE TABLE IF NOT EXISTS essai_echec (
         source VARCHAR PRIMARY KEY, echecs INTEGER, dernier TIMESTAMP, attente_jusqu TIMESTAMP)""",
      "DROP TABLE IF EXISTS login_echec"],
+    PERIODS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -116,12 +137,15 @@ _CURRENT: contextvars.ContextVar[tuple[Store, dict[object, Callable[[], None]], 
 class Store:
     """The store's path and settings, never an open connection (safe to cache in the app)."""
 
-    def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None, limits=None):
+    def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None, limits=None,
+                 calendar=None):
         from .config import Limits
+        from .fiscal.periods import Calendar
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.key_path = Path(key_path) if key_path else self.path.parent / "integrity.key"
         self.limits = limits or Limits()  # what people may type (settings), read by the rules
+        self.calendar = calendar or Calendar()  # when a business day starts, the fiscal year's first month
 
     @property
     def _db(self) -> Database:

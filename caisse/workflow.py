@@ -12,15 +12,18 @@ from decimal import Decimal
 from pipeline.errors import os_words
 
 from . import disk
-from .auth import User
+from .auth import User, require_now
 from .closing import Closed, close_day
 from .config import Settings
-from .errors import DiskFull, ExportFailed, disk_full_words
+from .errors import CaisseError, DiskFull, ExportFailed, disk_full_words
 from .export import ExportResult, run_export
+from .fiscal.archive import Archive, ArchiveRefused, make_archive
+from .fiscal.jet import record_event
+from .fiscal.periods import MONTH, TYPE_WORDS, period_report
 from .history import Log, crash_point
 from .printing import Document, Printed, check_page, print_document
 from .receipts import credit_note_lines, receipt_lines, receipt_ref
-from .reports import report_lines, x_report, z_report
+from .reports import period_lines, report_lines, x_report, z_report
 from .store import Store
 from .tickets import TicketView, ticket_by_number
 
@@ -56,6 +59,54 @@ def credit_note_document(store: Store, settings: Settings, caisse: str, numero: 
     return Document("avoir", numero, caisse, lines, barcode=numero)
 
 
+def period_ref(caisse: str, kind: str, period: str) -> str:
+    return f"{caisse}-{'M' if kind == MONTH else 'A'}{period}"
+
+
+def period_document(store: Store, settings: Settings, caisse: str, kind: str, period: str) -> Document:
+    with store.connect() as con:
+        report = period_report(con, caisse, kind, period)
+    return Document("z", period_ref(caisse, kind, period), caisse, period_lines(report, settings.printer_width))
+
+
+def print_period(store: Store, settings: Settings, caisse: str, kind: str, period: str, user: User | None,
+                 system: bool = False) -> Printed:
+    """A monthly or annual closing on paper: the original the first time, then a DUPLICATA."""
+    word = "month" if kind == MONTH else "year"
+    return print_document(store, settings, period_document(store, settings, caisse, kind, period), user=user,
+                          system=system, reprint_hint=f"caisse report {word} --caisse {caisse} --periode {period} "
+                                                      "--print")
+
+
+def archive_period(store: Store, settings: Settings, caisse: str, period: str, user: User | None,
+                   now: datetime | None = None) -> Archive:
+    """Write the period's archive (or find it identical), its record, link and event (20); a failure is an event
+    too (30) and comes back as ArchiveRefused with its sentence."""
+    now = now or datetime.now()
+    try:
+        with store.writing(), store.transaction() as con:
+            if user is not None:
+                require_now(con, user, "CAISSE_FERMER")
+            made = make_archive(con, settings.home, store.key_path, caisse, period, now)
+            if made.made:
+                record_event(con, 20, caisse=caisse, login=user.login if user else None,
+                             detail=f"archive {made.path.name} : {made.taille} octets, SHA-256 {made.sha256[:16]}, "
+                                    f"clé {made.cle_publique[:16]}", now=now)
+        return made
+    except (CaisseError, OSError) as e:
+        cause = str(e) if isinstance(e, CaisseError) else f"{os_words(e)} : {getattr(e, 'filename', '') or ''}"
+        try:
+            with store.transaction() as con:
+                record_event(con, 30, caisse=caisse, login=user.login if user else None,
+                             detail=f"archive {caisse} {period} : {cause}", now=now)
+        except (CaisseError, OSError):
+            pass
+        if isinstance(e, ArchiveRefused):
+            raise
+        raise ArchiveRefused(f"L'archive {caisse} {period} n'a pas pu être écrite : {cause}. Corrigez la cause puis "
+                             f"« caisse archive --caisse {caisse} --periode {period} --user LOGIN ».") from None
+
+
 def reprint_command(caisse: str, numero: int) -> str:
     return f"caisse report z --caisse {caisse} --numero {numero} --print"
 
@@ -87,6 +138,19 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
             f"Z non archivé : {cause}. Libérez de la place ou corrigez le dossier, puis "
             f"« {reprint_command(caisse, closed.numero_z)} --user {user.login} » (sinon, le Z original sera archivé "
             "et imprimé au prochain démarrage)."])
+    for kind, period, _ in closed.periodes:  # the months (and year) this closing closed first: archived, printed
+        try:
+            archive_period(store, settings, caisse, period, None)
+        except ArchiveRefused as e:
+            end.warnings.append(str(e))
+        try:
+            printed = print_period(store, settings, caisse, kind, period, user)
+            if printed.warning:
+                end.warnings.append(printed.warning)
+        except (DiskFull, OSError) as e:
+            end.warnings.append(f"{TYPE_WORDS[kind]} {period} non archivée : {os_words(e)}. Libérez de la place puis "
+                                f"« caisse report {'month' if kind == MONTH else 'year'} --caisse {caisse} --periode "
+                                f"{period} --print --user {user.login} ».")
     if settings.mode == "auto":
         try:
             end.export = run_export(store, settings, caisse, user, echo=echo)

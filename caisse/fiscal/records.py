@@ -26,6 +26,10 @@ COUNT = "valeur, nombre, total"
 MOVE = "id_mouvement, id_caisse, id_journee, date_mouvement, type, montant, libelle, id_utilisateur"
 REPRINT = "id_impression, ts, type, ref, id_caisse, duplicata, id_utilisateur, empreinte_document"
 EVENT = "id_evenement, id_caisse, ts, code, caisse, login, detail"
+PERIOD = ("id_cloture, id_caisse, type, periode, numero, date_cloture, id_utilisateur, debut, fin, nb_journees, "
+          "premier_z, dernier_z, nb_tickets, nb_annulations, nb_retours, total_ttc, total_ht, total_absolu, "
+          "grand_total, grand_total_absolu, detail")
+ARCHIVE = "id_archive, id_caisse, type, periode, ts, fichier, taille, sha256, cle_publique, signature"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ KINDS = {
     "mouvement": Kind("mouvement", "la chaîne des mouvements d'espèces", "mouvement n°{}"),
     "duplicata": Kind("duplicata", "la chaîne des duplicatas", "duplicata n°{}"),
     "jet": Kind("jet", "le journal des événements techniques", "événement n°{}"),
+    "archive": Kind("archive", "la chaîne des archives", "archive n°{}"),
 }
 
 
@@ -94,8 +99,14 @@ def _tickets(con, id_caisse: int, refs) -> dict[str, dict]:
 
 
 def _closings(con, id_caisse: int, refs) -> dict[str, dict]:
-    """A day's closing covers its figures, its count, and its tickets (how many, and the last one's link):
-    deleting a ticket of a closed day breaks the day's link too."""
+    """A day's closing covers its figures, its count, the date it counts for in the periods, and its tickets
+    (how many, and the last one's link: deleting a ticket of a closed day breaks the day's link too; after a
+    purge, what was recorded of them then). A month's or a year's closing is its row (R12-R14)."""
+    out = _periods(con, id_caisse, refs)
+    if refs is not None:
+        refs = [r for r in refs if r not in out]
+        if not refs:
+            return out
     where, params = _filter("id_journee", refs)
     days = con.execute(f"SELECT {DAY} FROM t_journee WHERE id_caisse = ? AND date_fermeture IS NOT NULL{where}",
                        [id_caisse, *params]).fetchall()
@@ -108,8 +119,24 @@ def _closings(con, id_caisse: int, refs) -> dict[str, dict]:
         f"""SELECT t.id_journee, count(*), max(t.numero), arg_max(m.empreinte, t.numero) FROM t_ticket t
             LEFT JOIN maillon m ON m.id_caisse = t.id_caisse AND m.chaine = 'ticket' AND m.numero = t.numero
             WHERE t.{inside} GROUP BY t.id_journee""", [id_caisse, *params]).fetchall()}
-    return {day[0]: {"journee": list(day), "comptage": counts.get(day[0], []),
-                     "tickets": tickets.get(day[0], [0, None, None])} for day in days}
+    tickets.update({row[0]: list(row[1:]) for row in con.execute(
+        f"SELECT id_journee, nb, max_numero, empreinte FROM purge_journee WHERE {inside}", [id_caisse, *params])
+        .fetchall()})
+    dates = dict(con.execute(f"SELECT id_journee, date_comptable FROM journee_periode WHERE {inside}",
+                             [id_caisse, *params]).fetchall())
+    for day in days:
+        record = {"journee": list(day), "comptage": counts.get(day[0], []),
+                  "tickets": tickets.get(day[0], [0, None, None])}
+        if day[0] in dates:  # days closed before periods existed were signed without it
+            record["date_comptable"] = dates[day[0]]
+        out[day[0]] = record
+    return out
+
+
+def _periods(con, id_caisse: int, refs) -> dict[str, dict]:
+    where, params = _filter("id_cloture", refs)
+    rows = con.execute(f"SELECT {PERIOD} FROM cloture_periode WHERE id_caisse = ?{where}", [id_caisse, *params])
+    return {row[0]: {"periode": list(row)} for row in rows.fetchall()}
 
 
 def _moves(con, id_caisse: int, refs) -> dict[str, dict]:
@@ -132,7 +159,14 @@ def _events(con, id_caisse: int, refs) -> dict[str, dict]:
     return {row[0]: {"evenement": list(row)} for row in rows}
 
 
-_READERS = {"ticket": _tickets, "cloture": _closings, "mouvement": _moves, "duplicata": _reprints, "jet": _events}
+def _archives(con, id_caisse: int, refs) -> dict[str, dict]:
+    where, params = _filter("id_archive", refs)
+    rows = con.execute(f"SELECT {ARCHIVE} FROM archive WHERE id_caisse = ?{where}", [id_caisse, *params]).fetchall()
+    return {row[0]: {"archive": list(row)} for row in rows}
+
+
+_READERS = {"ticket": _tickets, "cloture": _closings, "mouvement": _moves, "duplicata": _reprints, "jet": _events,
+            "archive": _archives}
 
 
 def record_numbers(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int) -> dict[str, int | None]:
@@ -140,6 +174,7 @@ def record_numbers(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int) ->
     if kind == "ticket":
         return dict(con.execute("SELECT id_ticket, numero FROM t_ticket WHERE id_caisse = ?", [id_caisse]).fetchall())
     if kind == "cloture":
-        return dict(con.execute("SELECT id_journee, numero_z FROM t_journee WHERE id_caisse = ?", [id_caisse])
+        return dict(con.execute("SELECT id_journee, numero_z FROM t_journee WHERE id_caisse = ? UNION ALL SELECT "
+                                "id_cloture, NULL FROM cloture_periode WHERE id_caisse = ?", [id_caisse, id_caisse])
                     .fetchall())
     return {}

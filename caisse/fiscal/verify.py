@@ -18,7 +18,7 @@ from .keys import Keys, load_keys
 from .records import KINDS, canonical, record_numbers
 
 HEAD_LABELS = {"ticket": "Tickets", "cloture": "Clôtures", "mouvement": "Mouvements", "duplicata": "Duplicatas",
-               "jet": "Événements"}
+               "jet": "Événements", "archive": "Archives"}
 EXCERPT = 16  # hex characters of a link printed on paper
 _HEAD_LINE = re.compile(r"^(" + "|".join(HEAD_LABELS.values()) + r")\s+(\d+)\s+([0-9a-f]{16}|-)$")
 _RECEIPT_LINK = re.compile(r"^Empreinte ([0-9a-f]{16})")

@@ -1,0 +1,304 @@
+"""Closings by period (R12-R14): a month is the sum of its signed days, a (fiscal) year the sum of its signed
+months, each closing a record of the register's closings chain.
+
+They are made by the day's closing, in its transaction: the first closing of a day that counts for a new month
+first closes every earlier month that has days and no closing yet, then every earlier fiscal year. Before a
+month is made, each of its days' links is recomputed and each day's total compared with its tickets: a month
+is never made from records that were changed (the closing is refused with the sentence, nothing is written).
+
+The date a day counts for is its opening's, less `debut_journee` (a bar opened at 18:00 and closed at 03:00
+with 04:00 counts for the evening's date); it is frozen at the day's closing (`journee_periode`, signed with
+the day), and a day never counts for a month already closed (it goes to the next open one).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import duckdb
+
+from ..errors import CaisseError
+from ..money import ZERO, eur
+from ..store import current_store
+from . import chains
+from .keys import load_keys
+from .records import PERIOD, canonical
+
+MONTH, YEAR = "MOIS", "ANNEE"
+TYPE_WORDS = {MONTH: "Clôture mensuelle", YEAR: "Clôture annuelle"}
+EVENT = {MONTH: 55, YEAR: 60}
+
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When a business day starts, and the fiscal year's first month (settings `debut_journee`, `debut_exercice`)."""
+
+    debut_journee: time = time(0, 0)
+    debut_exercice: int = 1
+
+    def business_date(self, opened: datetime) -> date:
+        return (opened - timedelta(hours=self.debut_journee.hour, minutes=self.debut_journee.minute)).date()
+
+    def fiscal_year(self, month: str) -> str:
+        """The fiscal year a month ('2026-11') belongs to, named by the year it starts in ('2026')."""
+        year, number = int(month[:4]), int(month[5:7])
+        return str(year if number >= self.debut_exercice else year - 1)
+
+    def year_months(self, year: str) -> tuple[str, str]:
+        """The first and last month of fiscal year `year`."""
+        start = date(int(year), self.debut_exercice, 1)
+        end = date(int(year) + (1 if self.debut_exercice > 1 else 0), (self.debut_exercice - 2) % 12 + 1, 1)
+        return f"{start:%Y-%m}", f"{end:%Y-%m}"
+
+    def words(self) -> dict:
+        return {"debut_journee": f"{self.debut_journee:%H:%M}", "debut_exercice": self.debut_exercice}
+
+
+def parse_period(text: str) -> tuple[str, str]:
+    """(type, period) of '2026-11' (a month) or '2026' (a fiscal year); CaisseError otherwise."""
+    text = (text or "").strip()
+    try:
+        if len(text) == 7 and text[4] == "-":
+            date(int(text[:4]), int(text[5:]), 1)
+            return MONTH, text
+        if len(text) == 4 and text.isdigit():
+            return YEAR, text
+    except ValueError:
+        pass
+    raise CaisseError(f"Période « {text} » incomprise : un mois s'écrit AAAA-MM (2026-11), une année AAAA (2026).")
+
+
+def period_id(kind: str, id_caisse: int, period: str) -> str:
+    return f"{'M' if kind == MONTH else 'A'}{id_caisse}-{period}"
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def day_date(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int, opened: datetime) -> date:
+    """The date a day counts for: its opening's by the calendar, never in a month already closed."""
+    counted = calendar.business_date(opened)
+    closed = con.execute("SELECT max(periode) FROM cloture_periode WHERE id_caisse = ? AND type = ?",
+                         [id_caisse, MONTH]).fetchall()[0][0]
+    if closed and f"{counted:%Y-%m}" <= closed:
+        first_open = next_month(closed)
+        counted = date(int(first_open[:4]), int(first_open[5:]), 1)
+    return counted
+
+
+def close_due(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int, caisse: str, counted: date,
+              user, now: datetime) -> list[tuple[str, str, int]]:
+    """Close every month before `counted`'s that has closed days and no closing, then every fiscal year before
+    its; [(type, period, numero)] made, in order. Called by the day's closing, before its own Z."""
+    from .jet import record_event
+    month = f"{counted:%Y-%m}"
+    made = []
+    due = [m for m, in con.execute(
+        "SELECT DISTINCT strftime(p.date_comptable, '%Y-%m') AS m FROM journee_periode p JOIN t_journee j "
+        "USING (id_journee) WHERE j.id_caisse = ? AND j.numero_z IS NOT NULL AND m < ? AND m NOT IN "
+        "(SELECT periode FROM cloture_periode WHERE id_caisse = ? AND type = ?) ORDER BY m",
+        [id_caisse, month, id_caisse, MONTH]).fetchall()]
+    if due:
+        from .archive import signing_key  # its public half is printed on the monthly closing
+        signing_key(con, current_store().key_path, now)
+    for period in due:
+        numero = _close_month(con, calendar, id_caisse, period, user, now)
+        made.append((MONTH, period, numero))
+        record_event(con, 55, caisse=caisse, login=user.login if user else None,
+                     detail=_event_words(con, MONTH, id_caisse, period), now=now)
+    year = calendar.fiscal_year(month)
+    closed = {(kind, period) for kind, period in con.execute(
+        "SELECT type, periode FROM cloture_periode WHERE id_caisse = ?", [id_caisse]).fetchall()}
+    due_years = sorted({calendar.fiscal_year(m) for kind, m in closed if kind == MONTH}
+                       - {y for kind, y in closed if kind == YEAR})
+    due_years = [y for y in due_years if y < year]
+    for period in due_years:
+        numero = _close_year(con, calendar, id_caisse, period, user, now)
+        made.append((YEAR, period, numero))
+        record_event(con, 60, caisse=caisse, login=user.login if user else None,
+                     detail=_event_words(con, YEAR, id_caisse, period), now=now)
+    return made
+
+
+def _event_words(con, kind: str, id_caisse: int, period: str) -> str:
+    numero, nb, total, grand = con.execute(
+        "SELECT numero, nb_tickets, total_ttc, grand_total FROM cloture_periode WHERE id_cloture = ?",
+        [period_id(kind, id_caisse, period)]).fetchall()[0]
+    return (f"{TYPE_WORDS[kind]} n°{numero} de {period} : {nb} vente(s), {eur(total)}, grand total perpétuel "
+            f"{eur(grand)}")
+
+
+def _check_days(con, id_caisse: int, days: list[tuple], period: str) -> None:
+    """Each day of the period still is what was signed, and its total is its tickets' (R14)."""
+    keys = load_keys(current_store().key_path)
+    refs = [d[0] for d in days]
+    payloads = canonical(con, "cloture", id_caisse, refs)
+    links = {ref: (numero, version, cle, empreinte, previous) for ref, numero, version, cle, empreinte, previous in
+             con.execute("SELECT ref, numero, version, cle, empreinte, empreinte_precedente FROM maillon WHERE "
+                         "id_caisse = ? AND chaine = 'cloture' AND ref IN (SELECT unnest(?::VARCHAR[]))",
+                         [id_caisse, refs]).fetchall()}
+    sums = dict(con.execute("SELECT id_journee, sum(total_ttc) FROM t_ticket WHERE id_journee IN "
+                            "(SELECT unnest(?::VARCHAR[])) GROUP BY id_journee", [refs]).fetchall())
+    for id_journee, numero_z, total, *_ in days:
+        link = links.get(id_journee)
+        key = keys.by_id(link[2]) if link else None
+        payload = payloads.get(id_journee)
+        if link is None or key is None or payload is None or not hmac.compare_digest(
+                chains.sign(key, "cloture", id_caisse, link[0], link[4], payload, link[1]), link[3] or ""):
+            raise CaisseError(f"La clôture de {period} est impossible : le Z n°{numero_z} ne correspond plus à ce "
+                              "qui a été signé. Rien n'a été enregistré ; lancez « caisse verify » et contactez la "
+                              "hotline.")
+        if sums.get(id_journee, ZERO) != total:
+            raise CaisseError(f"La clôture de {period} est impossible : le total du Z n°{numero_z} "
+                              f"({eur(total)}) n'est plus celui de ses tickets ({eur(sums.get(id_journee, ZERO))}). "
+                              "Rien n'a été enregistré ; lancez « caisse verify » et contactez la hotline.")
+
+
+def _close_month(con, calendar: Calendar, id_caisse: int, period: str, user, now: datetime) -> int:
+    days = con.execute(
+        "SELECT j.id_journee, j.numero_z, j.total_ttc, j.nb_tickets, j.nb_annulations, j.nb_retours, j.grand_total, "
+        "j.grand_total_absolu, p.date_comptable FROM t_journee j JOIN journee_periode p USING (id_journee) "
+        "WHERE j.id_caisse = ? AND j.numero_z IS NOT NULL AND strftime(p.date_comptable, '%Y-%m') = ? "
+        "ORDER BY j.numero_z", [id_caisse, period]).fetchall()
+    _check_days(con, id_caisse, days, period)
+    refs = [d[0] for d in days]
+    total = sum((d[2] for d in days), ZERO)
+    first, last = days[0], days[-1]
+    if first[6] - first[2] + total != last[6]:  # the perpetual total adds up over the month
+        raise CaisseError(f"La clôture de {period} est impossible : le grand total perpétuel des Z n°{first[1]} à "
+                          f"n°{last[1]} ne s'additionne pas. Lancez « caisse verify » et contactez la hotline.")
+    (total_ht, absolute), = con.execute("SELECT coalesce(sum(total_ht), 0), coalesce(sum(abs(total_ttc)), 0) FROM "
+                                        "t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))", [refs]).fetchall()
+    vat = con.execute("SELECT l.taux_tva, sum(l.montant_ht), sum(l.montant_ttc) FROM t_ligne_ticket l JOIN t_ticket t "
+                      "USING (id_ticket) WHERE t.id_journee IN (SELECT unnest(?::VARCHAR[])) GROUP BY l.taux_tva "
+                      "ORDER BY l.taux_tva", [refs]).fetchall()
+    methods = con.execute("SELECT r.code_moyen, sum(r.montant - coalesce(r.rendu, 0)) FROM t_reglement r JOIN t_ticket "
+                          "t USING (id_ticket) WHERE t.id_journee IN (SELECT unnest(?::VARCHAR[])) GROUP BY "
+                          "r.code_moyen ORDER BY r.code_moyen", [refs]).fetchall()
+    figures = {"nb_journees": len(days), "premier_z": first[1], "dernier_z": last[1],
+               "nb_tickets": sum(d[3] for d in days), "nb_annulations": sum(d[4] for d in days),
+               "nb_retours": sum(d[5] for d in days), "total_ttc": total, "total_ht": total_ht,
+               "total_absolu": absolute, "grand_total": last[6], "grand_total_absolu": last[7],
+               "debut": min(d[8] for d in days), "fin": max(d[8] for d in days)}
+    return _write(con, calendar, MONTH, id_caisse, period, figures, vat, methods, user, now)
+
+
+def _close_year(con, calendar: Calendar, id_caisse: int, period: str, user, now: datetime) -> int:
+    first_month, last_month = calendar.year_months(period)
+    months = con.execute(f"SELECT {PERIOD} FROM cloture_periode WHERE id_caisse = ? AND type = ? AND periode "
+                         "BETWEEN ? AND ? ORDER BY periode", [id_caisse, MONTH, first_month, last_month]).fetchall()
+    names = PERIOD.split(", ")
+    rows = [dict(zip(names, m)) for m in months]
+    vat: dict[Decimal, list[Decimal]] = {}
+    methods: dict[str, Decimal] = {}
+    for row in rows:
+        detail = json.loads(row["detail"])
+        for rate, ht, ttc in detail["tva"]:
+            sums = vat.setdefault(Decimal(rate), [ZERO, ZERO])
+            sums[0] += Decimal(ht)
+            sums[1] += Decimal(ttc)
+        for code, amount in detail["moyens"]:
+            methods[code] = methods.get(code, ZERO) + Decimal(amount)
+    total = sum((r["total_ttc"] for r in rows), ZERO)
+    days_total = con.execute("SELECT coalesce(sum(j.total_ttc), 0) FROM t_journee j JOIN journee_periode p USING "
+                             "(id_journee) WHERE j.id_caisse = ? AND strftime(p.date_comptable, '%Y-%m') BETWEEN ? "
+                             "AND ?", [id_caisse, first_month, last_month]).fetchall()[0][0]
+    if days_total != total:
+        raise CaisseError(f"La clôture de l'exercice {period} est impossible : ses clôtures mensuelles "
+                          f"({eur(total)}) ne font pas le total de ses Z ({eur(days_total)}). Lancez « caisse "
+                          "verify » et contactez la hotline.")
+    figures = {key: sum(r[key] for r in rows) for key in ("nb_journees", "nb_tickets", "nb_annulations", "nb_retours",
+                                                            "total_ht", "total_absolu")}
+    figures.update(total_ttc=total, premier_z=rows[0]["premier_z"], dernier_z=rows[-1]["dernier_z"],
+                   grand_total=rows[-1]["grand_total"], grand_total_absolu=rows[-1]["grand_total_absolu"],
+                   debut=rows[0]["debut"], fin=rows[-1]["fin"])
+    return _write(con, calendar, YEAR, id_caisse, period, figures,
+                  [(rate, ht, ttc) for rate, (ht, ttc) in sorted(vat.items())], sorted(methods.items()), user, now)
+
+
+def _write(con, calendar: Calendar, kind: str, id_caisse: int, period: str, figures: dict, vat, methods, user,
+           now: datetime) -> int:
+    numero = con.execute("SELECT coalesce(max(numero), 0) + 1 FROM cloture_periode WHERE id_caisse = ? AND type = ?",
+                         [id_caisse, kind]).fetchall()[0][0]
+    detail = json.dumps({"tva": [[str(r), str(h), str(t)] for r, h, t in vat],
+                         "moyens": [[code, str(amount)] for code, amount in methods],
+                         "tetes": {k: list(v) for k, v in sorted(chains.heads(con, id_caisse).items())},
+                         "calendrier": calendar.words()}, sort_keys=True, ensure_ascii=False)
+    ident = period_id(kind, id_caisse, period)
+    f = figures
+    con.execute(f"INSERT INTO cloture_periode ({PERIOD}) VALUES ({', '.join('?' * len(PERIOD.split(', ')))})",
+                [ident, id_caisse, kind, period, numero, now, user.id_utilisateur if user else None, f["debut"],
+                 f["fin"], f["nb_journees"], f["premier_z"], f["dernier_z"], f["nb_tickets"], f["nb_annulations"],
+                 f["nb_retours"], f["total_ttc"], f["total_ht"], f["total_absolu"], f["grand_total"],
+                 f["grand_total_absolu"], detail])
+    chains.link(con, "cloture", id_caisse, ident, now)
+    return numero
+
+
+@dataclass
+class PeriodReport:
+    kind: str
+    caisse: str
+    libelle: str
+    periode: str
+    numero: int
+    date_cloture: datetime
+    par: str
+    debut: date
+    fin: date
+    nb_journees: int
+    premier_z: int
+    dernier_z: int
+    nb_tickets: int
+    nb_annulations: int
+    nb_retours: int
+    total_ttc: Decimal
+    total_ht: Decimal
+    total_absolu: Decimal
+    grand_total: Decimal
+    grand_total_absolu: Decimal
+    vat: list[tuple[Decimal, Decimal, Decimal]]  # taux, HT, TTC
+    methods: list[tuple[str, str, Decimal]]  # code, libellé, montant
+    tetes: dict[str, tuple[int, str]]
+    empreinte: str
+    cle_archive: str
+    societe: list[str]
+
+
+def period_report(con: duckdb.DuckDBPyConnection, caisse: str, kind: str, period: str) -> PeriodReport:
+    """A closing by period as it was recorded (a reprint shows the same)."""
+    rows = con.execute("SELECT id_caisse, coalesce(libelle, code) FROM t_caisse WHERE code = ?", [caisse]).fetchall()
+    if not rows:
+        raise CaisseError(f"La caisse {caisse} n'existe pas.")
+    id_caisse, libelle = rows[0]
+    found = con.execute(f"SELECT {PERIOD} FROM cloture_periode WHERE id_cloture = ?",
+                        [period_id(kind, id_caisse, period)]).fetchall()
+    if not found:
+        word = "du mois" if kind == MONTH else "de l'exercice"
+        raise CaisseError(f"La caisse {caisse} n'a pas de clôture {word} {period} : elle est faite automatiquement par "
+                          "la première fermeture de journée de la période suivante.")
+    row = dict(zip(PERIOD.split(", "), found[0]))
+    detail = json.loads(row["detail"])
+    labels = dict(con.execute("SELECT code, coalesce(libelle, code) FROM tr_moyen_paiement").fetchall())
+    link = con.execute("SELECT empreinte FROM maillon WHERE id_caisse = ? AND chaine = 'cloture' AND ref = ?",
+                       [id_caisse, row["id_cloture"]]).fetchall()
+    who = con.execute("SELECT trim(coalesce(prenom, '') || ' ' || coalesce(nom, '')), login FROM t_utilisateur "
+                      "WHERE id_utilisateur = ?", [row["id_utilisateur"]]).fetchall()
+    from ..reports import shop_header
+    from .archive import public_key_hex
+    return PeriodReport(kind, caisse, libelle, period, row["numero"], row["date_cloture"],
+                        (who[0][0] or who[0][1]) if who else "le logiciel", row["debut"], row["fin"],
+                        row["nb_journees"], row["premier_z"], row["dernier_z"], row["nb_tickets"],
+                        row["nb_annulations"], row["nb_retours"], row["total_ttc"], row["total_ht"],
+                        row["total_absolu"], row["grand_total"], row["grand_total_absolu"],
+                        [(Decimal(r), Decimal(h), Decimal(t)) for r, h, t in detail["tva"]],
+                        [(code, labels.get(code, code), Decimal(amount)) for code, amount in detail["moyens"]],
+                        {k: (int(v[0]), v[1]) for k, v in detail["tetes"].items()}, link[0][0] if link else "",
+                        public_key_hex(con) or "", shop_header(con))

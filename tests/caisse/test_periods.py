@@ -1,0 +1,190 @@
+"""Closings by period (FISCAL.md R12-R14): months and years made by the day's closing, from their signed days,
+with perpetual totals that add up; the business day (`debut_journee`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from caisse.closing import close_day, read_summary
+from caisse.errors import CaisseError
+from caisse.fiscal.periods import MONTH, YEAR, Calendar, period_report
+from caisse.opening import open_day
+from caisse.payments import PaymentRequest
+from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from tests.caisse.helpers import breaks
+
+D = Decimal
+
+
+def day_at(store, manager, seller, opened: datetime, tickets: int = 2, hours: int = 9, caisse: str = "C01"):
+    """A whole day that opens at `opened`: tickets rung during it, closed `hours` later with the exact cash."""
+    open_day(store, caisse, manager, D("150.00"), now=opened)
+    connection = connect_seller(store, caisse, seller, now=opened + timedelta(minutes=1))
+    for n in range(tickets):
+        ring_ticket(store, caisse, seller, [LineRequest("ART00001", D(str(n % 3 + 1)))],
+                    [PaymentRequest("ESP", D("100.00"))], now=opened + timedelta(minutes=2 + n))
+    disconnect_seller(store, connection, now=opened + timedelta(minutes=3 + tickets))
+    return close_day(store, caisse, manager, especes=read_summary(store, caisse).especes_theorique,
+                     now=opened + timedelta(hours=hours))
+
+
+def periods_of(store, caisse="C01"):
+    with store.connect() as con:
+        return con.execute("SELECT type, periode, numero, nb_journees, nb_tickets, total_ttc, grand_total, "
+                           "grand_total_absolu FROM cloture_periode ORDER BY date_cloture, type DESC").fetchall()
+
+
+def test_r12_first_closing_of_a_month_closes_the_month_before(store, manager, seller):
+    nov = [day_at(store, manager, seller, datetime(2027, 1, d, 9)) for d in (4, 5, 29)]
+    assert all(not c.periodes for c in nov) and periods_of(store) == []
+    first_feb = day_at(store, manager, seller, datetime(2027, 2, 1, 9))
+    assert first_feb.periodes == [(MONTH, "2027-01", 1)]
+    day_at(store, manager, seller, datetime(2027, 2, 2, 9))
+    march = day_at(store, manager, seller, datetime(2027, 3, 1, 9))
+    assert march.periodes == [(MONTH, "2027-02", 2)]
+    rows = periods_of(store)
+    assert [(r[0], r[1], r[3], r[4]) for r in rows] == [(MONTH, "2027-01", 3, 6), (MONTH, "2027-02", 2, 4)]
+    assert breaks(store) == []
+
+
+def test_r13_perpetual_totals_add_up_across_months(store, manager, seller):
+    for when in (datetime(2027, 1, 4, 9), datetime(2027, 1, 5, 9), datetime(2027, 2, 1, 9),
+                 datetime(2027, 2, 2, 9), datetime(2027, 3, 1, 9)):
+        day_at(store, manager, seller, when, tickets=3)
+    jan, feb = periods_of(store)
+    with store.connect() as con:
+        days = con.execute("SELECT total_ttc, grand_total FROM t_journee ORDER BY numero_z").fetchall()
+    assert jan[5] == days[0][0] + days[1][0] and jan[6] == days[1][1]
+    assert feb[6] == jan[6] + feb[5] == days[3][1]  # the perpetual total after February is January's plus February
+    assert jan[7] >= jan[6]  # absolute grand total: voids would add, here equal
+
+
+def test_r14_a_month_is_refused_when_a_signed_day_was_changed(store, manager, seller):
+    day_at(store, manager, seller, datetime(2027, 1, 4, 9))
+    with store.transaction() as con:  # behind the program's back: a ticket's amount lowered
+        con.execute("UPDATE t_ticket SET total_ttc = total_ttc - 1 WHERE numero = 1")
+    with pytest.raises(CaisseError, match="Z n°1"):
+        day_at(store, manager, seller, datetime(2027, 2, 1, 9))
+    assert periods_of(store) == []
+
+
+def test_r12_year_closing_at_the_first_closing_of_the_next_fiscal_year(store, manager, seller):
+    for when in (datetime(2027, 11, 2, 9), datetime(2027, 12, 1, 9), datetime(2028, 1, 3, 9)):
+        closed = day_at(store, manager, seller, when)
+    assert closed.periodes == [(MONTH, "2027-12", 2), (YEAR, "2027", 1)]
+    rows = periods_of(store)
+    year = next(r for r in rows if r[0] == YEAR)
+    months = [r for r in rows if r[0] == MONTH]
+    assert year[4] == sum(m[4] for m in months) and year[5] == sum(m[5] for m in months) and year[6] == months[-1][6]
+    with store.connect() as con:
+        report = period_report(con, "C01", YEAR, "2027")
+    assert report.nb_journees == 2 and report.premier_z == 1 and report.dernier_z == 2
+
+
+def test_business_day_counts_a_night_for_its_evening():
+    bar = Calendar(time(4, 0))
+    assert bar.business_date(datetime(2027, 2, 1, 3, 30)).isoformat() == "2027-01-31"
+    assert bar.business_date(datetime(2027, 2, 1, 4, 0)).isoformat() == "2027-02-01"
+    assert Calendar(debut_exercice=7).fiscal_year("2027-06") == "2026"
+    assert Calendar(debut_exercice=7).year_months("2026") == ("2026-07", "2027-06")
+
+
+# Archives (R21-R24) and the standalone verifier.
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from caisse.fiscal.archive import ArchiveRefused, public_key_hex  # noqa: E402
+from caisse.workflow import archive_period, finish_day  # noqa: E402
+
+VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verifier_archive.py"
+
+
+def verifier(*args) -> subprocess.CompletedProcess:
+    """The standalone script, run as someone would run it: a bare interpreter, no project on the path."""
+    return subprocess.run([sys.executable, "-I", str(VERIFIER), *map(str, args)], capture_output=True, text=True,
+                          cwd="/")
+
+
+def two_months(store, manager, seller):
+    for when in (datetime(2027, 1, 4, 9), datetime(2027, 1, 5, 9), datetime(2027, 2, 1, 9), datetime(2027, 2, 2, 9),
+                 datetime(2027, 3, 1, 9)):
+        day_at(store, manager, seller, when, tickets=3)
+
+
+def test_r21_monthly_archive_is_made_after_the_closing_and_verifies_standalone(settings, store, manager, seller):
+    day_at(store, manager, seller, datetime(2027, 1, 4, 9))
+    open_day(store, "C01", manager, D("150.00"), now=datetime(2027, 2, 1, 9))
+    end = finish_day(store, settings, "C01", manager, especes=read_summary(store, "C01").especes_theorique)
+    assert end.closed.periodes == [(MONTH, "2027-01", 1)] and not end.warnings
+    archive = settings.home / "archives" / "C01" / "C01-2027-01.xml"
+    with store.connect() as con:
+        key = public_key_hex(con)
+    done = verifier(archive, "--cle-publique", key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Intacte" in done.stdout and "la chaîne des tickets, n°1 à n°2" in done.stdout
+    month = (settings.home / "tickets").glob("*/C01-M2027-01.txt")
+    text = next(month).read_text(encoding="utf-8")
+    assert "CLÔTURE MENSUELLE n°1" in text and key[:32] in text and "noyau fiscal" in text
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM jet WHERE code = 20").fetchall()[0][0] == 1
+        assert con.execute("SELECT count(*) FROM maillon WHERE chaine = 'archive'").fetchall()[0][0] == 1
+    assert breaks(store) == []
+
+
+def test_r22_archives_of_two_months_verify_in_sequence_and_again_give_the_same_bytes(settings, store, manager,
+                                                                                     seller):
+    two_months(store, manager, seller)
+    paths = [archive_period(store, settings, "C01", period, manager).path for period in ("2027-01", "2027-02")]
+    done = verifier(*paths)
+    assert done.returncode == 0, done.stdout
+    first = paths[0].read_bytes()
+    paths[0].unlink()
+    again = archive_period(store, settings, "C01", "2027-01", manager)
+    assert again.path.read_bytes() == first and not again.made  # made again: the same bytes, no new record
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM archive").fetchall()[0][0] == 2
+    with pytest.raises(ArchiveRefused, match="pas encore clôturé"):
+        archive_period(store, settings, "C01", "2027-03", manager)
+
+
+def test_r22_altered_truncated_and_resigned_archives_fail_the_standalone_verifier(settings, store, manager, seller,
+                                                                                 tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from caisse.fiscal.archive import statement
+    two_months(store, manager, seller)
+    made = archive_period(store, settings, "C01", "2027-01", manager)
+    original = made.path.read_bytes()
+    with store.connect() as con:
+        key = public_key_hex(con)
+
+    def broken(content: bytes, resign: bool = False) -> str:
+        folder = tmp_path / f"try{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        path = folder / made.path.name
+        path.write_bytes(content)
+        (folder / "archive.xsd").write_bytes((made.path.parent.parent / "archive.xsd").read_bytes())
+        sig = json.loads(made.signature_path.read_text())
+        if resign:  # someone alters it and signs it again with a key of their own
+            import hashlib
+            other = Ed25519PrivateKey.generate()
+            sig.update(taille=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                       cle_publique=other.public_key().public_bytes_raw().hex())
+            sig["signature"] = other.sign(statement(path.name, len(content), sig["sha256"])).hex()
+        (folder / (path.name + ".sig")).write_text(json.dumps(sig))
+        done = verifier(path, "--cle-publique", key) if resign != "nokey" else verifier(path)
+        assert done.returncode == 1, done.stdout
+        return done.stdout
+
+    altered = original.replace(b'montant_ttc="', b'montant_ttc="1', 1)
+    assert "modifié ou tronqué" in broken(altered)
+    assert "modifié ou tronqué" in broken(original[: len(original) // 2])
+    assert "signée à nouveau" in broken(altered, resign=True)
+    out = broken(altered, resign="nokey")  # without the printed key, the totals still catch the change
+    assert "ticket n°1" in out or "Z n°1" in out
