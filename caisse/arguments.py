@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 from pipeline.names import IDENTIFIER_WORDS, is_identifier
 
-from .errors import BadArgument, ConfigError
+from .errors import BadArgument, CaisseError, ConfigError
 from .money import parse_amount, parse_count, parse_quantity
 from .payments import PaymentRequest
 from .returns import REFUNDS
@@ -114,6 +115,15 @@ def drawer_count(items: list[str]) -> dict[Decimal, int]:
     return count
 
 
+def period_text(text: str) -> str:
+    """A month (AAAA-MM) or a fiscal year (AAAA)."""
+    from .fiscal.periods import parse_period
+    try:
+        return parse_period(text)[1]
+    except CaisseError as e:
+        raise argparse.ArgumentTypeError(str(e)[:1].lower() + str(e)[1:].rstrip(".")) from None
+
+
 CODE = identifier("le code de caisse")
 LOGIN = identifier("l'identifiant")
 
@@ -180,14 +190,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
                    help="identifiant d'un responsable (mot de passe : "
                    "CAISSE_PASSWORD)")
-    p = sub.add_parser("report", help="le ticket Z d'une journée fermée, ou le rapport X de la journée en cours")
-    p.add_argument("kind", choices=["z", "x"])
+    p = sub.add_parser("report", help="le ticket Z d'une journée fermée, le rapport X de la journée en cours, ou "
+                       "une clôture mensuelle ou annuelle")
+    p.add_argument("kind", choices=["z", "x", "month", "year"])
+    p.add_argument("--periode", type=period_text, metavar="PERIODE",
+                   help="avec month : le mois (2026-11) ; avec year : l'exercice (2026)")
     p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
     p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), help="numéro du Z (par défaut : le dernier)")
     p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
     p.add_argument("--user", type=LOGIN, metavar="IDENTIFIANT",
                    help="qui imprime (obligatoire avec --print ; mot de passe : "
                    "CAISSE_PASSWORD)")
+    p = sub.add_parser("archive", help="archiver une période clôturée (fait aussi après chaque clôture mensuelle)")
+    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
+    p.add_argument("--periode", required=True, type=period_text, metavar="PERIODE",
+                   help="le mois (2026-11) ou l'exercice (2026)")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="qui archive (droit de fermer la caisse ; mot de passe : CAISSE_PASSWORD)")
+    p = sub.add_parser("verify-archive", help="vérifier des archives (signature, schéma, chaînes, totaux)")
+    p.add_argument("archives", nargs="+", type=Path, metavar="FICHIER",
+                   help="archives/C01/C01-2026-11.xml... (plusieurs : dans l'ordre, les chaînes se suivent)")
+    p = sub.add_parser("purge", help="retirer de la base les tickets des mois archivés (clôtures et totaux gardés)")
+    p.add_argument("--avant", required=True, type=period_text, metavar="AAAA-MM",
+                   help="les mois avant celui-ci, chacun avec une archive vérifiée")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="un responsable (droit back-office ; mot de passe : CAISSE_PASSWORD)")
+    p = sub.add_parser("training", help="passer une caisse en mode formation, ou revenir au mode réel")
+    p.add_argument("action", choices=["on", "off"], help="on : mode formation ; off : mode réel")
+    p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
+    p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
+                   help="un responsable (droit back-office ; mot de passe : CAISSE_PASSWORD)")
     p = sub.add_parser("print-test", help="imprimer un ticket de test (accents, euro, largeur)")
     p.add_argument("--user", required=True, type=LOGIN, metavar="IDENTIFIANT",
                    help="qui imprime (droit back-office ; mot de passe : "

@@ -13,12 +13,14 @@ import duckdb
 from pipeline import PipelineError
 from pipeline.errors import os_words
 
-from . import auth, disk, history, lifecycle
+from . import auth, disk, history, lifecycle, training
 from .arguments import article_request, build_parser, drawer_count, payment_request, return_line
 from .config import load_settings
 from .corrections import cash_move, void_ticket
 from .errors import BadArgument, CaisseError, ConfigError, DiskFull, ExportFailed
 from .export import run_export
+from .fiscal import periods
+from .fiscal.archive import public_keys
 from .fiscal.keys import load_keys
 from .home import initialise, open_store, rotate_integrity_key
 from .money import eur, parse_amount
@@ -29,9 +31,12 @@ from .sales import connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
 from .verification import run_verify
 from .workflow import (
+    archive_period,
     finish_day,
+    period_document,
     print_credit_note,
     print_pending,
+    print_period,
     print_receipt,
     print_test_page,
     print_x,
@@ -259,6 +264,8 @@ def _printed(printed, done: str) -> int:
 
 def cmd_report(args, settings) -> int:
     store = open_store(settings)
+    if args.kind in ("month", "year"):
+        return _report_period(args, settings, store)
     if args.print and not args.user:
         raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
                           "réimpression est enregistrée avec son auteur.")
@@ -281,6 +288,76 @@ def cmd_report(args, settings) -> int:
         printed = print_z(store, settings, args.caisse, user, args.numero)
     print(printed.text_path.read_text(encoding="utf-8"), end="")
     return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
+
+
+def _report_period(args, settings, store) -> int:
+    kind = periods.MONTH if args.kind == "month" else periods.YEAR
+    if not args.periode or periods.parse_period(args.periode)[0] != kind:
+        wanted = "le mois avec --periode 2026-11" if kind == periods.MONTH else "l'exercice avec --periode 2026"
+        raise BadArgument(f"Indiquez {wanted}.")
+    if not args.print:
+        print("\n".join(period_document(store, settings, args.caisse, kind, args.periode).lines))
+        return 0
+    if not args.user:
+        raise BadArgument("Imprimer une clôture demande l'identifiant de celui qui imprime (--user LOGIN).")
+    store, user, _ = _login(args, settings)
+    printed = print_period(store, settings, args.caisse, kind, args.periode, user)
+    print(printed.text_path.read_text(encoding="utf-8"), end="")
+    return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
+
+
+def cmd_archive(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    made = archive_period(store, settings, args.caisse, args.periode, user)
+    said = "écrite" if made.made else "déjà faite, identique"
+    print(f"Archive {made.path} {said} ({made.taille:,} octets, SHA-256 {made.sha256[:16]}…), signature "
+          f"{made.signature_path.name} (clé publique {made.cle_publique}).".replace(",", " "))
+    return 0
+
+
+def cmd_verify_archive(args, settings) -> int:
+    """The standalone verifier, with the public keys the store knows and the archive records it holds."""
+    from .fiscal.purge import standalone_verifier
+    verifier = standalone_verifier()
+    keys, recorded = [], {}
+    if settings.store_path.exists():
+        with open_store(settings).connect() as con:
+            keys = public_keys(con)
+            recorded = dict(con.execute("SELECT split_part(fichier, '/', -1), sha256 FROM archive").fetchall())
+    heads: dict = {}
+    for path in args.archives:
+        if not path.is_file():
+            raise CaisseError(f"L'archive {path} est introuvable.")
+        print(f"Archive {path.name}")
+        try:
+            if path.name in recorded and verifier.sha256_of(path)[0] != recorded[path.name]:
+                raise verifier.Broken("le fichier n'est pas celui que la base a enregistré (SHA-256 différent)")
+            said, heads = verifier.verify(path, keys, None, heads)
+        except verifier.Broken as e:
+            print(f"ROMPUE : {e}.")
+            return 1
+        for sentence in said + (["Enregistrée dans la base : même SHA-256"] if path.name in recorded else []):
+            print(f"  {sentence}")
+        print("  Intacte.")
+    return 0
+
+
+def cmd_purge(args, settings) -> int:
+    from .fiscal.purge import purge
+    store, user, _ = _login(args, settings)
+    done = purge(store, settings.home, args.avant, user)
+    if not done:
+        print(f"Rien à purger avant {args.avant} : aucun mois archivé et pas encore purgé.")
+    for p in done:
+        print(f"Caisse {p.caisse}, {p.periode} : {p.tickets} ticket(s) retirés de la base ; l'archive {p.archive} les "
+              "garde, clôtures et totaux restent dans la base.")
+    return 0
+
+
+def cmd_training(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    print(training.switch(store, settings, args.caisse, user, args.action == "on"))
+    return 0
 
 
 def cmd_print_test(args, settings) -> int:
@@ -340,11 +417,18 @@ COMMANDS = {
     "verify": cmd_verify,
     "key": cmd_key,
     "report": cmd_report,
+    "archive": cmd_archive,
+    "verify-archive": cmd_verify_archive,
+    "purge": cmd_purge,
+    "training": cmd_training,
     "print-test": cmd_print_test,
     "log": cmd_log,
     "docs": cmd_docs,
     "serve": cmd_serve,
 }
+
+
+ON_A_REGISTER = {"import", "open", "sell", "void", "return", "move", "close", "export", "report"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if args.command not in ("init", "docs") and settings.integrity_key_path.exists():
             load_keys(settings.integrity_key_path)  # a key others can read is refused at every start
+        if args.command in ON_A_REGISTER:  # a register in training works in its training home
+            settings = training.settings_for(settings, args.caisse)
         return COMMANDS[args.command](args, settings)
     except (CaisseError, PipelineError) as e:
         print(f"Erreur : {e}", file=sys.stderr)

@@ -59,6 +59,7 @@ class Settings:
     tls_key: str = ""
     debut_journee: str = "00:00"  # when a business day starts (04:00 for a bar: a night counts for its evening)
     debut_exercice: int = 1  # the fiscal year's first month (1: the calendar year)
+    formation: bool = False  # a training home's settings (caisse/training.py), never read from a file
 
     @property
     def calendar(self):
@@ -92,6 +93,8 @@ class Settings:
 
     @property
     def integrity_key_path(self) -> Path:
+        if self.formation:  # a training home signs with a key of its own, its chains' heads beside it
+            return self.home / "integrity.key"
         return Path(os.environ.get("CAISSE_INTEGRITY_KEY") or self.home / "integrity.key")
 
     @property
@@ -127,7 +130,7 @@ def load_settings(env: dict | None = None) -> Settings:
                               "Corrigez-le ou supprimez-le.") from None
     elif "CAISSE_CONFIG" in env:
         raise ConfigError(f"Le fichier de configuration {config_path} (CAISSE_CONFIG) n'existe pas.")
-    known = {f.name for f in fields(Settings)}
+    known = {f.name for f in fields(Settings)} - {"formation"}
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"Clés inconnues dans {config_path} : {', '.join(sorted(unknown))} "

@@ -80,6 +80,8 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
                now: datetime | None = None) -> ExportResult:
     """Send every closed, unexported day of `caisse`; raises ExportFailed (the days stay unexported)."""
     now = now or datetime.now()
+    if settings.formation:
+        raise CaisseError(f"La caisse {caisse} est en mode formation : ses journées ne sont jamais exportées.")
     with store.connect() as con:
         require_now(con, user, "CAISSE_EXPORTER")
         state = register_state(con, caisse)

@@ -207,7 +207,11 @@ def print_document(store: Store, settings: Settings, doc: Document, *, user: Use
         previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ?",
                                [doc.ref]).fetchall()[0][0]
         number = previous + 1
-        lines = printable(with_duplicata(doc, number, settings.printer_width))
+        lines = with_duplicata(doc, number, settings.printer_width)
+        if settings.formation:
+            from .training import with_mark
+            lines = with_mark(lines, settings.printer_width)
+        lines = printable(lines)
         text = "\n".join(lines) + "\n"
         data = render(lines, doc.barcode)
         folder = settings.home / "tickets" / f"{now:%Y-%m-%d}"

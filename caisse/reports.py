@@ -116,6 +116,12 @@ def z_report(con: duckdb.DuckDBPyConnection, caisse: str, numero: int | None = N
                         [id_caisse, numero])
     if id_journee is None:
         raise CaisseError(f"La caisse {caisse} n'a pas de Z n°{numero}.")
+    archive = scalar(con, "SELECT a.fichier FROM purge_journee p JOIN archive a USING (id_archive) WHERE "
+                          "p.id_journee = ?", [id_journee])
+    if archive:
+        raise CaisseError(f"Les tickets du Z n°{numero} de la caisse {caisse} ont été purgés de la base après leur "
+                          f"archive (archives/{archive}) : son ticket Z original est archivé sous tickets/, ses "
+                          "totaux restent dans la clôture mensuelle.")
     return _report(con, "Z", id_journee)
 
 

@@ -102,9 +102,10 @@ PERIODS = [
         id_archive VARCHAR PRIMARY KEY, id_caisse BIGINT, type VARCHAR, periode VARCHAR, ts TIMESTAMP,
         fichier VARCHAR, taille BIGINT, sha256 VARCHAR, cle_publique VARCHAR, signature VARCHAR, purgee TIMESTAMP)""",
     "CREATE TABLE IF NOT EXISTS cle_archive (cle_publique VARCHAR PRIMARY KEY, creee TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS mode_formation (caisse VARCHAR, actif BOOLEAN, ts TIMESTAMP, id_utilisateur BIGINT)",
     """CREATE TABLE IF NOT EXISTS purge_journee (
         id_journee VARCHAR PRIMARY KEY, id_caisse BIGINT, nb BIGINT, max_numero BIGINT, empreinte VARCHAR,
-        id_archive VARCHAR, ts TIMESTAMP)""",
+        min_numero BIGINT, id_archive VARCHAR, ts TIMESTAMP)""",
 ]
 
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.

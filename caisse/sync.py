@@ -77,6 +77,9 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence."""
     now = now or datetime.now()
     caisse = valid_code(caisse)
+    if settings.formation:
+        raise CaisseError(f"La caisse {caisse} est en mode formation : elle travaille sur une copie des données "
+                          "réelles. Revenez au mode réel pour importer (caisse training off).")
     id_run = new_run_id("import", caisse, now)
     log = RunLog(settings.logs_dir, id_run, echo)
     result = ImportResult(id_run, "", caisse, "local")

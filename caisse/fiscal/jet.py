@@ -2,7 +2,7 @@
 server's own chain for events that concern no register), read by the Journal page.
 
 Codes after NaviPartner's certified list (FISCAL.md R19), extended where this product has events the list
-does not name (45, 85-87, 155, 175), each said in French.
+does not name (45, 85-87, 155, 175, 215), each said in French.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ CODES = {
     120: "Export envoyé", 125: "Export en échec", 130: "Fermeture forcée", 140: "Écart accepté",
     150: "Annulation de ticket", 155: "Ticket en attente abandonné", 160: "Retour de marchandise",
     170: "Tiroir ouvert hors vente", 175: "Mouvement d'espèces", 180: "Réimpression", 200: "Mode formation activé",
+    215: "Purge après archivage",
     205: "Mode formation désactivé", 240: "Paramètres modifiés", 250: "Clé d'intégrité créée",
     255: "Clé d'intégrité renouvelée", 260: "Journal des événements initialisé", 270: "Horloge revenue en arrière",
 }

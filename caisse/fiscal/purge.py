@@ -1,0 +1,129 @@
+"""Purge after archive (R24): the elementary records of months whose archive verifies are removed from the store;
+their closings, counts, perpetual totals, chain links and events stay.
+
+Removed: the tickets of the months' days with their lines and payments, and the drafts they were rung from.
+Kept: every day's closing (its Z figures, count, grand totals), the closings by period, every link of every
+chain (so that the chains still follow on), the cash book, duplicates and the JET. What the days' closing links
+signed of their tickets (how many, the last one's number and link) is kept in `purge_journee`, so that verify
+still recomputes each closing, and knows which ticket numbers are gone on purpose (a ticket removed behind the
+program's back is still a break).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from ..auth import User, require_now
+from ..errors import CaisseError
+from ..store import Store
+from .archive import _sha256, public_keys
+from .jet import record_event
+from .periods import MONTH, next_month
+
+VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verifier_archive.py"
+
+
+@cache
+def standalone_verifier():
+    """tools/verifier_archive.py, the very script given with the archives (one verifier, not two)."""
+    spec = importlib.util.spec_from_file_location("verifier_archive", VERIFIER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_archive(path: Path, keys: list[str], recorded_sha: str | None = None) -> list[str]:
+    """What the standalone verifier checked; CaisseError with its sentence when the archive is not intact."""
+    verifier = standalone_verifier()
+    if not path.is_file():
+        raise CaisseError(f"L'archive {path} est introuvable : restaurez-la depuis votre sauvegarde.")
+    if recorded_sha is not None and _sha256(path) != recorded_sha:
+        raise CaisseError(f"L'archive {path.name} n'est plus celle que la base a enregistrée (SHA-256 différent).")
+    try:
+        said, _ = verifier.verify(path, keys)
+    except verifier.Broken as e:
+        raise CaisseError(f"L'archive {path.name} est rompue : {e}.") from None
+    return said
+
+
+@dataclass(frozen=True)
+class Purged:
+    caisse: str
+    periode: str
+    tickets: int
+    archive: Path
+
+
+def purgeable(con: duckdb.DuckDBPyConnection, home: Path, before: str) -> list[tuple]:
+    """(id_archive, code, id_caisse, period, path, sha256) of the monthly archives before `before` not purged
+    yet; CaisseError naming the first closed month before `before` that has no archive."""
+    missing = con.execute(
+        "SELECT c.code, p.periode FROM cloture_periode p JOIN t_caisse c USING (id_caisse) WHERE p.type = ? AND "
+        "p.periode < ? AND NOT EXISTS (SELECT 1 FROM archive a WHERE a.id_caisse = p.id_caisse AND a.type = p.type "
+        "AND a.periode = p.periode) ORDER BY p.periode, c.code", [MONTH, before]).fetchall()
+    if missing:
+        code, period = missing[0]
+        raise CaisseError(f"Purge refusée : le mois {period} de la caisse {code} n'a pas d'archive. Faites-la d'abord "
+                          f"(caisse archive --caisse {code} --periode {period} --user LOGIN) ; rien n'a été supprimé.")
+    return [(ident, code, id_caisse, period, Path(home) / "archives" / fichier, sha) for
+            ident, code, id_caisse, period, fichier, sha in con.execute(
+                "SELECT a.id_archive, c.code, a.id_caisse, a.periode, a.fichier, a.sha256 FROM archive a JOIN "
+                "t_caisse c USING (id_caisse) WHERE a.type = ? AND a.periode < ? AND a.purgee IS NULL "
+                "ORDER BY a.periode, c.code",
+                [MONTH, before]).fetchall()]
+
+
+def purge(store: Store, home: Path, before: str, user: User, now: datetime | None = None) -> list[Purged]:
+    """Remove the elementary records of the archived months before `before` (AAAA-MM), each archive verified
+    first; refused with a sentence (nothing removed) when a month has no archive or its archive is not intact."""
+    from .periods import parse_period
+    kind, before = parse_period(before)
+    if kind != MONTH:
+        raise CaisseError("La purge se fait par mois : --avant AAAA-MM (les mois avant celui-ci).")
+    now = now or datetime.now()
+    with store.connect() as con:
+        require_now(con, user, "BACKOFFICE")
+        if before > f"{now:%Y-%m}":
+            raise CaisseError(f"Purge refusée : {before} n'est pas encore passé.")
+        candidates = purgeable(con, home, before)
+        keys = public_keys(con)
+    for _, _, _, _, path, sha in candidates:  # verified before anything is removed (outside the store's turn)
+        check_archive(path, keys, sha)
+    done = []
+    with store.writing(), store.transaction() as con:
+        for ident, code, id_caisse, period, path, _ in candidates:
+            days = [d for d, in con.execute(
+                "SELECT p.id_journee FROM journee_periode p JOIN t_journee j USING (id_journee) WHERE j.id_caisse = ? "
+                "AND p.date_comptable >= CAST(? || '-01' AS DATE) AND p.date_comptable < CAST(? || '-01' AS DATE)",
+                [id_caisse, period, next_month(period)]).fetchall()]
+            con.execute("""INSERT INTO purge_journee
+                SELECT t.id_journee, t.id_caisse, count(*), max(t.numero), arg_max(m.empreinte, t.numero),
+                       min(t.numero), ?, ? FROM t_ticket t
+                LEFT JOIN maillon m ON m.id_caisse = t.id_caisse AND m.chaine = 'ticket' AND m.numero = t.numero
+                WHERE t.id_journee IN (SELECT unnest(?::VARCHAR[])) GROUP BY t.id_journee, t.id_caisse""",
+                        [ident, now, days])
+            tickets = "SELECT id_ticket FROM t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))"
+            count = con.execute(f"SELECT count(*) FROM ({tickets})", [days]).fetchall()[0][0]
+            drafts = "SELECT id_ticket FROM ticket_attente WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))"
+            for table, rows in (("t_reglement", tickets), ("t_ligne_ticket", tickets), ("reglement_attente", drafts),
+                                ("ligne_attente", drafts), ("ticket_attente", drafts)):
+                con.execute(f"DELETE FROM {table} WHERE id_ticket IN ({rows})", [days])
+            con.execute("DELETE FROM t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))", [days])
+            con.execute("UPDATE archive SET purgee = ? WHERE id_archive = ?", [now, ident])
+            record_event(con, 215, caisse=code, login=user.login,
+                         detail=f"{period} : {count} ticket(s) et leurs lignes et règlements retirés de la base, "
+                                f"l'archive {path.name} vérifiée les garde ; clôtures et totaux conservés", now=now)
+            done.append(Purged(code, period, count, path))
+    return done
+
+
+def purged_ranges(con: duckdb.DuckDBPyConnection, id_caisse: int) -> list[tuple[int, int]]:
+    """The ticket numbers a purge removed on purpose, as (first, last) per day."""
+    return con.execute("SELECT min_numero, max_numero FROM purge_journee WHERE id_caisse = ? ORDER BY min_numero",
+                       [id_caisse]).fetchall()
