@@ -2,7 +2,7 @@
 Never imports streamlit. The pages and the CLI use these names."""
 
 from .auth import RIGHT_WORDS, User, from_source, held_sources, login, release_source, require, rights_of
-from .backoffice import (audit_log, day_moves, day_tickets, open_days, read_parameters, reconciliation,
+from .backoffice import (audit_log, day_moves, day_tickets, open_days, periods_of, read_parameters, reconciliation,
                          reconciliation_csv, reconciliation_rows, shop_parameters, test_drop)
 from .csvfile import french_csv
 from .dates import day_text, moment_text, parse_day
@@ -18,7 +18,7 @@ from .history import last_runs, read_history, run_log
 from .history import outcome as sync_outcome
 from .home import initialise, open_store
 from .lifecycle import (STATE_WORDS, Actions, Overview, RegisterState, allowed_actions, import_blocker,
-                        read_overview, register_states)
+                        read_overview, register_states, register_states_of)
 from .money import eur, parse_amount, parse_count, parse_quantity, qty
 from .opening import open_day, open_day_auto
 from .payments import PaymentRequest
@@ -36,6 +36,8 @@ from .till import counter as till_counter
 from .till import drawer as till_drawer
 from .till import methods as till_methods
 from .till import run as till_run
+from .training import in_training, trained, training_settings
+from .training import switch as training_switch
 from .verification import run_verify
 from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, print_test_page, print_x, print_z,
                        receipt_document, reprint_receipt, x_document, z_document)
@@ -57,7 +59,8 @@ __all__ = [
     "SessionExpired", "set_quantity", "Settings", "shop_parameters", "start_app", "start_ticket", "STATE_WORDS",
     "sync_outcome", "test_drop", "TicketsEnCours", "till_confirmation", "till_counter", "till_drawer",
     "till_methods", "till_run", "TillOutcome", "TYPE_WORDS", "unlock_session", "User", "UsersConnected",
-    "void_ticket", "x_document", "z_document",
+    "void_ticket", "x_document", "z_document", "in_training", "trained", "training_settings", "training_switch",
+    "periods_of", "register_states_of",
 ]
 
 

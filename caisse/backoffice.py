@@ -146,3 +146,17 @@ def test_drop(settings) -> str:
             return f"Connexion réussie à {drop.host} : {len(names)} fichier(s) en attente d'import."
     except PipelineError as e:
         raise DropFailed(str(e)) from e
+
+
+def periods_of(store) -> list[tuple]:
+    """(caisse, type words, period, numero, date, total TTC, grand total, archive file or None) of every closing by
+    period, newest first (the Journal page)."""
+    from .fiscal.periods import TYPE_WORDS
+    with store.connect() as con:
+        rows = con.execute("""SELECT c.code, p.type, p.periode, p.numero, p.date_cloture, p.total_ttc, p.grand_total,
+                                     a.fichier, a.purgee
+                              FROM cloture_periode p JOIN t_caisse c USING (id_caisse)
+                              LEFT JOIN archive a ON a.id_caisse = p.id_caisse AND a.type = p.type
+                                   AND a.periode = p.periode
+                              ORDER BY p.date_cloture DESC, p.type""").fetchall()
+    return [(code, TYPE_WORDS[kind], *rest) for code, kind, *rest in rows]

@@ -87,9 +87,11 @@ def cmd_status(args, settings) -> int:
     print(f"Mode de synchronisation : {settings.mode_words}\nServeur principal : {settings.drop_shown}")
     if not states:
         print("Aucune caisse : importez les données du serveur principal (caisse import --caisse C01 --user ...).")
+    practising = training.trained(store)
     for s in states:
         pending = f"  ({s.jours_a_exporter} journée(s) à exporter)" if s.jours_a_exporter else ""
-        print(f"  {s.code:<6} {s.libelle:<24} {s.etat:<13} {s.etat_libelle}{pending}")
+        practice = "  — MODE FORMATION (caisse training off pour revenir au réel)" if s.code in practising else ""
+        print(f"  {s.code:<6} {s.libelle:<24} {s.etat:<13} {s.etat_libelle}{pending}{practice}")
     print("Import possible." if blocker is None else f"Import impossible : {blocker}")
     if runs:
         print("Derniers échanges :")
@@ -439,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
             load_keys(settings.integrity_key_path)  # a key others can read is refused at every start
         if args.command in ON_A_REGISTER:  # a register in training works in its training home
             settings = training.settings_for(settings, args.caisse)
+            if settings.formation:
+                print(f"{training.MARK} caisse {args.caisse} : ventes d'entraînement, qui ne comptent nulle part.")
         return COMMANDS[args.command](args, settings)
     except (CaisseError, PipelineError) as e:
         print(f"Erreur : {e}", file=sys.stderr)

@@ -89,6 +89,11 @@ def register_states(con: duckdb.DuckDBPyConnection) -> list[RegisterState]:
     return [RegisterState(*row) for row in con.execute(_STATES_SQL).fetchall()]
 
 
+def register_states_of(store) -> list[RegisterState]:
+    with store.connect() as con:
+        return register_states(con)
+
+
 def register_state(con: duckdb.DuckDBPyConnection, code: str) -> RegisterState | None:
     return next((s for s in register_states(con) if s.code == code), None)
 

@@ -42,10 +42,11 @@ def in_training(store: Store, caisse: str) -> bool:
         return bool(scalar(con, "SELECT arg_max(actif, ts) FROM mode_formation WHERE caisse = ?", [caisse]))
 
 
-def trained(con, caisse: str) -> set[str]:
+def trained(store: Store) -> set[str]:
     """The registers in training now (for the screens and `status`)."""
-    return {code for code, on in con.execute("SELECT caisse, arg_max(actif, ts) FROM mode_formation GROUP BY caisse")
-            .fetchall() if on and (caisse is None or code == caisse)}
+    with store.connect() as con:
+        return {code for code, on in con.execute("SELECT caisse, arg_max(actif, ts) FROM mode_formation GROUP BY "
+                                                 "caisse").fetchall() if on}
 
 
 def settings_for(settings: Settings, caisse: str | None) -> Settings:
@@ -100,7 +101,7 @@ def _copy_reference(real: Store, training: Store, caisse: str, now: datetime) ->
     data = {}
     with real.connect() as con:
         for table in tables:
-            data[table] = con.execute(f"SELECT * FROM {table}").fetch_arrow_table()
+            data[table] = con.sql(f"SELECT * FROM {table}").to_arrow_table()
     with training.transaction() as con:
         for table, rows in data.items():
             columns = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}

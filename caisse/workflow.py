@@ -117,6 +117,7 @@ class DayEnd:
     z: Printed | None  # None: the Z could not be archived (a full disk), made later from the store
     export: ExportResult | None = None
     warnings: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)  # the closings by period made first, in sentences
 
 
 def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, count: dict[Decimal, int] | None = None,
@@ -138,10 +139,13 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
             f"Z non archivé : {cause}. Libérez de la place ou corrigez le dossier, puis "
             f"« {reprint_command(caisse, closed.numero_z)} --user {user.login} » (sinon, le Z original sera archivé "
             "et imprimé au prochain démarrage)."])
-    for kind, period, _ in closed.periodes:  # the months (and year) this closing closed first: archived, printed
+    for kind, period, numero in closed.periodes:  # the months (and year) closed first: archived, printed
         try:
-            archive_period(store, settings, caisse, period, None)
+            made = archive_period(store, settings, caisse, period, None)
+            end.periods.append(f"{TYPE_WORDS[kind]} n°{numero} ({period}) faite avant ce Z et archivée : "
+                               f"{made.path.relative_to(settings.home)}.")
         except ArchiveRefused as e:
+            end.periods.append(f"{TYPE_WORDS[kind]} n°{numero} ({period}) faite avant ce Z.")
             end.warnings.append(str(e))
         try:
             printed = print_period(store, settings, caisse, kind, period, user)

@@ -19,6 +19,8 @@ show_flash()
 done = st.session_state.get("ferme")
 if done:
     st.success(plain(done["message"]))
+    for note in done.get("periods", []):
+        st.info(plain(note))
     for warning in done["warnings"]:
         st.warning(plain(warning))
     if done["z"]:
@@ -156,6 +158,6 @@ if submitted:
         st.session_state["ferme"] = {
             "message": f"Caisse {code} fermée : Z n°{end.closed.numero_z}, écart {caisse.eur(end.closed.ecart)}. "
                        + printed,
-            "warnings": end.warnings, "z": end.z.text_path.read_text(encoding="utf-8") if end.z else "",
-            "log": window.lines if window else []}
+            "warnings": end.warnings, "periods": end.periods,
+            "z": end.z.text_path.read_text(encoding="utf-8") if end.z else "", "log": window.lines if window else []}
         st.rerun()

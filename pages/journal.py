@@ -21,6 +21,16 @@ table([{"Date": caisse.moment_text(ts), "Code": code, "Événement": label, "Cai
 if len(rows) >= 500:
     st.caption("Les 500 événements les plus récents : précisez les filtres pour remonter plus loin.")
 
+st.subheader("Clôtures mensuelles et annuelles")
+st.caption("Faites par la première fermeture de journée de la période suivante, chacune archivée (archives/ du serveur "
+           "caisse, avec sa signature) ; « caisse verify-archive » ou tools/verifier_archive.py les vérifient.")
+table([{"Caisse": code, "Clôture": f"{words} n°{numero}", "Période": period, "Date": caisse.moment_text(when),
+        "Total TTC": caisse.eur(total), "Grand total perpétuel": caisse.eur(grand),
+        "Archive": (fichier + (" (tickets purgés de la base)" if purged else "")) if fichier else "à faire"}
+       for code, words, period, numero, when, total, grand, fichier, purged in caisse.periods_of(store)],
+      empty="Aucune clôture mensuelle encore : la première se fait à la première fermeture du mois suivant.",
+      key="periodes")
+
 st.subheader("Intégrité")
 if st.button("Vérifier toutes les chaînes"):
     result = caisse.run_verify(store, settings, user)

@@ -4,7 +4,19 @@ then Connecter and Fermer la caisse once open."""
 import streamlit as st
 
 import caisse
-from pages.ui import SyncWindow, context, current_user, flash, plain, show_flash, sidebar_user, sign_in, table
+from pages.ui import (
+    SyncWindow,
+    context,
+    current_user,
+    flash,
+    plain,
+    register_context,
+    show_flash,
+    sidebar_user,
+    sign_in,
+    table,
+    training_code,
+)
 
 settings, store = context()
 sidebar_user()
@@ -31,6 +43,15 @@ left, right = st.columns(2)
 code = left.selectbox("Caisse", codes, key="caisse") if codes else left.text_input("Caisse", value="C01")
 user = right.selectbox("Vendeur", view.logins, key="vendeur") if view.logins else right.text_input("Vendeur")
 code, user = (code or "").strip(), (user or "").strip()
+training = None
+if code and not training_code():
+    practice = register_context(code)
+    if practice[1] is not store:  # this register is in training: it opens, sells and closes in its training home
+        settings, store = practice
+        training = code
+        view = caisse.read_overview(store)
+        st.warning(plain(f"La caisse {code} est en MODE FORMATION : ses ventes sont numérotées à part et ne comptent "
+                         "nulle part. Un responsable revient au mode réel dans Réglages."))
 state = next((c for c in view.caisses if c.code == code), None)
 actions = caisse.allowed_actions(view, code, settings.mode)
 restricted = bool(view.logins) and "CAISSE_OUVRIR" not in view.rights.get(user, frozenset())
@@ -78,7 +99,7 @@ def signed(who: caisse.User, then: str = "", **options) -> None:
         if then:
             st.switch_page(f"pages/{then}.py")
         return
-    sign_in(who, then, **options)
+    sign_in(who, then, training=training or training_code(), **options)
 
 
 window = None

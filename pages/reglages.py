@@ -5,7 +5,7 @@ manager lets them in again). The settings themselves change in caisse.toml, neve
 import streamlit as st
 
 import caisse
-from pages.ui import confirm_password, context, plain, require, sidebar_user, table
+from pages.ui import confirm_password, context, home_context, plain, require, sidebar_user, table, training_code
 
 settings, store = context()
 sidebar_user()
@@ -48,6 +48,31 @@ try:
           key="parametres")
 except caisse.CaisseError as e:
     st.error(plain(e))
+
+st.subheader("Mode formation")
+real_settings, real_store = home_context()
+if training_code():
+    st.info("Ce navigateur travaille en mode formation : déconnectez-vous, puis identifiez-vous sur le back-office "
+            "réel pour changer le mode d'une caisse.")
+else:
+    trained = caisse.trained(real_store)
+    registers = [s.code for s in caisse.register_states_of(real_store)]
+    st.text("Caisses en formation : " + (", ".join(sorted(trained)) if trained else "aucune") + ".")
+    st.caption("En formation, une caisse ouvre, vend et ferme sur une copie des données : ses tickets sont numérotés "
+               "à part, portent MODE FORMATION et ne comptent nulle part. Entrer et sortir sont inscrits au journal.")
+    if registers:
+        with st.form("formation", clear_on_submit=True):
+            code = st.selectbox("Caisse", registers, key="caisse_formation")
+            password = st.text_input("Votre mot de passe", type="password", key="mdp_formation")
+            left, right = st.columns(2)
+            enter = left.form_submit_button("Passer en mode formation")
+            leave = right.form_submit_button("Revenir au mode réel")
+            if enter or leave:
+                try:
+                    confirm_password(user, password)
+                    st.success(plain(caisse.training_switch(real_store, real_settings, code, user, bool(enter))))
+                except caisse.CaisseError as e:
+                    st.error(plain(e))
 
 st.subheader("Postes ralentis après des mots de passe erronés")
 held = caisse.held_sources(store)

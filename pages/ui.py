@@ -22,12 +22,36 @@ COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; th
 
 
 @st.cache_resource
-def context() -> tuple[caisse.Settings, object]:
+def home_context(training: str | None = None) -> tuple[caisse.Settings, object]:
+    """The real home's settings and store; with `training` (a register's code), that register's training home."""
+    if training:
+        practice = caisse.training_settings(home_context()[0], training)
+        return practice, caisse.open_store(practice)
     settings = caisse.load_settings()
     _log_to(settings.logs_dir / "application.log")
     store = caisse.open_store(settings)
     startup_problems.extend(caisse.start_app(store, settings) if store.path.exists() else [])
     return settings, store
+
+
+TRAINING = "formation:"  # a session opened in a register's training home: its token is `formation:C01:<token>`
+
+
+def training_code() -> str | None:
+    """The register whose training home this browser's session works in, or None (the real home)."""
+    token = _token() or ""
+    return token.split(":")[1] if token.startswith(TRAINING) and token.count(":") >= 2 else None
+
+
+def context() -> tuple[caisse.Settings, object]:
+    """The settings and store this browser works with: its training home's while its session is a training one."""
+    return home_context(training_code())
+
+
+def register_context(code: str) -> tuple[caisse.Settings, object]:
+    """The home a register works in now: its training home while it is in training."""
+    settings, store = home_context()
+    return home_context(code) if caisse.in_training(store, code) else (settings, store)
 
 
 def _log_to(path) -> None:
@@ -126,12 +150,18 @@ def table(rows: list[dict], empty: str = "Aucune ligne.", page_size: int = 100, 
 
 
 def _token() -> str | None:
-    """The session token of this browser. A real browser's request carries its cookie, and only that counts:
+    """The session cookie of this browser. A real browser's request carries its cookie, and only that counts:
     a copied Streamlit session id, without the cookie, carries nobody. (AppTest has no browser: it keeps the
     token in the session state.)"""
     if st.context.headers:
         return st.context.cookies.get(COOKIE)
     return st.session_state.get("jeton")
+
+
+def _raw_token() -> str | None:
+    """The session's own token, without the training home's prefix."""
+    token = _token()
+    return token.split(":", 2)[2] if token and token.startswith(TRAINING) and token.count(":") >= 2 else token
 
 
 def begin_run() -> None:
@@ -154,7 +184,7 @@ def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Se
     session = None
     st.session_state.pop("en_pause", None)
     try:
-        session = caisse.resume_session(store, _token(), timedelta(minutes=settings.idle_minutes))
+        session = caisse.resume_session(store, _raw_token(), timedelta(minutes=settings.idle_minutes))
     except caisse.SessionExpired as paused:
         st.session_state["en_pause"] = str(paused)
     st.session_state["_session"] = session
@@ -176,11 +206,14 @@ def current_user() -> caisse.User | None:
 
 
 def sign_in(user: caisse.User, then: str = "", caisse_code: str | None = None, id_connexion: str | None = None,
-            query: str = "") -> None:
+            query: str = "", training: str | None = None) -> None:
     """Open a session for `user` and go to page `then` (its url path; "" for the opening screen). In a browser the
-    token becomes a cookie and the page is loaded again, so that every later request carries it."""
-    settings, store = context()
+    token becomes a cookie and the page is loaded again, so that every later request carries it. `training`: the
+    register whose training home the session works in."""
+    settings, store = home_context(training)
     token = caisse.open_session(store, user, caisse_code, id_connexion)
+    if training:
+        token = f"{TRAINING}{training}:{token}"
     st.session_state["jeton"] = token
     st.session_state.pop("_session", None)
     if st.context.headers:
@@ -197,7 +230,7 @@ def sign_out() -> None:
     session = current_session()
     if session and session.id_connexion:
         caisse.disconnect_seller(store, session.id_connexion)
-    caisse.close_session(store, _token())
+    caisse.close_session(store, _raw_token())
     st.session_state.clear()
     if st.context.headers:
         set_cookie(None, 0, "./")
@@ -209,6 +242,9 @@ def sidebar_user() -> None:
     """Who is signed in, with "Se déconnecter"; or a sign-in form for the back-office when nobody is."""
     for problem in startup_problems:
         st.sidebar.error(plain(problem))
+    if training_code():
+        st.warning(plain(f"MODE FORMATION — caisse {training_code()} : ventes d'entraînement, numérotées à part, "
+                         "qui ne comptent nulle part (clôtures, totaux, rapprochement, export)."))
     user = current_user()
     if user is None:
         paused()
@@ -241,7 +277,7 @@ def paused() -> None:
         if st.form_submit_button("Reprendre", type="primary"):
             settings, store = context()
             try:
-                caisse.unlock_session(store, _token(), secret)
+                caisse.unlock_session(store, _raw_token(), secret)
                 st.session_state.pop("en_pause", None)
                 st.session_state.pop("_session", None)
                 st.rerun()

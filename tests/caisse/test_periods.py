@@ -188,3 +188,86 @@ def test_r22_altered_truncated_and_resigned_archives_fail_the_standalone_verifie
     assert "signée à nouveau" in broken(altered, resign=True)
     out = broken(altered, resign="nokey")  # without the printed key, the totals still catch the change
     assert "ticket n°1" in out or "Z n°1" in out
+
+
+def test_r24_purge_only_after_a_verified_archive_keeps_closings_totals_and_chains(settings, store, manager, seller):
+    from caisse.fiscal.purge import purge
+    two_months(store, manager, seller)
+    with pytest.raises(CaisseError, match="2027-01 de la caisse C01 n'a pas d'archive"):
+        purge(store, settings.home, "2027-02", manager)
+    made = archive_period(store, settings, "C01", "2027-01", manager)
+    with store.connect() as con:
+        before = con.execute("SELECT numero_z, total_ttc, grand_total FROM t_journee ORDER BY numero_z").fetchall()
+    altered = made.path.read_bytes()
+    made.path.write_bytes(altered.replace(b'total_ttc="', b'total_ttc="9', 1))
+    with pytest.raises(CaisseError, match="n'est plus celle que la base a enregistrée"):
+        purge(store, settings.home, "2027-02", manager)
+    made.path.write_bytes(altered)
+    done = purge(store, settings.home, "2027-02", manager)
+    assert [(p.caisse, p.periode, p.tickets) for p in done] == [("C01", "2027-01", 6)]
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM t_ticket t JOIN journee_periode p USING (id_journee) WHERE "
+                           "p.date_comptable < DATE '2027-02-01'").fetchall()[0][0] == 0
+        assert con.execute("SELECT numero_z, total_ttc, grand_total FROM t_journee ORDER BY numero_z").fetchall() \
+            == before  # closings and perpetual totals stay online
+        assert con.execute("SELECT count(*) FROM jet WHERE code = 215").fetchall()[0][0] == 1
+    assert breaks(store) == []  # the chains follow on over what was purged on purpose
+    assert verifier(made.path).returncode == 0  # the archive is now the only copy, and intact
+    with store.transaction() as con:  # a ticket of a month not purged, removed behind the program's back
+        con.execute("DELETE FROM t_reglement WHERE id_ticket = (SELECT id_ticket FROM t_ticket ORDER BY numero "
+                    "LIMIT 1)")
+        con.execute("DELETE FROM t_ligne_ticket WHERE id_ticket = (SELECT id_ticket FROM t_ticket ORDER BY numero "
+                    "LIMIT 1)")
+        con.execute("DELETE FROM t_ticket WHERE numero = (SELECT min(numero) FROM t_ticket)")
+    assert any("supprimé de la base" in b for b in breaks(store))
+    with pytest.raises(ArchiveRefused, match="purgée"):
+        made.path.unlink()
+        archive_period(store, settings, "C01", "2027-01", manager)
+
+
+def test_r28_the_fiscal_core_version_is_on_archives_and_period_closings(settings, store, manager, seller):
+    from caisse.fiscal import FISCAL_VERSION
+    from caisse.workflow import period_document
+    two_months(store, manager, seller)
+    made = archive_period(store, settings, "C01", "2027-01", manager)
+    head = made.path.read_text(encoding="utf-8")[:400]
+    assert f'noyau="{FISCAL_VERSION}"' in head and 'logiciel="Caisse web"' in head
+    lines = period_document(store, settings, "C01", MONTH, "2027-01").lines
+    assert lines[-1].endswith(f"noyau fiscal {FISCAL_VERSION}") and "Empreinte de la clôture" in lines
+
+
+def test_r22_the_shipped_schema_is_a_real_xsd_that_archives_follow(settings, store, manager, seller):
+    from lxml import etree
+
+    from caisse.fiscal.archive import SCHEMA
+    two_months(store, manager, seller)
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    for period in ("2027-01", "2027-02"):
+        made = archive_period(store, settings, "C01", period, manager)
+        assert schema.validate(etree.parse(str(made.path))), schema.error_log
+        assert (made.path.parent.parent / "archive.xsd").read_bytes() == SCHEMA.read_bytes()
+
+
+def test_cli_report_month_archive_verify_archive_and_purge(settings, store, manager, seller):
+    from tests.caisse.test_cli import caisse
+    from tests.conftest import MANAGER
+    two_months(store, manager, seller)
+    store.release()
+    env = {"CAISSE_HOME": str(settings.home)}
+    month = caisse("report", "month", "--caisse", "C01", "--periode", "2027-01", env=env)
+    assert month.returncode == 0 and "CLÔTURE MENSUELLE n°1" in month.stdout and "Clé publique" in month.stdout
+    missing = caisse("report", "year", "--caisse", "C01", "--periode", "2027", env=env)
+    assert missing.returncode == 1 and "première fermeture de journée" in missing.stderr
+    bad = caisse("report", "month", "--caisse", "C01", "--periode", "2027-13", env=env)
+    assert bad.returncode == 2 and "AAAA-MM" in bad.stderr
+    made = caisse("archive", "--caisse", "C01", "--periode", "2027-02", "--user", MANAGER.login,
+                  password=MANAGER.password, env=env)
+    assert made.returncode == 0 and "écrite" in made.stdout, made.stderr
+    path = settings.home / "archives" / "C01" / "C01-2027-02.xml"
+    checked = caisse("verify-archive", str(path), env=env)
+    assert checked.returncode == 0 and "Intacte" in checked.stdout and "même SHA-256" in checked.stdout
+    refused = caisse("purge", "--avant", "2027-03", "--user", MANAGER.login, password=MANAGER.password, env=env)
+    assert refused.returncode == 1 and "2027-01" in refused.stderr and "rien n'a été supprimé" in refused.stderr
+    path.write_bytes(path.read_bytes().replace(b"<tickets>", b"<tickets>\n", 1))
+    broken = caisse("verify-archive", str(path), env=env)
+    assert broken.returncode == 1 and "ROMPUE" in broken.stdout
