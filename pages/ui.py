@@ -243,8 +243,8 @@ def sidebar_user() -> None:
     for problem in startup_problems:
         st.sidebar.error(plain(problem))
     if training_code():
-        st.warning(plain(f"MODE FORMATION — caisse {training_code()} : ventes d'entraînement, numérotées à part, "
-                         "qui ne comptent nulle part (clôtures, totaux, rapprochement, export)."))
+        st.warning(plain(f"MODE FORMATION — caisse {training_code()} : ventes d'entraînement, qui ne comptent nulle "
+                         "part."))
     user = current_user()
     if user is None:
         paused()
