@@ -122,6 +122,14 @@ def purge(store: Store, home: Path, before: str, user: User, now: datetime | Non
 
 
 def purged_ranges(con: duckdb.DuckDBPyConnection, id_caisse: int) -> list[tuple[int, int]]:
-    """The ticket numbers a purge removed on purpose, as (first, last) per day."""
-    return con.execute("SELECT min_numero, max_numero FROM purge_journee WHERE id_caisse = ? ORDER BY min_numero",
-                       [id_caisse]).fetchall()
+    """The ticket numbers a purge removed on purpose, as (first, last) per day: only for days of a month whose
+    archive is recorded (the archives' chain) and whose purge is a signed event (215). A row added behind the
+    program's back to hide a deleted ticket does not count."""
+    return con.execute("""
+        SELECT p.min_numero, p.max_numero FROM purge_journee p
+        JOIN journee_periode d USING (id_journee)
+        JOIN archive a ON a.id_caisse = p.id_caisse AND a.type = 'MOIS'
+             AND a.periode = strftime(d.date_comptable, '%Y-%m') AND a.id_archive = p.id_archive
+        WHERE p.id_caisse = ? AND EXISTS (SELECT 1 FROM jet j WHERE j.id_caisse = p.id_caisse AND j.code = 215
+                                          AND starts_with(j.detail, a.periode || ' :'))
+        ORDER BY p.min_numero""", [id_caisse]).fetchall()

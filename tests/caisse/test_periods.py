@@ -14,6 +14,7 @@ from caisse.fiscal.periods import MONTH, YEAR, Calendar, period_report
 from caisse.opening import open_day
 from caisse.payments import PaymentRequest
 from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from caisse.store import Store
 from tests.caisse.helpers import breaks
 
 D = Decimal
@@ -271,3 +272,64 @@ def test_cli_report_month_archive_verify_archive_and_purge(settings, store, mana
     path.write_bytes(path.read_bytes().replace(b"<tickets>", b"<tickets>\n", 1))
     broken = caisse("verify-archive", str(path), env=env)
     assert broken.returncode == 1 and "ROMPUE" in broken.stdout
+
+
+PERIOD_TAMPERING = {
+    "monthly total raised": ("UPDATE cloture_periode SET total_ttc = total_ttc + 1 WHERE periode = '2027-01'",
+                             "la chaîne des clôtures, clôture n°3 : son contenu a été modifié"),
+    "day moved to another month": ("UPDATE journee_periode SET date_comptable = DATE '2027-02-03' WHERE "
+                                   "date_comptable = DATE '2027-01-05'",
+                                   "la chaîne des clôtures, clôture n°2 : son contenu a été modifié"),
+    "archive record changed": ("UPDATE archive SET sha256 = repeat('0', 64)",
+                               "la chaîne des archives, archive n°1 : son contenu a été modifié"),
+    "monthly closing deleted": ("DELETE FROM cloture_periode WHERE periode = '2027-01'",
+                                "clôture n°3 : l'enregistrement a été supprimé"),
+    "a purge faked to hide a deleted ticket": (
+        "INSERT INTO purge_journee SELECT t.id_journee, t.id_caisse, 3, 3, m.empreinte, 1, 'X1-2027-01', now() FROM "
+        "t_ticket t JOIN maillon m ON m.ref = t.id_ticket WHERE t.numero = 3; DELETE FROM t_reglement WHERE id_ticket "
+        "= (SELECT id_ticket FROM t_ticket WHERE numero = 1); DELETE FROM t_ligne_ticket WHERE id_ticket = (SELECT "
+        "id_ticket FROM t_ticket WHERE numero = 1); DELETE FROM t_ticket WHERE numero = 1",
+        "ticket n°1 : l'enregistrement a été supprimé"),
+}
+
+
+@pytest.mark.parametrize("change", PERIOD_TAMPERING)
+def test_r07_verify_sees_every_change_to_periods_and_archives(settings, store, manager, seller, change):
+    two_months(store, manager, seller)
+    archive_period(store, settings, "C01", "2027-01", manager)
+    assert breaks(store) == []
+    sql, expected = PERIOD_TAMPERING[change]
+    with store.transaction() as con:
+        for statement in sql.split("; "):
+            con.execute(statement)
+    found = breaks(store)
+    assert any(expected in b for b in found), found
+
+
+def test_r12_a_year_archive_verifies_standalone(settings, store, manager, seller):
+    for when in (datetime(2027, 11, 2, 9), datetime(2027, 12, 1, 9), datetime(2028, 1, 3, 9)):
+        day_at(store, manager, seller, when)
+    year = archive_period(store, settings, "C01", "2027", manager)
+    done = verifier(year.path)
+    assert done.returncode == 0, done.stdout
+    assert "clôture annuelle 2027 est la somme de ses mois" in done.stdout
+
+
+def test_business_day_a_night_counts_for_its_evening_and_closes_no_month(settings, monkeypatch, manager, seller,
+                                                                         store):
+    bar = Store(store.path, key_path=store.key_path, calendar=Calendar(time(4, 0)))
+    first = day_at(bar, manager, seller, datetime(2027, 1, 31, 18), hours=9)  # closed 1 Feb 03:00
+    assert first.periodes == []
+    with bar.connect() as con:
+        assert con.execute("SELECT date_comptable FROM journee_periode").fetchall()[0][0].isoformat() == "2027-01-31"
+    second = day_at(bar, manager, seller, datetime(2027, 2, 1, 18), hours=9)
+    assert second.periodes == [(MONTH, "2027-01", 1)]
+    monkeypatch.setenv("CAISSE_DEBUT_JOURNEE", "25:00")
+    from caisse.config import load_settings
+    from caisse.errors import ConfigError
+    with pytest.raises(ConfigError, match="HH:MM"):
+        load_settings()
+    monkeypatch.setenv("CAISSE_DEBUT_JOURNEE", "04:00")
+    monkeypatch.setenv("CAISSE_DEBUT_EXERCICE", "13")
+    with pytest.raises(ConfigError, match="de 1 \\(janvier\\) à 12"):
+        load_settings()
