@@ -84,15 +84,15 @@ def archive_period(store: Store, settings: Settings, caisse: str, period: str, u
     too (30) and comes back as ArchiveRefused with its sentence."""
     now = now or datetime.now()
     try:
-        with store.writing(), store.transaction() as con:
-            if user is not None:
+        if user is not None:
+            with store.connect() as con:
                 require_now(con, user, "CAISSE_FERMER")
-            made = make_archive(con, settings.home, store.key_path, caisse, period, now)
-            if made.made:
-                record_event(con, 20, caisse=caisse, login=user.login if user else None,
-                             detail=f"archive {made.path.name} : {made.taille} octets, SHA-256 {made.sha256[:16]}, "
-                                    f"clé {made.cle_publique[:16]}", now=now)
-        return made
+
+        def event(con, made) -> None:
+            record_event(con, 20, caisse=caisse, login=user.login if user else None,
+                         detail=f"archive {made.path.name} : {made.taille} octets, SHA-256 {made.sha256[:16]}, "
+                                f"clé {made.cle_publique[:16]}", now=now)
+        return make_archive(store, settings.home, caisse, period, now, on_record=event)
     except (CaisseError, OSError) as e:
         cause = str(e) if isinstance(e, CaisseError) else f"{os_words(e)} : {getattr(e, 'filename', '') or ''}"
         try:

@@ -131,9 +131,38 @@ def archive_stem(code: str, period: str) -> str:
     return f"{code}-{period}"
 
 
-def _write(con, out, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str) -> None:
-    from ..version import SOFTWARE, VERSION
+def _write(units, out, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str) -> None:
+    """The archive's XML, its records read a unit of work (`units()`: a cursor of the store) at a time."""
+    with units() as con:
+        _write_closings(con, out.write, id_caisse, code, kind, period, date, public)
     w = out.write
+    if kind == MONTH:
+        with units() as con:
+            closing = dict(zip(_names(PERIOD), con.execute(f"SELECT {PERIOD} FROM cloture_periode WHERE id_cloture = ?",
+                                                            [period_id(kind, id_caisse, period)]).fetchall()[0]))
+            day_ids = [d for d, in con.execute(
+                "SELECT j.id_journee FROM t_journee j JOIN journee_periode p USING (id_journee) WHERE j.id_caisse = ? "
+                "AND j.numero_z IS NOT NULL AND strftime(p.date_comptable, '%Y-%m') = ? ORDER BY j.numero_z",
+                [id_caisse, period]).fetchall()]
+        _write_tickets(units, w, id_caisse, day_ids)
+        with units() as con:
+            _write_records(con, w, id_caisse, "mouvement", "mouvements", MOVE, "t_livre_de_caisse", "id_mouvement",
+                           "id_journee IN (SELECT unnest(?::VARCHAR[])) ORDER BY date_mouvement, id_mouvement",
+                           [day_ids])
+            before = _previous_heads(con, id_caisse, period)
+            heads = {k: v[0] for k, v in json.loads(closing["detail"])["tetes"].items()}
+            for kind_name, group, columns, table, key, condition in (
+                    ("duplicata", "duplicatas", REPRINT, "impression", "id_impression", "duplicata > 0"),
+                    ("jet", "evenements", EVENT, "jet", "id_evenement", "true")):
+                numbers = (before.get(kind_name, 0), heads.get(kind_name, 0))
+                refs = list(_links(con, id_caisse, kind_name, numbers=numbers))
+                _write_records(con, w, id_caisse, kind_name, group, columns, table, key,
+                               f"{condition} AND {key} IN (SELECT unnest(?::VARCHAR[]))", [refs])
+    w("</archive>\n")
+
+
+def _write_closings(con, w, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str) -> None:
+    from ..version import SOFTWARE, VERSION
     w('<?xml version="1.0" encoding="UTF-8"?>\n')
     w(element("archive", ["format", "logiciel", "version", "noyau", "caisse", "id_caisse", "type", "periode", "date",
                           "cle_publique"],
@@ -188,20 +217,6 @@ def _write(con, out, id_caisse: int, code: str, kind: str, period: str, date: da
         w(element("maillon", LINK, links[row[0]]))
         w(f"</{what}>\n")
     w("</clotures>\n")
-    if kind == MONTH:
-        _write_tickets(con, w, id_caisse, day_ids)
-        _write_records(con, w, id_caisse, "mouvement", "mouvements", MOVE, "t_livre_de_caisse", "id_mouvement",
-                       "id_journee IN (SELECT unnest(?::VARCHAR[])) ORDER BY date_mouvement, id_mouvement", [day_ids])
-        before = _previous_heads(con, id_caisse, period)
-        heads = {k: v[0] for k, v in json.loads(period_row["detail"])["tetes"].items()}
-        for kind_name, group, columns, table, key, condition in (
-                ("duplicata", "duplicatas", REPRINT, "impression", "id_impression", "duplicata > 0"),
-                ("jet", "evenements", EVENT, "jet", "id_evenement", "true")):
-            numbers = (before.get(kind_name, 0), heads.get(kind_name, 0))
-            refs = list(_links(con, id_caisse, kind_name, numbers=numbers))
-            _write_records(con, w, id_caisse, kind_name, group, columns, table, key,
-                           f"{condition} AND {key} IN (SELECT unnest(?::VARCHAR[]))", [refs])
-    w("</archive>\n")
 
 
 def _previous_heads(con, id_caisse: int, period: str) -> dict[str, int]:
@@ -211,35 +226,41 @@ def _previous_heads(con, id_caisse: int, period: str) -> dict[str, int]:
     return {k: v[0] for k, v in json.loads(rows[0][0])["tetes"].items()} if rows else {}
 
 
-def _write_tickets(con, w, id_caisse: int, day_ids: list[str], batch: int = 2000) -> None:
-    """The tickets of the days, in the chain's order, a batch at a time (a month can hold 150,000)."""
+def _write_tickets(units, w, id_caisse: int, day_ids: list[str], batch: int = 2000) -> None:
+    """The tickets of the days, in the chain's order, a batch (and a unit of work) at a time."""
     w("<tickets>\n")
-    ticket_names, line_names, payment_names = _names(TICKET), _names(LINE), _names(PAYMENT)
-    numbers = con.execute("SELECT min(numero), max(numero) FROM t_ticket WHERE id_caisse = ? AND id_journee IN "
-                          "(SELECT unnest(?::VARCHAR[]))", [id_caisse, day_ids]).fetchall()[0]
+    with units() as con:
+        numbers = con.execute("SELECT min(numero), max(numero) FROM t_ticket WHERE id_caisse = ? AND id_journee IN "
+                              "(SELECT unnest(?::VARCHAR[]))", [id_caisse, day_ids]).fetchall()[0]
     if numbers[0] is not None:
         for low in range(numbers[0], numbers[1] + 1, batch):
-            rows = con.execute(f"SELECT {TICKET} FROM t_ticket WHERE id_caisse = ? AND numero >= ? AND numero < ? AND "
-                               "id_journee IN (SELECT unnest(?::VARCHAR[])) ORDER BY numero",
-                               [id_caisse, low, low + batch, day_ids]).fetchall()
-            refs = [r[0] for r in rows]
-            lines: dict[str, list] = {}
-            for row in con.execute(f"SELECT id_ticket, {LINE} FROM t_ligne_ticket WHERE id_ticket IN "
-                                   "(SELECT unnest(?::VARCHAR[])) ORDER BY id_ticket, num_ligne", [refs]).fetchall():
-                lines.setdefault(row[0], []).append(row[1:])
-            payments: dict[str, list] = {}
-            for row in con.execute(f"SELECT id_ticket, {PAYMENT} FROM t_reglement WHERE id_ticket IN "
-                                   "(SELECT unnest(?::VARCHAR[])) ORDER BY id_ticket, id_reglement", [refs]).fetchall():
-                payments.setdefault(row[0], []).append(row[1:])
-            links = _links(con, id_caisse, "ticket", refs)
-            parts = []
-            for row in rows:
-                parts.append(element("ticket", ticket_names, row, close=False))
-                parts += [element("ligne", line_names, line) for line in lines.get(row[0], [])]
-                parts += [element("reglement", payment_names, p) for p in payments.get(row[0], [])]
-                parts.append(element("maillon", LINK, links[row[0]]) + "</ticket>\n")
-            w("".join(parts))
+            with units() as con:
+                _write_batch(con, w, id_caisse, day_ids, low, batch)
     w("</tickets>\n")
+
+
+def _write_batch(con, w, id_caisse: int, day_ids: list[str], low: int, batch: int) -> None:
+    ticket_names, line_names, payment_names = _names(TICKET), _names(LINE), _names(PAYMENT)
+    rows = con.execute(f"SELECT {TICKET} FROM t_ticket WHERE id_caisse = ? AND numero >= ? AND numero < ? AND "
+                       "id_journee IN (SELECT unnest(?::VARCHAR[])) ORDER BY numero",
+                       [id_caisse, low, low + batch, day_ids]).fetchall()
+    refs = [r[0] for r in rows]
+    lines: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_ticket, {LINE} FROM t_ligne_ticket WHERE id_ticket IN "
+                           "(SELECT unnest(?::VARCHAR[])) ORDER BY id_ticket, num_ligne", [refs]).fetchall():
+        lines.setdefault(row[0], []).append(row[1:])
+    payments: dict[str, list] = {}
+    for row in con.execute(f"SELECT id_ticket, {PAYMENT} FROM t_reglement WHERE id_ticket IN "
+                           "(SELECT unnest(?::VARCHAR[])) ORDER BY id_ticket, id_reglement", [refs]).fetchall():
+        payments.setdefault(row[0], []).append(row[1:])
+    links = _links(con, id_caisse, "ticket", refs)
+    parts = []
+    for row in rows:
+        parts.append(element("ticket", ticket_names, row, close=False))
+        parts += [element("ligne", line_names, line) for line in lines.get(row[0], [])]
+        parts += [element("reglement", payment_names, p) for p in payments.get(row[0], [])]
+        parts.append(element("maillon", LINK, links[row[0]]) + "</ticket>\n")
+    w("".join(parts))
 
 
 def _write_records(con, w, id_caisse: int, kind: str, group: str, columns: str, table: str, key: str, condition: str,
@@ -259,24 +280,27 @@ def statement(fichier: str, taille: int, sha256: str) -> bytes:
     return STATEMENT.format(fichier=fichier, taille=taille, sha256=sha256).encode()
 
 
-def make_archive(con: duckdb.DuckDBPyConnection, home: Path, key_path: Path, caisse: str, period_text: str,
-                 now: datetime) -> Archive:
-    """Write (or find identical) the archive of `caisse` for a closed period, in the current transaction: its
-    record and link are written the first time; the caller records the event."""
+def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime, on_record=None) -> Archive:
+    """Write (or find identical) the archive of `caisse` for a closed period and record it the first time (its
+    record linked in the archives' chain, and `on_record(con, archive)` in the same transaction: the event). The
+    period's records are read a unit of work at a time (a month can hold 150,000 tickets: the app and the CLI get
+    their turns meanwhile); they are closed, so they no longer change."""
     from . import chains
     kind, period = parse_period(period_text)
-    rows = con.execute("SELECT id_caisse FROM t_caisse WHERE code = ?", [caisse]).fetchall()
-    if not rows:
-        raise ArchiveRefused(f"La caisse {caisse} n'existe pas.")
-    id_caisse = rows[0][0]
-    if not scalar(con, "SELECT count(*) FROM cloture_periode WHERE id_cloture = ?",
-                  [period_id(kind, id_caisse, period)]):
-        word = "le mois" if kind == MONTH else "l'exercice"
-        raise ArchiveRefused(f"La caisse {caisse} n'a pas encore clôturé {word} {period} : une période s'archive "
-                             "après sa clôture, faite par la première fermeture de journée de la période suivante.")
-    ident = f"X{id_caisse}-{period}"
-    existing = con.execute("SELECT ts, fichier, sha256, cle_publique, purgee FROM archive WHERE id_archive = ?",
-                           [ident]).fetchall()
+    with store.transaction() as con:
+        rows = con.execute("SELECT id_caisse FROM t_caisse WHERE code = ?", [caisse]).fetchall()
+        if not rows:
+            raise ArchiveRefused(f"La caisse {caisse} n'existe pas.")
+        id_caisse = rows[0][0]
+        if not scalar(con, "SELECT count(*) FROM cloture_periode WHERE id_cloture = ?",
+                      [period_id(kind, id_caisse, period)]):
+            word = "le mois" if kind == MONTH else "l'exercice"
+            raise ArchiveRefused(f"La caisse {caisse} n'a pas encore clôturé {word} {period} : une période s'archive "
+                                 "après sa clôture, faite par la première fermeture de journée de la période suivante.")
+        ident = f"X{id_caisse}-{period}"
+        existing = con.execute("SELECT ts, fichier, sha256, cle_publique, purgee FROM archive WHERE id_archive = ?",
+                               [ident]).fetchall()
+        key = signing_key(con, store.key_path, now)
     folder = Path(home) / "archives" / caisse
     folder.mkdir(parents=True, exist_ok=True)
     stem = archive_stem(caisse, period)
@@ -286,14 +310,13 @@ def make_archive(con: duckdb.DuckDBPyConnection, home: Path, key_path: Path, cai
             return Archive(path, sig_path, path.stat().st_size, existing[0][2], existing[0][3], False)
         raise ArchiveRefused(f"L'archive {stem} a été purgée de la base le {existing[0][4]:%d/%m/%Y} : elle ne peut "
                              "pas être refaite, restaurez le fichier depuis votre sauvegarde.")
-    key = signing_key(con, key_path, now)
     public = existing[0][3] if existing else key.public_key().public_bytes_raw().hex()
     date = existing[0][0] if existing else now
     shutil.copyfile(SCHEMA, folder.parent / SCHEMA.name)
-    tmp = path.with_suffix(".xml.part")
+    tmp = path.with_suffix(f".xml.{os.getpid()}.part")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-            _write(con, out, id_caisse, caisse, kind, period, date, public)
+            _write(store.connect, out, id_caisse, caisse, kind, period, date, public)
         sha, size = _sha256(tmp), tmp.stat().st_size
         if existing:
             if existing[0][2] != sha:
@@ -312,11 +335,18 @@ def make_archive(con: duckdb.DuckDBPyConnection, home: Path, key_path: Path, cai
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    if not existing:
+    if existing:
+        return Archive(path, sig_path, size, sha, public, False)
+    with store.transaction() as con:
+        if scalar(con, "SELECT count(*) FROM archive WHERE id_archive = ?", [ident]):  # made meanwhile, elsewhere
+            return Archive(path, sig_path, size, sha, public, False)
         con.execute("INSERT INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [ident, id_caisse, kind, period, date, f"{caisse}/{path.name}", size, sha, public, signature])
         chains.link(con, "archive", id_caisse, ident, now)
-    return Archive(path, sig_path, size, sha, public, not existing)
+        made = Archive(path, sig_path, size, sha, public, True)
+        if on_record:
+            on_record(con, made)
+    return made
 
 
 def _sha256(path: Path) -> str:
