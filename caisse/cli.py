@@ -119,7 +119,7 @@ def _login(args, settings):
 def _pending(settings) -> None:
     """The original Z of a day whose closing was cut short before its print (the next start prints it)."""
     for printed in print_pending(open_store(settings), settings):
-        print(f"Ticket Z original imprimé (la fermeture avait été interrompue avant) : {printed.text_path}.")
+        print(f"Document original imprimé (la fermeture avait été interrompue avant) : {printed.text_path}.")
 
 
 def cmd_open(args, settings) -> int:
@@ -283,7 +283,7 @@ def cmd_report(args, settings) -> int:
         auth.require(user, "CAISSE_FERMER")  # before the pending originals: they print for this operator's asking
         pending = print_pending(store, settings)
         for done in pending:
-            print(f"Ticket Z original imprimé (la fermeture avait été interrompue avant) : {done.text_path}.")
+            print(f"Document original imprimé (la fermeture avait été interrompue avant) : {done.text_path}.")
         wanted = z_document(store, settings, args.caisse, args.numero).ref
         if any(p.text_path.stem == wanted for p in pending):
             return 0  # the original just printed was the one asked for

@@ -206,8 +206,31 @@ def print_pending(store: Store, settings: Settings) -> list[Printed]:
             WHERE j.numero_z IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM impression i WHERE i.ref = c.code || '-Z' || lpad(CAST(j.numero_z AS VARCHAR), 6, '0'))
             ORDER BY c.code, j.numero_z""").fetchall()
-    return [print_document(store, settings, z_document(store, settings, code, numero), user=None, system=True,
+    done = [print_document(store, settings, z_document(store, settings, code, numero), user=None, system=True,
                            reprint_hint=reprint_command(code, numero)) for code, numero in pending]
+    return done + _pending_periods(store, settings)
+
+
+def _pending_periods(store: Store, settings: Settings) -> list[Printed]:
+    """A closing by period cut short after its commit: its archive made and its original printed now."""
+    with store.connect() as con:
+        rows = con.execute("""
+            SELECT c.code, p.type, p.periode,
+                   NOT EXISTS (SELECT 1 FROM archive a WHERE a.id_caisse = p.id_caisse AND a.type = p.type
+                               AND a.periode = p.periode),
+                   NOT EXISTS (SELECT 1 FROM impression i WHERE i.ref = c.code || CASE p.type WHEN 'MOIS' THEN '-M'
+                               ELSE '-A' END || p.periode)
+            FROM cloture_periode p JOIN t_caisse c USING (id_caisse) ORDER BY p.date_cloture, p.type DESC""").fetchall()
+    printed = []
+    for code, kind, period, unarchived, unprinted in rows:
+        if unarchived:
+            try:
+                archive_period(store, settings, code, period, None)
+            except ArchiveRefused:
+                pass  # recorded as event 30; `caisse archive` says why
+        if unprinted:
+            printed.append(print_period(store, settings, code, kind, period, None, system=True))
+    return printed
 
 
 def start(store: Store, settings: Settings) -> list[str]:

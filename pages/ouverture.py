@@ -46,7 +46,7 @@ code, user = (code or "").strip(), (user or "").strip()
 training = None
 if code and not training_code():
     practice = register_context(code)
-    if practice[1] is not store:  # this register is in training: it opens, sells and closes in its training home
+    if practice:  # this register is in training: it opens, sells and closes in its training home
         settings, store = practice
         training = code
         view = caisse.read_overview(store)

@@ -50,7 +50,7 @@ except caisse.CaisseError as e:
     st.error(plain(e))
 
 st.subheader("Mode formation")
-real_settings, real_store = home_context()
+real_settings, real_store = home_context(None)
 if training_code():
     st.info("Ce navigateur travaille en mode formation : déconnectez-vous, puis identifiez-vous sur le back-office "
             "réel pour changer le mode d'une caisse.")
@@ -63,7 +63,8 @@ else:
     if registers:
         with st.form("formation", clear_on_submit=True):
             code = st.selectbox("Caisse", registers, key="caisse_formation")
-            password = st.text_input("Votre mot de passe", type="password", key="mdp_formation")
+            password = st.text_input("Votre mot de passe pour le mode formation", type="password",
+                                     key="mdp_formation")
             left, right = st.columns(2)
             enter = left.form_submit_button("Passer en mode formation")
             leave = right.form_submit_button("Revenir au mode réel")

@@ -25,12 +25,12 @@ COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; th
 def home_context(training: str | None = None) -> tuple[caisse.Settings, object]:
     """The real home's settings and store; with `training` (a register's code), that register's training home."""
     if training:
-        practice = caisse.training_settings(home_context()[0], training)
+        practice = caisse.training_settings(home_context(None)[0], training)
         return practice, caisse.open_store(practice)
     settings = caisse.load_settings()
     _log_to(settings.logs_dir / "application.log")
     store = caisse.open_store(settings)
-    startup_problems.extend(caisse.start_app(store, settings) if store.path.exists() else [])
+    startup_problems[:] = caisse.start_app(store, settings) if store.path.exists() else []  # this start's own
     return settings, store
 
 
@@ -48,10 +48,9 @@ def context() -> tuple[caisse.Settings, object]:
     return home_context(training_code())
 
 
-def register_context(code: str) -> tuple[caisse.Settings, object]:
-    """The home a register works in now: its training home while it is in training."""
-    settings, store = home_context()
-    return home_context(code) if caisse.in_training(store, code) else (settings, store)
+def register_context(code: str) -> tuple[caisse.Settings, object] | None:
+    """The training home of a register in training, else None (it works in the real home)."""
+    return home_context(code) if caisse.in_training(home_context(None)[1], code) else None
 
 
 def _log_to(path) -> None:

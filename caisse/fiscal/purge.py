@@ -109,9 +109,11 @@ def purge(store: Store, home: Path, before: str, user: User, now: datetime | Non
             tickets = "SELECT id_ticket FROM t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))"
             count = con.execute(f"SELECT count(*) FROM ({tickets})", [days]).fetchall()[0][0]
             drafts = "SELECT id_ticket FROM ticket_attente WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))"
-            for table, rows in (("t_reglement", tickets), ("t_ligne_ticket", tickets), ("reglement_attente", drafts),
-                                ("ligne_attente", drafts), ("ticket_attente", drafts)):
-                con.execute(f"DELETE FROM {table} WHERE id_ticket IN ({rows})", [days])
+            for table in ("reglement_attente", "ligne_attente", "ticket_attente"):  # what they were rung from
+                con.execute(f"DELETE FROM {table} WHERE id_ticket IN ({drafts})", [days])
+            # R24, the only deletions of records that count: after their archive was verified, above
+            con.execute(f"DELETE FROM t_reglement WHERE id_ticket IN ({tickets})", [days])
+            con.execute(f"DELETE FROM t_ligne_ticket WHERE id_ticket IN ({tickets})", [days])
             con.execute("DELETE FROM t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))", [days])
             con.execute("UPDATE archive SET purgee = ? WHERE id_archive = ?", [now, ident])
             record_event(con, 215, caisse=code, login=user.login,

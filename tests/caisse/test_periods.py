@@ -333,3 +333,16 @@ def test_business_day_a_night_counts_for_its_evening_and_closes_no_month(setting
     monkeypatch.setenv("CAISSE_DEBUT_EXERCICE", "13")
     with pytest.raises(ConfigError, match="de 1 \\(janvier\\) à 12"):
         load_settings()
+
+
+def test_r21_a_month_closed_by_a_closing_cut_short_is_archived_and_printed_at_the_next_start(settings, store,
+                                                                                              manager, seller):
+    from caisse.workflow import start
+    two_months(store, manager, seller)  # closings only: as if each process had stopped right after its commit
+    assert not (settings.home / "archives" / "C01" / "C01-2027-01.xml").exists()
+    assert start(store, settings) == []
+    for period in ("2027-01", "2027-02"):
+        assert verifier(settings.home / "archives" / "C01" / f"C01-{period}.xml").returncode == 0
+        assert len(list((settings.home / "tickets").glob(f"*/C01-M{period}.txt"))) == 1
+    start(store, settings)  # once only: a later start prints nothing more
+    assert len(list((settings.home / "tickets").glob("*/C01-M2027-01*.txt"))) == 1

@@ -29,6 +29,11 @@ def sign_in(page, url: str, who) -> None:
     page.get_by_label("Mot de passe", exact=True).fill(who.password)
 
 
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_label("Identifiant du back-office")).to_be_visible(timeout=30_000)  # the page reloaded
+
+
 def test_r26_training_in_the_browser_and_the_monthly_closing_on_the_journal(demo):
     initialise(demo)
     store = open_store(demo)
@@ -62,16 +67,16 @@ def test_r26_training_in_the_browser_and_the_monthly_closing_on_the_journal(demo
             assert problems_of(visible_text(page)) == []
             page.goto(f"{url}/reglages")
             expect(page.get_by_text("Caisses en formation : aucune.")).to_be_visible(timeout=30_000)
-            page.get_by_label("Votre mot de passe", exact=True).first.fill(MANAGER.password)
+            page.get_by_label("Votre mot de passe pour le mode formation", exact=True).fill(MANAGER.password)
             page.get_by_role("button", name="Passer en mode formation").click()
             expect(page.get_by_text("est en mode formation")).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="Se déconnecter").click()
+            sign_out(page)
             sign_in(page, url, MANAGER)  # Ouverture now opens C01 in its training home
             expect(page.get_by_text("MODE FORMATION")).to_be_visible(timeout=30_000)
             page.get_by_label("Montant", exact=True).fill("20,00")
             page.get_by_role("button", name="Ouvrir", exact=True).click()
             expect(page.get_by_text("La caisse C01 est ouverte")).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="Se déconnecter").click()
+            sign_out(page)
             sign_in(page, url, SELLER)
             page.get_by_role("button", name="Connecter", exact=True).click()
             scan = page.get_by_role("textbox", name="Article (code, EAN ou libellé)")
