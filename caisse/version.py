@@ -14,5 +14,5 @@ except metadata.PackageNotFoundError:  # run from a source tree that was never i
 
 
 def signature_line() -> str:
-    """`Caisse web 0.2.0 · noyau fiscal 1.0`."""
+    """`Caisse web 0.3.0 · noyau fiscal 1.1`."""
     return f"{SOFTWARE} {VERSION} · noyau fiscal {FISCAL_VERSION}"

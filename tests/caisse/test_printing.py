@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from caisse import load_settings
+from caisse.fiscal import FISCAL_VERSION
 from caisse.payments import PaymentRequest as Pay
 from caisse.printing import PrintFailed, check_page, print_document, printable, render
 from caisse.workflow import finish_day, print_receipt, reprint_command, z_document
@@ -116,7 +117,7 @@ def test_a_receipt_prints_at_each_sale_when_the_setting_asks(opened, printer, mo
     assert printed.printed and "Ticket n°2" in text and "Vendeur : Paul Durand" in text
     assert "  2 x 10,70 €" in text and "TOTAL TTC                          25,30 €" in text
     assert "Rendu                              24,70 €" in text and "Merci de votre visite" in text
-    assert f"Empreinte {ticket.empreinte[:16]}" in text and "noyau fiscal 1.0" in text and "C01-T000002" in text
+    assert f"Empreinte {ticket.empreinte[:16]}" in text and f"noyau fiscal {FISCAL_VERSION}" in text and "C01-T000002" in text
 
 
 def test_paper_48_columns_wide(opened, monkeypatch):
