@@ -48,7 +48,7 @@ def test_a_closing_prints_the_z_a_manager_recognises(opened, printer):
     # R11, R27: the chain heads as of the closing, the closing's link, the software and fiscal core versions
     assert any(re.fullmatch(r"Tickets +2 [0-9a-f]{16}", line) for line in lines)
     assert any(re.fullmatch(r"Clôtures +1 [0-9a-f]{16}", line) for line in lines)
-    assert any(re.fullmatch(r"Caisse web \S+ · noyau fiscal 1\.0", line) for line in lines)
+    assert any(re.fullmatch(rf"Caisse web \S+ · noyau fiscal {re.escape(FISCAL_VERSION)}", line) for line in lines)
     assert text.rstrip().endswith(CUT)
     assert end.z.text_path.read_text(encoding="utf-8") == text.replace(CUT, "").rstrip("\n") + "\n"
 
@@ -117,7 +117,8 @@ def test_a_receipt_prints_at_each_sale_when_the_setting_asks(opened, printer, mo
     assert printed.printed and "Ticket n°2" in text and "Vendeur : Paul Durand" in text
     assert "  2 x 10,70 €" in text and "TOTAL TTC                          25,30 €" in text
     assert "Rendu                              24,70 €" in text and "Merci de votre visite" in text
-    assert f"Empreinte {ticket.empreinte[:16]}" in text and f"noyau fiscal {FISCAL_VERSION}" in text and "C01-T000002" in text
+    assert f"Empreinte {ticket.empreinte[:16]}" in text and f"noyau fiscal {FISCAL_VERSION}" in text
+    assert "C01-T000002" in text
 
 
 def test_paper_48_columns_wide(opened, monkeypatch):
