@@ -100,7 +100,8 @@ PERIODS = [
         id_journee VARCHAR PRIMARY KEY, id_caisse BIGINT, date_comptable DATE)""",
     """CREATE TABLE IF NOT EXISTS archive (
         id_archive VARCHAR PRIMARY KEY, id_caisse BIGINT, type VARCHAR, periode VARCHAR, ts TIMESTAMP,
-        fichier VARCHAR, taille BIGINT, sha256 VARCHAR, cle_publique VARCHAR, signature VARCHAR, purgee TIMESTAMP)""",
+        fichier VARCHAR, taille BIGINT, sha256 VARCHAR, cle_publique VARCHAR, signature VARCHAR, purgee TIMESTAMP,
+        version_logiciel VARCHAR, version_noyau VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS cle_archive (cle_publique VARCHAR PRIMARY KEY, creee TIMESTAMP)",
     "CREATE TABLE IF NOT EXISTS mode_formation (caisse VARCHAR, actif BOOLEAN, ts TIMESTAMP, id_utilisateur BIGINT)",
     """CREATE TABLE IF NOT EXISTS purge_journee (

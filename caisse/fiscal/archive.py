@@ -131,10 +131,12 @@ def archive_stem(code: str, period: str) -> str:
     return f"{code}-{period}"
 
 
-def _write(units, out, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str) -> None:
-    """The archive's XML, its records read a unit of work (`units()`: a cursor of the store) at a time."""
+def _write(units, out, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str,
+           versions: tuple[str, str]) -> None:
+    """The archive's XML, its records read a unit of work (`units()`: a cursor of the store) at a time;
+    `versions`: the software's and the fiscal core's when it was first made (made again, the same bytes)."""
     with units() as con:
-        _write_closings(con, out.write, id_caisse, code, kind, period, date, public)
+        _write_closings(con, out.write, id_caisse, code, kind, period, date, public, versions)
     w = out.write
     if kind == MONTH:
         with units() as con:
@@ -161,12 +163,13 @@ def _write(units, out, id_caisse: int, code: str, kind: str, period: str, date: 
     w("</archive>\n")
 
 
-def _write_closings(con, w, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str) -> None:
-    from ..version import SOFTWARE, VERSION
+def _write_closings(con, w, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str,
+                    versions: tuple[str, str]) -> None:
+    from ..version import SOFTWARE
     w('<?xml version="1.0" encoding="UTF-8"?>\n')
     w(element("archive", ["format", "logiciel", "version", "noyau", "caisse", "id_caisse", "type", "periode", "date",
                           "cle_publique"],
-              [FORMAT, SOFTWARE, VERSION, FISCAL_VERSION, code, id_caisse, kind, period, date, public], close=False)
+              [FORMAT, SOFTWARE, *versions, code, id_caisse, kind, period, date, public], close=False)
       + "\n")
     closing = con.execute(f"SELECT {PERIOD} FROM cloture_periode WHERE id_cloture = ?",
                           [period_id(kind, id_caisse, period)]).fetchall()[0]
@@ -298,8 +301,8 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
             raise ArchiveRefused(f"La caisse {caisse} n'a pas encore clôturé {word} {period} : une période s'archive "
                                  "après sa clôture, faite par la première fermeture de journée de la période suivante.")
         ident = f"X{id_caisse}-{period}"
-        existing = con.execute("SELECT ts, fichier, sha256, cle_publique, purgee FROM archive WHERE id_archive = ?",
-                               [ident]).fetchall()
+        existing = con.execute("SELECT ts, fichier, sha256, cle_publique, purgee, version_logiciel, version_noyau "
+                               "FROM archive WHERE id_archive = ?", [ident]).fetchall()
         key = signing_key(con, store.key_path, now)
     folder = Path(home) / "archives" / caisse
     folder.mkdir(parents=True, exist_ok=True)
@@ -312,11 +315,13 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
                              "pas être refaite, restaurez le fichier depuis votre sauvegarde.")
     public = existing[0][3] if existing else key.public_key().public_bytes_raw().hex()
     date = existing[0][0] if existing else now
+    from ..version import VERSION
+    versions = (existing[0][5], existing[0][6]) if existing else (VERSION, FISCAL_VERSION)
     shutil.copyfile(SCHEMA, folder.parent / SCHEMA.name)
     tmp = path.with_suffix(f".xml.{os.getpid()}.part")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-            _write(store.connect, out, id_caisse, caisse, kind, period, date, public)
+            _write(store.connect, out, id_caisse, caisse, kind, period, date, public, versions)
         sha, size = _sha256(tmp), tmp.stat().st_size
         if existing:
             if existing[0][2] != sha:
@@ -340,8 +345,9 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     with store.transaction() as con:
         if scalar(con, "SELECT count(*) FROM archive WHERE id_archive = ?", [ident]):  # made meanwhile, elsewhere
             return Archive(path, sig_path, size, sha, public, False)
-        con.execute("INSERT INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                    [ident, id_caisse, kind, period, date, f"{caisse}/{path.name}", size, sha, public, signature])
+        con.execute("INSERT INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                    [ident, id_caisse, kind, period, date, f"{caisse}/{path.name}", size, sha, public, signature,
+                     *versions])
         chains.link(con, "archive", id_caisse, ident, now)
         made = Archive(path, sig_path, size, sha, public, True)
         if on_record:

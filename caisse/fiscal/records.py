@@ -29,7 +29,8 @@ EVENT = "id_evenement, id_caisse, ts, code, caisse, login, detail"
 PERIOD = ("id_cloture, id_caisse, type, periode, numero, date_cloture, id_utilisateur, debut, fin, nb_journees, "
           "premier_z, dernier_z, nb_tickets, nb_annulations, nb_retours, total_ttc, total_ht, total_absolu, "
           "grand_total, grand_total_absolu, detail")
-ARCHIVE = "id_archive, id_caisse, type, periode, ts, fichier, taille, sha256, cle_publique, signature"
+ARCHIVE = ("id_archive, id_caisse, type, periode, ts, fichier, taille, sha256, cle_publique, signature, "
+           "version_logiciel, version_noyau")
 
 
 @dataclass(frozen=True)

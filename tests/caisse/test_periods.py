@@ -346,3 +346,14 @@ def test_r21_a_month_closed_by_a_closing_cut_short_is_archived_and_printed_at_th
         assert len(list((settings.home / "tickets").glob(f"*/C01-M{period}.txt"))) == 1
     start(store, settings)  # once only: a later start prints nothing more
     assert len(list((settings.home / "tickets").glob("*/C01-M2027-01*.txt"))) == 1
+
+
+def test_r22_an_archive_made_again_after_an_upgrade_keeps_its_bytes(settings, store, manager, seller, monkeypatch):
+    import caisse.version
+    two_months(store, manager, seller)
+    first = archive_period(store, settings, "C01", "2027-01", manager)
+    original = first.path.read_bytes()
+    first.path.unlink()
+    monkeypatch.setattr(caisse.version, "VERSION", "9.9.9")  # the software was upgraded since
+    again = archive_period(store, settings, "C01", "2027-01", manager)
+    assert again.path.read_bytes() == original
