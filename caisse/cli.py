@@ -73,12 +73,13 @@ def cmd_status(args, settings) -> int:
         states = lifecycle.register_states(con)
         blocker = lifecycle.import_blocker(con)
         runs = history.last_runs(con, args.runs)
+    practising = training.trained(store)
     if args.json:
         print(json.dumps({
             "mode": settings.mode,
             "import_possible": blocker is None,
             "caisses": [{"code": s.code, "libelle": s.libelle, "etat": s.etat,
-                         "jours_a_exporter": s.jours_a_exporter} for s in states],
+                         "jours_a_exporter": s.jours_a_exporter, "formation": s.code in practising} for s in states],
             "synchronisations": [{"id": r.id_run, "sens": r.sens, "lot": r.lot, "caisse": r.caisse,
                                   "statut": r.statut, "debut": r.debut.isoformat(timespec="seconds"),
                                   "fichiers": r.fichiers, "lignes": r.lignes, "message": r.message} for r in runs],
@@ -87,7 +88,6 @@ def cmd_status(args, settings) -> int:
     print(f"Mode de synchronisation : {settings.mode_words}\nServeur principal : {settings.drop_shown}")
     if not states:
         print("Aucune caisse : importez les données du serveur principal (caisse import --caisse C01 --user ...).")
-    practising = training.trained(store)
     for s in states:
         pending = f"  ({s.jours_a_exporter} journée(s) à exporter)" if s.jours_a_exporter else ""
         practice = "  — MODE FORMATION (caisse training off pour revenir au réel)" if s.code in practising else ""

@@ -3,6 +3,7 @@ real figures, every document says MODE FORMATION, entering and leaving are event
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -83,6 +84,9 @@ def test_r26_cli_training_on_sells_apart_and_never_exports(imported):
     env = {"CAISSE_HOME": str(imported.home)}
     done = caisse("training", "on", "--caisse", "C01", "--user", MANAGER.login, password=MANAGER.password, env=env)
     assert done.returncode == 0, done.stderr
+    listed = json.loads(caisse("status", "--json", env=env).stdout)["caisses"]
+    assert [c["formation"] for c in listed if c["code"] == "C01"] == [True]
+    assert "MODE FORMATION" in caisse("status", env=env).stdout
     assert caisse("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "50", password=MANAGER.password,
                   env=env).returncode == 0
     sold = caisse("sell", "--caisse", "C01", "--user", SELLER.login, "--article", "ART00001", "--pay", "ESP=20",
