@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import subprocess
 import sys
@@ -30,9 +29,8 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from .common import ROOT, peak_mb, record
+from .common import ACTIVE, ROOT, demo_shop, peak_mb, record
 
-ACTIVE = [f"ART{n:05d}" for n in range(1, 2001) if n % 97]
 MEASURED = """import runpy, sys
 script = sys.argv.pop(1)
 try:
@@ -96,18 +94,11 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=5000, help="tickets a day")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
-        os.environ["CAISSE_HOME"] = home
-        os.environ.pop("CAISSE_CONFIG", None)
-        from caisse import initialise, load_settings, login, open_store, run_import
+        settings, store, manager, seller = demo_shop(home)
         from caisse.articles import find_articles_exact
         from caisse.closing import close_day, read_summary
         from caisse.opening import open_day
         from caisse.workflow import archive_period
-        settings = load_settings()
-        initialise(settings, demo=True)
-        store = open_store(settings)
-        run_import(store, settings, "C01", "responsable", "resp2026")
-        manager, seller = login(store, "responsable", "resp2026"), login(store, "vendeur1", "vente2026")
         with store.connect() as con:
             articles = find_articles_exact(con, ACTIVE)
         rng = random.Random(15)

@@ -55,3 +55,18 @@ def ring_day(store, caisse: str, seller, codes: list[str], tickets: int, rng, pr
         ring_ticket(store, caisse, seller, lines, [PaymentRequest("ESP", total)])
         if progress and i % progress == progress - 1:
             print(f"  {i + 1:,} tickets rung", flush=True)
+
+
+ACTIVE = [f"ART{n:05d}" for n in range(1, 2001) if n % 97]  # the demo's inactive articles are every 97th
+
+
+def demo_shop(home: str):
+    """The demo shop in a fresh home, imported for C01: (settings, store, manager, seller)."""
+    os.environ["CAISSE_HOME"] = home
+    os.environ.pop("CAISSE_CONFIG", None)
+    from caisse import initialise, load_settings, login, open_store, run_import
+    settings = load_settings()
+    initialise(settings, demo=True)
+    store = open_store(settings)
+    run_import(store, settings, "C01", "responsable", "resp2026")
+    return settings, store, login(store, "responsable", "resp2026"), login(store, "vendeur1", "vente2026")

@@ -8,16 +8,13 @@ manager waits for at the end of a day.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import tempfile
 import time
 from decimal import Decimal
 
-from .common import ring_day
-
-ACTIVE = [f"ART{n:05d}" for n in range(1, 2001) if n % 97]  # the demo's inactive articles are every 97th
+from .common import ACTIVE, demo_shop, ring_day
 
 
 def main() -> None:
@@ -25,18 +22,12 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=5000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
-        os.environ["CAISSE_HOME"] = home
-        os.environ.pop("CAISSE_CONFIG", None)
-        from caisse import initialise, load_settings, login, open_store, run_import, run_verify
+        settings, store, manager, seller = demo_shop(home)
+        from caisse import run_verify
         from caisse.closing import close_day, read_summary
         from caisse.export import run_export
         from caisse.opening import open_day
         from caisse.sales import connect_seller
-        settings = load_settings()
-        initialise(settings, demo=True)
-        store = open_store(settings)
-        run_import(store, settings, "C01", "responsable", "resp2026")
-        manager, seller = login(store, "responsable", "resp2026"), login(store, "vendeur1", "vente2026")
         open_day(store, "C01", manager, Decimal("150.00"))
         connect_seller(store, "C01", seller)
         started = time.perf_counter()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
@@ -13,30 +12,28 @@ import duckdb
 from pipeline import PipelineError
 from pipeline.errors import os_words
 
-from . import auth, disk, history, lifecycle, training
+from . import auth, cli_fiscal, disk, history, lifecycle, training
 from .arguments import article_request, build_parser, drawer_count, payment_request, return_line
+from .cli_common import login as _login
+from .cli_common import password as _password
+from .cli_common import print_status as _printed
 from .config import load_settings
 from .corrections import cash_move, void_ticket
 from .errors import BadArgument, CaisseError, ConfigError, DiskFull, ExportFailed
 from .export import run_export
-from .fiscal import periods
-from .fiscal.archive import public_keys
 from .fiscal.keys import load_keys
 from .home import initialise, open_store, rotate_integrity_key
 from .money import eur, parse_amount
 from .opening import open_day, open_day_auto
-from .printing import PrintFailed, printer_words
+from .printing import printer_words
 from .returns import REFUNDS, return_goods
 from .sales import connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
 from .verification import run_verify
 from .workflow import (
-    archive_period,
     finish_day,
-    period_document,
     print_credit_note,
     print_pending,
-    print_period,
     print_receipt,
     print_test_page,
     print_x,
@@ -44,16 +41,6 @@ from .workflow import (
     x_document,
     z_document,
 )
-
-
-def _password(args) -> str:
-    password = os.environ.get("CAISSE_PASSWORD")
-    if password is not None:
-        return password
-    if not sys.stdin.isatty():
-        raise ConfigError("Mot de passe requis : définissez CAISSE_PASSWORD ou lancez la commande dans un "
-                          "terminal pour le saisir (jamais en argument).")
-    return getpass.getpass(f"Mot de passe de {args.user} : ")
 
 
 def cmd_init(args, settings) -> int:
@@ -108,12 +95,6 @@ def cmd_import(args, settings) -> int:
     for warning in result.warnings:
         print(f"Attention : {warning}", file=sys.stderr)
     return 0
-
-
-def _login(args, settings):
-    store = open_store(settings)
-    password = _password(args)
-    return store, auth.login(store, args.user, password, caisse=getattr(args, "caisse", None)), password
 
 
 def _pending(settings) -> None:
@@ -255,19 +236,10 @@ def cmd_key(args, settings) -> int:
     return 0
 
 
-def _printed(printed, done: str) -> int:
-    """Exit status of a command whose whole purpose was to print."""
-    if printed.warning:
-        print(f"Erreur : {printed.warning}", file=sys.stderr)
-        return PrintFailed.exit_code
-    print(f"{done}, archivé : {printed.text_path}.")
-    return 0
-
-
 def cmd_report(args, settings) -> int:
     store = open_store(settings)
     if args.kind in ("month", "year"):
-        return _report_period(args, settings, store)
+        return cli_fiscal.report_period(args, settings, store)
     if args.print and not args.user:
         raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
                           "réimpression est enregistrée avec son auteur.")
@@ -290,76 +262,6 @@ def cmd_report(args, settings) -> int:
         printed = print_z(store, settings, args.caisse, user, args.numero)
     print(printed.text_path.read_text(encoding="utf-8"), end="")
     return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
-
-
-def _report_period(args, settings, store) -> int:
-    kind = periods.MONTH if args.kind == "month" else periods.YEAR
-    if not args.periode or periods.parse_period(args.periode)[0] != kind:
-        wanted = "le mois avec --periode 2026-11" if kind == periods.MONTH else "l'exercice avec --periode 2026"
-        raise BadArgument(f"Indiquez {wanted}.")
-    if not args.print:
-        print("\n".join(period_document(store, settings, args.caisse, kind, args.periode).lines))
-        return 0
-    if not args.user:
-        raise BadArgument("Imprimer une clôture demande l'identifiant de celui qui imprime (--user LOGIN).")
-    store, user, _ = _login(args, settings)
-    printed = print_period(store, settings, args.caisse, kind, args.periode, user)
-    print(printed.text_path.read_text(encoding="utf-8"), end="")
-    return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
-
-
-def cmd_archive(args, settings) -> int:
-    store, user, _ = _login(args, settings)
-    made = archive_period(store, settings, args.caisse, args.periode, user)
-    said = "écrite" if made.made else "déjà faite, identique"
-    print(f"Archive {made.path} {said} ({made.taille:,} octets, SHA-256 {made.sha256[:16]}…), signature "
-          f"{made.signature_path.name} (clé publique {made.cle_publique}).".replace(",", " "))
-    return 0
-
-
-def cmd_verify_archive(args, settings) -> int:
-    """The standalone verifier, with the public keys the store knows and the archive records it holds."""
-    from .fiscal.purge import standalone_verifier
-    verifier = standalone_verifier()
-    keys, recorded = [], {}
-    if settings.store_path.exists():
-        with open_store(settings).connect() as con:
-            keys = public_keys(con)
-            recorded = dict(con.execute("SELECT split_part(fichier, '/', -1), sha256 FROM archive").fetchall())
-    heads: dict = {}
-    for path in args.archives:
-        if not path.is_file():
-            raise CaisseError(f"L'archive {path} est introuvable.")
-        print(f"Archive {path.name}")
-        try:
-            if path.name in recorded and verifier.sha256_of(path)[0] != recorded[path.name]:
-                raise verifier.Broken("le fichier n'est pas celui que la base a enregistré (SHA-256 différent)")
-            said, heads = verifier.verify(path, keys, None, heads)
-        except verifier.Broken as e:
-            print(f"ROMPUE : {e}.")
-            return 1
-        for sentence in said + (["Enregistrée dans la base : même SHA-256"] if path.name in recorded else []):
-            print(f"  {sentence}")
-        print("  Intacte.")
-    return 0
-
-
-def cmd_purge(args, settings) -> int:
-    from .fiscal.purge import purge
-    store, user, _ = _login(args, settings)
-    done = purge(store, settings.home, args.avant, user)
-    if not done:
-        print(f"Rien à purger avant {args.avant} : aucun mois archivé et pas encore purgé.")
-    for p in done:
-        print(f"Caisse {p.caisse}, {p.periode} : {p.tickets} ticket(s) retirés de la base ; l'archive {p.archive} les "
-              "garde, clôtures et totaux restent dans la base.")
-    return 0
-
-
-def cmd_training(args, settings) -> int:
-    store, user, _ = _login(args, settings)
-    print(training.switch(store, settings, args.caisse, user, args.action == "on"))
-    return 0
 
 
 def cmd_print_test(args, settings) -> int:
@@ -419,10 +321,10 @@ COMMANDS = {
     "verify": cmd_verify,
     "key": cmd_key,
     "report": cmd_report,
-    "archive": cmd_archive,
-    "verify-archive": cmd_verify_archive,
-    "purge": cmd_purge,
-    "training": cmd_training,
+    "archive": cli_fiscal.cmd_archive,
+    "verify-archive": cli_fiscal.cmd_verify_archive,
+    "purge": cli_fiscal.cmd_purge,
+    "training": cli_fiscal.cmd_training,
     "print-test": cmd_print_test,
     "log": cmd_log,
     "docs": cmd_docs,

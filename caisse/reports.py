@@ -138,6 +138,18 @@ def columns(left: str, right: str, width: int) -> str:
     return f"{left}{' ' * max(1, width - len(left) - len(right))}{right}"
 
 
+def voids_and_vat(voids: int, returns: int, vat, width: int) -> list[str]:
+    """The voids and returns counted apart, then the VAT breakdown (rate, HT / TVA / TTC): a Z's and a closing's."""
+    out = [columns("Tickets annulés", str(voids), width)] if voids else []
+    if returns:
+        out.append(columns("Retours", str(returns), width))
+    out += ["-" * width, columns("TVA", "HT / TVA / TTC", width)]
+    for taux, ht, ttc in vat:
+        rate = f"{taux:.2f}".replace(".", ",") + " %"
+        out.append(columns(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
+    return out
+
+
 def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     """The report laid out for a paper `width` columns wide (42 or 48)."""
     rule = "-" * width
@@ -150,14 +162,7 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     out += [rule, columns("Moyen", "Montant", width)]
     out += [columns(libelle, eur(amount), width) for _, libelle, amount in r.per_method] or ["  aucun règlement"]
     out += [columns("Total TTC", eur(r.total_ttc), width), columns("Nombre de ticket", str(r.nb_tickets), width)]
-    if r.nb_annules:
-        out.append(columns("Tickets annulés", str(r.nb_annules), width))
-    if r.nb_retours:
-        out.append(columns("Retours", str(r.nb_retours), width))
-    out += [rule, columns("TVA", "HT / TVA / TTC", width)]
-    for taux, ht, ttc in r.vat:
-        rate = f"{taux:.2f}".replace(".", ",") + " %"
-        out.append(columns(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
+    out += voids_and_vat(r.nb_annules, r.nb_retours, r.vat, width)
     out += [rule, columns("Fond de caisse", eur(r.fond), width)]
     for kind, label in (("ENTREE", "Entrées"), ("SORTIE", "Sorties"), ("REMISE", "Remises en banque")):
         if r.moves.get(kind):
@@ -204,14 +209,7 @@ def period_lines(r, width: int = WIDTH) -> list[str]:
     out += [columns(label, eur(amount), width) for _, label, amount in r.methods] or ["  aucun règlement"]
     out += [columns("Total TTC", eur(r.total_ttc), width), columns("Total HT", eur(r.total_ht), width),
             columns("Nombre de ticket", str(r.nb_tickets), width)]
-    if r.nb_annulations:
-        out.append(columns("Tickets annulés", str(r.nb_annulations), width))
-    if r.nb_retours:
-        out.append(columns("Retours", str(r.nb_retours), width))
-    out += [rule, columns("TVA", "HT / TVA / TTC", width)]
-    for taux, ht, ttc in r.vat:
-        rate = f"{taux:.2f}".replace(".", ",") + " %"
-        out.append(columns(rate, f"{eur(ht)} / {eur(ttc - ht)} / {eur(ttc)}".replace(" €", ""), width))
+    out += voids_and_vat(r.nb_annulations, r.nb_retours, r.vat, width)
     out += [rule, columns("Grand total perpétuel", eur(r.grand_total), width),
             columns("Grand total absolu", eur(r.grand_total_absolu), width),
             columns("  dont cette période", eur(r.total_ttc), width), rule, "Chaînes (dernier n°, empreinte)"]

@@ -15,7 +15,6 @@ printed on every closing by period. The signature covers the statement "file nam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from pipeline.manifest import sha256_file
 
 from ..errors import CaisseError
 from ..store import scalar
@@ -309,7 +310,7 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     stem = archive_stem(caisse, period)
     path, sig_path = folder / f"{stem}.xml", folder / f"{stem}.xml.sig"
     if existing and existing[0][4] is not None:
-        if path.exists() and _sha256(path) == existing[0][2]:
+        if path.exists() and sha256_file(path) == existing[0][2]:
             return Archive(path, sig_path, path.stat().st_size, existing[0][2], existing[0][3], False)
         raise ArchiveRefused(f"L'archive {stem} a été purgée de la base le {existing[0][4]:%d/%m/%Y} : elle ne peut "
                              "pas être refaite, restaurez le fichier depuis votre sauvegarde.")
@@ -322,13 +323,13 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
             _write(store.connect, out, id_caisse, caisse, kind, period, date, public, versions)
-        sha, size = _sha256(tmp), tmp.stat().st_size
+        sha, size = sha256_file(tmp), tmp.stat().st_size
         if existing:
             if existing[0][2] != sha:
                 raise ArchiveRefused(f"L'archive {stem} refaite ne donne plus le même contenu que celle enregistrée : "
                                      "des enregistrements de la période ont été modifiés. Lancez « caisse verify ».")
             if path.exists():
-                if _sha256(path) != sha:
+                if sha256_file(path) != sha:
                     raise ArchiveRefused(f"Le fichier {path} n'est plus l'archive enregistrée (il a été modifié) : il "
                                          "n'est jamais réécrit. Restaurez-le depuis votre sauvegarde, ou déplacez-le "
                                          "pour qu'il soit refait à l'identique.")
@@ -353,14 +354,6 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
         if on_record:
             on_record(con, made)
     return made
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 __all__ = ["Archive", "ArchiveRefused", "make_archive", "public_key_hex", "public_keys", "signing_key", "statement",

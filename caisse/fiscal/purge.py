@@ -19,10 +19,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.manifest import sha256_file
+
 from ..auth import User, require_now
 from ..errors import CaisseError
 from ..store import Store
-from .archive import _sha256, public_keys
+from .archive import public_keys
 from .jet import record_event
 from .periods import MONTH, next_month
 
@@ -43,7 +45,7 @@ def check_archive(path: Path, keys: list[str], recorded_sha: str | None = None) 
     verifier = standalone_verifier()
     if not path.is_file():
         raise CaisseError(f"L'archive {path} est introuvable : restaurez-la depuis votre sauvegarde.")
-    if recorded_sha is not None and _sha256(path) != recorded_sha:
+    if recorded_sha is not None and sha256_file(path) != recorded_sha:
         raise CaisseError(f"L'archive {path.name} n'est plus celle que la base a enregistrée (SHA-256 différent).")
     try:
         said, _ = verifier.verify(path, keys)
