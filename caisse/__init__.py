@@ -1,69 +1,70 @@
 """The register server's domain: store, rights, lifecycle, sync, sales, closing, printing, the fiscal core.
-Never imports streamlit. The pages and the CLI use these names."""
+Never imports streamlit. The pages and the CLI use these names.
 
-from .auth import RIGHT_WORDS, User, from_source, held_sources, login, release_source, require, rights_of
-from .backoffice import (audit_log, day_moves, day_tickets, open_days, periods_of, read_parameters, reconciliation,
-                         reconciliation_csv, reconciliation_rows, shop_parameters, test_drop)
-from .csvfile import french_csv
-from .dates import day_text, moment_text, parse_day
-from .closing import read_summary
-from .config import Settings, load_settings
-from .corrections import MOVE_TYPES, cash_move, void_ticket
-from .drafts import LineRequest, add_payment, add_to_draft, cancel_draft, remove_line, remove_payment, set_quantity
-from .drafts import start_draft as start_ticket
-from .errors import CaisseError, LoginFailed, TicketsEnCours, UsersConnected, describe_draft as _describe
-from .export import run_export
-from .fiscal.jet import CODES as EVENT_CODES
-from .history import last_runs, read_history, run_log
-from .history import outcome as sync_outcome
-from .home import initialise, open_store
-from .lifecycle import (STATE_WORDS, Actions, Overview, RegisterState, allowed_actions, import_blocker,
-                        read_overview, register_states, register_states_of)
-from .money import eur, parse_amount, parse_count, parse_quantity, qty
-from .opening import open_day, open_day_auto
-from .payments import PaymentRequest
-from .printing import check_page, print_document, printer_words
-from .returns import REFUNDS, read_returnable, return_goods
-from .sales import connect_seller, disconnect_seller, find_articles, pay_ticket, read_methods, read_parked, read_ticket
-from .sessions import Session, SessionExpired, close_session, open_session
-from .sessions import resume as resume_session
-from .sessions import unlock as unlock_session
-from .sync import ImportResult, run_import
-from .tickets import TYPE_WORDS
-from .till import Outcome as TillOutcome
-from .till import confirmation_text as till_confirmation
-from .till import counter as till_counter
-from .till import drawer as till_drawer
-from .till import methods as till_methods
-from .till import run as till_run
-from .training import in_training, trained, training_settings
-from .training import switch as training_switch
-from .verification import run_verify
-from .workflow import (finish_day, print_credit_note, print_pending, print_receipt, print_test_page, print_x, print_z,
-                       receipt_document, reprint_receipt, x_document, z_document)
-from .workflow import start as start_app
+Each name is imported from its module at first use (PEP 562): `caisse status`, run every second by a shop's
+scripts, starts with the store and the lifecycle only, not with the import pipeline, the printer or Arrow."""
 
-__all__ = [
-    "Actions", "add_payment", "add_to_draft", "allowed_actions", "audit_log", "CaisseError", "cancel_draft",
-    "cash_move", "check_page", "close_session", "connect_seller", "day_moves", "day_text", "day_tickets",
-    "describe_draft", "disconnect_seller", "eur", "EVENT_CODES", "find_articles", "finish_day", "french_csv",
-    "from_source", "held_sources", "import_blocker", "ImportResult", "initialise", "last_runs", "LineRequest",
-    "load_settings", "login", "LoginFailed", "moment_text", "MOVE_TYPES", "open_day", "open_day_auto", "open_days",
-    "open_session", "open_store", "Overview", "parse_amount", "parse_count", "parse_day", "parse_quantity",
-    "pay_ticket", "PaymentRequest", "print_credit_note", "print_document", "printer_words", "print_pending",
-    "print_receipt", "print_test_page", "print_x", "print_z", "qty", "read_history", "read_methods", "read_overview",
-    "read_parameters", "read_parked", "read_returnable", "read_summary", "read_ticket", "receipt_document",
-    "reconciliation", "reconciliation_csv", "reconciliation_rows", "REFUNDS", "register_states", "RegisterState",
-    "release_source", "remove_line", "remove_payment", "reprint_receipt", "require", "resume_session",
-    "return_goods", "RIGHT_WORDS", "rights_of", "run_export", "run_import", "run_log", "run_verify", "Session",
-    "SessionExpired", "set_quantity", "Settings", "shop_parameters", "start_app", "start_ticket", "STATE_WORDS",
-    "sync_outcome", "test_drop", "TicketsEnCours", "till_confirmation", "till_counter", "till_drawer",
-    "till_methods", "till_run", "TillOutcome", "TYPE_WORDS", "unlock_session", "User", "UsersConnected",
-    "void_ticket", "x_document", "z_document", "in_training", "trained", "training_settings", "training_switch",
-    "periods_of", "register_states_of",
-]
+from __future__ import annotations
+
+import importlib
+
+_NAMES = {  # module: the names it gives the package, "public=own" where the package renames one
+    "auth": "RIGHT_WORDS User from_source held_sources login release_source require rights_of",
+    "backoffice": "audit_log day_moves day_tickets open_days periods_of read_parameters reconciliation "
+                  "reconciliation_csv reconciliation_rows shop_parameters test_drop",
+    "csvfile": "french_csv",
+    "dates": "day_text moment_text parse_day",
+    "closing": "read_summary",
+    "config": "Settings load_settings",
+    "corrections": "MOVE_TYPES cash_move void_ticket",
+    "drafts": "LineRequest add_payment add_to_draft cancel_draft remove_line remove_payment set_quantity "
+              "start_ticket=start_draft",
+    "errors": "CaisseError LoginFailed TicketsEnCours UsersConnected",
+    "export": "run_export",
+    "fiscal.jet": "EVENT_CODES=CODES",
+    "history": "last_runs read_history run_log sync_outcome=outcome",
+    "home": "initialise open_store",
+    "lifecycle": "STATE_WORDS Actions Overview RegisterState allowed_actions import_blocker read_overview "
+                 "register_states register_states_of",
+    "money": "eur parse_amount parse_count parse_quantity qty",
+    "opening": "open_day open_day_auto",
+    "payments": "PaymentRequest",
+    "printing": "check_page print_document printer_words",
+    "returns": "REFUNDS read_returnable return_goods",
+    "sales": "connect_seller disconnect_seller find_articles pay_ticket read_methods read_parked read_ticket",
+    "sessions": "Session SessionExpired close_session open_session resume_session=resume unlock_session=unlock",
+    "sync": "ImportResult run_import",
+    "tickets": "TYPE_WORDS",
+    "till": "TillOutcome=Outcome till_confirmation=confirmation_text till_counter=counter till_drawer=drawer "
+            "till_methods=methods till_run=run",
+    "training": "in_training trained training_settings training_switch=switch",
+    "verification": "run_verify",
+    "workflow": "finish_day print_credit_note print_pending print_receipt print_test_page print_x print_z "
+                "receipt_document reprint_receipt x_document z_document start_app=start",
+}
+_WHERE = {public: (module, own) for module, names in _NAMES.items()
+          for public, _, own in (name.partition("=") for name in names.split())}
+_WHERE = {public: (module, own or public) for public, (module, own) in _WHERE.items()}
+
+__all__ = sorted([*_WHERE, "describe_draft"])
+
+
+def __getattr__(name: str):
+    try:
+        module, own = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module 'caisse' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), own)
+    globals()[name] = value  # the next use is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def describe_draft(ticket) -> str:
     """A parked ticket as people know it: its seller, since when, its first article and its total."""
-    return _describe(ticket, eur)
+    from .errors import describe_draft as describe
+    from .money import eur
+    return describe(ticket, eur)

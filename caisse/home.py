@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.demo import write_demo_shop
-
 from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError
@@ -66,6 +64,7 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
             raise CaisseError(f"La boutique de démonstration ne s'écrit que dans un dossier local "
                               f"(CAISSE_DROP=file:///...), pas dans {settings.drop_shown}.")
         target = folder / settings.import_dir.replace("{caisse}", "C01")
+        from pipeline.demo import write_demo_shop  # the XML writer, loaded by the one command that writes files
         demo_files = len(write_demo_shop(target).fichiers) + 1
     with store.transaction() as con:
         if not events:

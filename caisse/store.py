@@ -16,16 +16,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
-from pipeline import CONTRACTS
-from pipeline.staging import Staged
+from pipeline.contracts import CONTRACTS
 
 from . import disk
 from .connection import Database, database
 from .errors import CaisseError, DiskFull, StoreBusy
+
+if TYPE_CHECKING:  # the import pipeline and Arrow are loaded by the commands that move data
+    import pyarrow as pa
+
+    from pipeline.staging import Staged
 
 OWN_TABLES = [
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)",
@@ -296,6 +300,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | S
     `keep`: a condition on a row (SQL) marking the rows that are the register's own: they are neither
     deleted nor replaced, and incoming rows that match it, or that bear the `key` of a kept row, are
     skipped. Staged data streams from its files into DuckDB one batch at a time."""
+    from pipeline.staging import Staged
     names = data.columns if isinstance(data, Staged) else data.schema.names
     existing = {r[0].lower(): r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}

@@ -7,19 +7,24 @@ Each table of DESIGN section 7 is declared once here. The reader (`xmlread`), th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # Arrow is loaded by what reads or writes frames, not by what only reads the store
+    import pyarrow as pa
 
-# Contract types -> (Arrow type of a frame column, DuckDB column type).
-TYPES: dict[str, tuple[pa.DataType, str]] = {
-    "INT": (pa.int64(), "BIGINT"),
-    "DEC": (pa.decimal128(18, 2), "DECIMAL(18,2)"),
-    "QTY": (pa.decimal128(18, 3), "DECIMAL(18,3)"),
-    "TXT": (pa.string(), "VARCHAR"),
-    "DATE": (pa.date32(), "DATE"),
-    "TS": (pa.timestamp("us"), "TIMESTAMP"),
-    "BOOL": (pa.bool_(), "BOOLEAN"),
-}
+# Contract types -> DuckDB column type; their Arrow types in `arrow_types`.
+SQL_TYPES = {"INT": "BIGINT", "DEC": "DECIMAL(18,2)", "QTY": "DECIMAL(18,3)", "TXT": "VARCHAR", "DATE": "DATE",
+             "TS": "TIMESTAMP", "BOOL": "BOOLEAN"}
+
+
+@cache
+def arrow_types() -> dict[str, pa.DataType]:
+    """Contract types -> the Arrow type of a frame column."""
+    import pyarrow as pa
+    return {"INT": pa.int64(), "DEC": pa.decimal128(18, 2), "QTY": pa.decimal128(18, 3), "TXT": pa.string(),
+            "DATE": pa.date32(), "TS": pa.timestamp("us"), "BOOL": pa.bool_()}
+
 
 IMPORTED = "importée"
 REFERENCE = "référence"
@@ -38,11 +43,11 @@ class Column:
 
     @property
     def arrow_type(self) -> pa.DataType:
-        return TYPES[self.type][0]
+        return arrow_types()[self.type]
 
     @property
     def sql_type(self) -> str:
-        return TYPES[self.type][1]
+        return SQL_TYPES[self.type]
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class Contract:
         return [c.name for c in self.columns if c.required]
 
     def arrow_schema(self, extras: list[str] = ()) -> pa.Schema:
+        import pyarrow as pa
         fields = [pa.field(c.name, c.arrow_type) for c in self.columns]
         fields += [pa.field(name, pa.string()) for name in extras]
         return pa.schema(fields)
