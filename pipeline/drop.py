@@ -29,6 +29,30 @@ def too_large(name: str, size: int, max_bytes: int | None) -> BadTableFile | Non
                               "(CAISSE_MAX_FILE_MB)")
 
 
+class SizeChanged(EOFError):
+    """What arrived is not the size the drop announced: the file was being written, or cut, meanwhile. An
+    EOFError, so that a drop that retries cut transfers retries this one too."""
+
+    def __init__(self, name: str, announced: int, received: int):
+        got = f"plus de {announced}" if received > announced else str(received)
+        super().__init__(f"« {name} » a changé de taille pendant sa réception ({announced} octets annoncés, {got} "
+                         "reçus) : le serveur principal l'écrit peut-être encore ; réessayez quand il a fini")
+
+
+def copy_announced(source, target, size: int, name: str, chunk: int = 1 << 20) -> None:
+    """Copy the `size` bytes the drop announced, and refuse a file that grows or shrinks meanwhile. Reading stops
+    one byte past `size`: a file still being written is never copied without end (nor past the size limit)."""
+    received = 0
+    while received <= size:
+        data = source.read(min(chunk, size + 1 - received))
+        if not data:
+            break
+        target.write(data)
+        received += len(data)
+    if received != size:
+        raise SizeChanged(name, size, received)
+
+
 def not_regular(host: str, name: str, mode: int) -> DropRefused:
     kind = ("un lien symbolique" if stat.S_ISLNK(mode) else "un dossier" if stat.S_ISDIR(mode)
             else "un fichier spécial (périphérique, tube ou socket)")
@@ -147,7 +171,10 @@ class LocalDrop(Drop):
             try:
                 out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
                 with os.fdopen(out, "wb") as target:
-                    shutil.copyfileobj(source, target, 1 << 20)
+                    copy_announced(source, target, info.st_size, name)
+            except SizeChanged as e:
+                dest.unlink(missing_ok=True)
+                raise DropUnavailable(self.host, f"réception de {src} impossible ({e})") from None
             except OSError as e:
                 raise DropUnavailable(self.host, f"réception de {src} impossible ({os_words(e)})") from e
 

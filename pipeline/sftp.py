@@ -19,7 +19,17 @@ from urllib.parse import unquote, urlparse
 
 import paramiko
 
-from .drop import PRIVATE_FILE, Drop, check_name, clean_folder, masked_url, not_regular, too_large
+from .drop import (
+    PRIVATE_FILE,
+    Drop,
+    SizeChanged,
+    check_name,
+    clean_folder,
+    copy_announced,
+    masked_url,
+    not_regular,
+    too_large,
+)
 from .errors import DropRefused, DropUnavailable, os_words
 
 TRANSIENT = (socket.timeout, TimeoutError, ConnectionError, EOFError, paramiko.ssh_exception.NoValidConnectionsError)
@@ -123,7 +133,8 @@ class SftpDrop(Drop):
                     raise DropRefused(self.where, f"{what} : {os_words(e)}") from None
                 self.close()
                 if attempt == self.retries:
-                    cause = f"{type(e).__name__} : {e}" if str(e) else "connexion coupée"
+                    cause = str(e) if isinstance(e, SizeChanged) else f"{type(e).__name__} : {e}" if str(e) \
+                        else "connexion coupée"
                     raise DropUnavailable(self.where, f"{what} impossible après {attempt + 1} essais ({cause})") \
                         from e
                 time.sleep(pause)
@@ -191,7 +202,10 @@ class SftpDrop(Drop):
                 raise refused
             partial.touch(PRIVATE_FILE)
             partial.chmod(PRIVATE_FILE)
-            self.sftp.get(remote, str(partial))  # streamed in chunks to disk, never whole in memory
+            size = info.st_size or 0
+            with self.sftp.open(remote, "rb") as source, partial.open("wb") as target:
+                source.prefetch(size)  # streamed in chunks to disk, never whole in memory
+                copy_announced(source, target, size, name)  # paramiko's get() takes a file that grew or was cut
             partial.replace(dest)
         try:
             self._retrying(f"réception de {remote}", get)

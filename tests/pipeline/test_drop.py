@@ -35,3 +35,25 @@ def test_a_folder_climbing_out_of_the_drop_is_refused(tmp_path):
 def test_a_missing_drop_folder_is_unavailable(tmp_path):
     with pytest.raises(DropUnavailable, match="n'existe pas"):
         open_drop((tmp_path / "absent").as_uri())
+
+
+@pytest.mark.parametrize("actual, words", [(b"x" * 150, "plus de 100 reçus"), (b"x" * 60, "60 reçus")])
+def test_a_file_whose_size_changed_since_the_listing_is_not_taken(actual, words):
+    """What a drop copies is the size it announced: a file still growing stops one byte past it, a file cut short
+    is refused too (both drops copy through copy_announced)."""
+    import io
+
+    from pipeline.drop import SizeChanged, copy_announced
+    target = io.BytesIO()
+    with pytest.raises(SizeChanged, match=f"100 octets annoncés, {words}"):
+        copy_announced(io.BytesIO(actual), target, 100, "t_article.xml", chunk=32)
+    assert len(target.getvalue()) <= 101
+
+
+def test_an_unchanged_file_is_copied_whole():
+    import io
+
+    from pipeline.drop import copy_announced
+    target = io.BytesIO()
+    copy_announced(io.BytesIO(b"<t/>" * 1000), target, 4000, "t.xml", chunk=999)
+    assert target.getvalue() == b"<t/>" * 1000

@@ -88,3 +88,32 @@ def test_a_connection_cut_in_the_middle_of_a_transfer_is_retried_then_reported(s
         proxy.close()
     assert proxy.cuts >= 2
     assert not (tmp_path / "t_article.xml").exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_a_file_still_being_written_on_the_server_is_never_taken_as_received(sshd, tmp_path):
+    """The main server's export script still appending to t_article.xml while the shop fetches it: what arrives
+    is not the size the server announced, so it is fetched again, then refused with a sentence; nothing is kept.
+    (paramiko's own check compares the bytes written with the bytes read, not with the file's size.)"""
+    import threading
+    growing = sshd.remote / "t_article.xml"
+    growing.write_bytes(b"<t_article>" + b"<r/>" * 250_000)
+    sshd.own(sshd.remote)
+    done = threading.Event()
+
+    def write_on():  # about 1.6 MB a second, 16 MB at most: a slow script, never a full disk
+        with growing.open("ab") as out:
+            for _ in range(2_000):
+                if done.wait(0.005):
+                    return
+                out.write(b"<r/>" * 2_000)
+                out.flush()
+    writer = threading.Thread(target=write_on, daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(DropUnavailable, match="t_article.xml impossible après 2 essais .*a changé de taille"):
+            with drop(sshd) as d:
+                d.fetch("", "t_article.xml", tmp_path / "t_article.xml")
+    finally:
+        done.set()
+        writer.join()
+    assert not (tmp_path / "t_article.xml").exists() and not list(tmp_path.glob("*.part"))
