@@ -14,7 +14,7 @@ from .errors import BadArgument, CaisseError, ConfigError
 from .money import parse_amount, parse_count, parse_quantity
 from .payments import PaymentRequest
 from .returns import REFUNDS
-from .sales import LineRequest
+from .drafts import LineRequest
 
 FRENCH = {
     "usage: ": "Utilisation : ",

@@ -90,3 +90,29 @@ def test_the_cli_works_beside_another_process_holding_the_store(settings):
     finally:
         holder.kill()
     assert done.returncode == 1 and "occupée par un autre programme" in done.stderr
+
+
+def test_status_loads_the_store_not_the_import_pipeline_arrow_or_the_printer(settings):
+    """A shop's scripts may run `caisse status` every second beside a busy app (issue 16): it imports what it
+    reads and nothing else. Checked by the modules a real `status` left loaded, not by a timing."""
+    assert caisse("init", "--demo").returncode == 0
+    assert caisse("import", "--caisse", "C01", "--user", MANAGER.login, password=MANAGER.password).returncode == 0
+    probe = ("import sys\nfrom caisse.cli import main\nassert main(['status']) == 0\n"
+             "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0 and "C01" in done.stdout, done.stderr
+    loaded = set(done.stderr.split())
+    heavy = {"pyarrow", "pandas", "lxml", "escpos", "paramiko", "cryptography", "pipeline.xmlread",
+             "pipeline.xmlwrite", "caisse.printing", "caisse.sync", "caisse.workflow", "caisse.export"}
+    assert loaded & heavy == set() and "duckdb" in loaded and "caisse.lifecycle" in loaded
+
+
+def test_every_name_the_package_gives_resolves_to_its_module():
+    import caisse
+    import pipeline
+    for package in (caisse, pipeline):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+    with pytest.raises(AttributeError):
+        caisse.no_such_name  # noqa: B018
