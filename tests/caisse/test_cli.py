@@ -108,7 +108,7 @@ def test_status_loads_the_store_not_the_import_pipeline_arrow_or_the_printer(set
     assert loaded & heavy == set() and "duckdb" in loaded and "caisse.lifecycle" in loaded
 
 
-def test_every_name_the_package_gives_resolves_to_its_module():
+def test_every_name_the_packages_give_and_every_command_resolves():
     import caisse
     import pipeline
     for package in (caisse, pipeline):
@@ -116,3 +116,7 @@ def test_every_name_the_package_gives_resolves_to_its_module():
             assert getattr(package, name) is not None, f"{package.__name__}.{name}"
     with pytest.raises(AttributeError):
         caisse.no_such_name  # noqa: B018
+    from caisse.arguments import build_parser
+    from caisse.cli import COMMANDS, command
+    assert set(COMMANDS) == set(build_parser()._subparsers._group_actions[0].choices)
+    assert all(callable(command(name)) for name in COMMANDS)
