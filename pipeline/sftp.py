@@ -13,6 +13,7 @@ import hashlib
 import posixpath
 import socket
 import stat
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -204,7 +205,8 @@ class SftpDrop(Drop):
             partial.chmod(PRIVATE_FILE)
             size = info.st_size or 0
             with self.sftp.open(remote, "rb") as source, partial.open("wb") as target:
-                source.prefetch(size)  # streamed in chunks to disk, never whole in memory
+                _quiet_prefetch_thread()
+                source.prefetch(size)  # streamed to disk; what is ahead is bounded by the channel's window
                 copy_announced(source, target, size, name)  # paramiko's get() takes a file that grew or was cut
             partial.replace(dest)
         try:
@@ -240,3 +242,22 @@ class SftpDrop(Drop):
                 self.sftp.stat(current)
             except FileNotFoundError:
                 self.sftp.mkdir(current)
+
+
+def _quiet_prefetch_thread() -> None:
+    """paramiko sends a file's read requests from a thread of its own (`_prefetch_thread`); when the connection
+    is cut, that thread dies with EOFError and Python prints its traceback on the terminal (paramiko issue
+    #2379), while the reading side meets the same cut and reports it in a sentence. Put a filter in front of
+    the current hook (once: the hook in place may have been changed since, by a test runner for one)."""
+    current = threading.excepthook
+    if getattr(current, "quiets_prefetch", False):
+        return
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        thread = args.thread.name if args.thread is not None else ""
+        if thread.endswith("(_prefetch_thread)") and issubclass(args.exc_type, (EOFError, OSError,
+                                                                                   paramiko.SSHException)):
+            return
+        current(args)
+    hook.quiets_prefetch = True
+    threading.excepthook = hook
