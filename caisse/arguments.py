@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pipeline.names import IDENTIFIER_WORDS, is_identifier
 
+from .drafts import LineRequest
 from .errors import BadArgument, CaisseError, ConfigError
 from .money import parse_amount, parse_count, parse_quantity
 from .payments import PaymentRequest
 from .returns import REFUNDS
-from .drafts import LineRequest
 
 FRENCH = {
     "usage: ": "Utilisation : ",
