@@ -94,7 +94,7 @@ def article_request(text: str) -> LineRequest:
 def payment_request(text: str) -> PaymentRequest:
     code, sep, rest = text.partition("=")
     if not sep:
-        raise ConfigError(f"Paiement « {text} » mal écrit : attendu CODE=MONTANT[:NUMERO], par exemple ESP=20.00.")
+        raise ConfigError(f"Paiement « {text} » mal écrit : attendu CODE=MONTANT[:NUMERO], par exemple ESP=20,00.")
     amount, _, number = rest.partition(":")
     return PaymentRequest(code.strip().upper(), parse_amount(amount, f"Le montant payé en {code}"), number or None)
 
@@ -148,13 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     _who(p)
     p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
     _who(p)
-    p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150.00")
+    p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150,00")
     p = sub.add_parser("sell", help="encaisser un ticket complet")
     _who(p)
     p.add_argument("--article", action="append", required=True, metavar="CODE[xQTE]",
                    help="article par code, EAN ou identifiant, quantité après x (répétable)")
     p.add_argument("--pay", action="append", required=True, metavar="CODE=MONTANT[:NUMERO]",
-                   help="règlement, par exemple ESP=20.00 ou AVOIR=10.00:AV000001 (répétable)")
+                   help="règlement, par exemple ESP=20,00 ou AVOIR=10,00:AV000001 (répétable)")
     p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
     _who(p)
     p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True)
@@ -171,12 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("move", help="entrée, sortie ou remise d'espèces (avec un motif)")
     _who(p)
     p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"])
-    p.add_argument("--amount", required=True)
+    p.add_argument("--amount", required=True, help="montant, par exemple 20,00")
     p.add_argument("--reason", required=True)
     p = sub.add_parser("close", help="fermer la journée sur un comptage (mode auto : exporte ensuite)")
     _who(p)
     p.add_argument("--count", action="append", default=[], metavar="VALEUR=NOMBRE",
-                   help="comptage par coupure, par exemple 20=3 0.50=4 (répétable)")
+                   help="comptage par coupure, par exemple 20=3 0,50=4 (répétable)")
     p.add_argument("--especes", help="ou le montant des espèces comptées, sans détail")
     p.add_argument("--force", action="store_true", help="déconnecter les vendeurs encore connectés")
     p.add_argument("--accept-difference", action="store_true", help="valider un écart hors tolérance")

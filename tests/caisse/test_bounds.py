@@ -113,3 +113,16 @@ def test_help_is_in_french(imported):
     assert done.returncode == 0
     assert "usage" not in done.stdout.lower() and "show this help" not in done.stdout
     assert "Utilisation" in done.stdout and "afficher cette aide" in done.stdout
+
+
+def test_every_commands_help_writes_amounts_the_french_way():
+    """The help's examples are what a manager types: `150,00`, not `150.00` (the CLI reads both)."""
+    import re
+
+    from caisse.arguments import build_parser
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert not re.search(r"\d\.\d\d\b", text), (name, text)
+        assert "usage" not in text.lower() and "show this help" not in text, name
