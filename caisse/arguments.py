@@ -141,8 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="créer ou mettre à jour la base et la clé d'intégrité")
     p.add_argument("--demo", action="store_true", help="déposer la boutique de démonstration dans le dossier local")
     p = sub.add_parser("status", help="état des caisses et derniers échanges")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--runs", type=whole("le nombre d'échanges listés", 1, 1000), default=10,
+    p.add_argument("--json", action="store_true", help="la même chose en JSON, pour un script")
+    p.add_argument("--runs", type=whole("le nombre d'échanges listés", 1, 1000), default=10, metavar="N",
                    help="nombre d'échanges listés (1 à 1000)")
     p = sub.add_parser("import", help="importer les données du serveur principal pour une caisse")
     _who(p)
@@ -157,30 +157,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="règlement, par exemple ESP=20,00 ou AVOIR=10,00:AV000001 (répétable)")
     p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
     _who(p)
-    p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True)
-    p.add_argument("--reason", required=True)
+    p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True, metavar="NUMERO",
+                   help="numéro du ticket de vente à annuler")
+    p.add_argument("--reason", required=True, metavar="MOTIF", help="motif de l'annulation")
     p = sub.add_parser("return", help="reprendre des articles : d'un ticket de vente, ou sans ticket")
     _who(p)
-    p.add_argument("--ticket", help="numéro du ticket de vente, ou son code-barres (C01-T000012)")
+    p.add_argument("--ticket", metavar="NUMERO", help="numéro du ticket de vente, ou son code-barres (C01-T000012)")
     p.add_argument("--line", action="append", default=[], metavar="NUMERO[=QTE]",
                    help="ligne du ticket à reprendre et sa quantité (répétable ; toute la ligne par défaut)")
     p.add_argument("--article", action="append", default=[], metavar="CODE[xQTE]",
                    help="sans ticket : article repris (droit CAISSE_RETOUR_LIBRE, répétable)")
     p.add_argument("--refund", required=True, choices=list(REFUNDS), help="ESP, ORIGINE (moyen de la vente) ou AVOIR")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, metavar="MOTIF", help="motif du retour")
     p = sub.add_parser("move", help="entrée, sortie ou remise d'espèces (avec un motif)")
     _who(p)
-    p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"])
-    p.add_argument("--amount", required=True, help="montant, par exemple 20,00")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--type", required=True, choices=["ENTREE", "SORTIE", "REMISE"],
+                   help="ENTREE (apport), SORTIE (dépense) ou REMISE (en banque)")
+    p.add_argument("--amount", required=True, metavar="MONTANT", help="montant, par exemple 20,00")
+    p.add_argument("--reason", required=True, metavar="MOTIF", help="motif du mouvement")
     p = sub.add_parser("close", help="fermer la journée sur un comptage (mode auto : exporte ensuite)")
     _who(p)
     p.add_argument("--count", action="append", default=[], metavar="VALEUR=NOMBRE",
                    help="comptage par coupure, par exemple 20=3 0,50=4 (répétable)")
-    p.add_argument("--especes", help="ou le montant des espèces comptées, sans détail")
+    p.add_argument("--especes", metavar="MONTANT", help="ou le montant des espèces comptées, sans détail")
     p.add_argument("--force", action="store_true", help="déconnecter les vendeurs encore connectés")
     p.add_argument("--accept-difference", action="store_true", help="valider un écart hors tolérance")
-    p.add_argument("--comment", help="commentaire de l'écart")
+    p.add_argument("--comment", metavar="TEXTE", help="commentaire de l'écart")
     p = sub.add_parser("export", help="exporter les journées fermées vers le serveur principal")
     _who(p)
     p = sub.add_parser("verify", help="vérifier toutes les chaînes d'intégrité et leurs témoins extérieurs")
@@ -192,11 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "CAISSE_PASSWORD)")
     p = sub.add_parser("report", help="le ticket Z d'une journée fermée, le rapport X de la journée en cours, ou "
                        "une clôture mensuelle ou annuelle")
-    p.add_argument("kind", choices=["z", "x", "month", "year"])
+    p.add_argument("kind", choices=["z", "x", "month", "year"], metavar="{z,x,month,year}",
+                   help="z : une journée fermée ; x : la journée en cours ; month, year : une clôture")
     p.add_argument("--periode", type=period_text, metavar="PERIODE",
                    help="avec month : le mois (2026-11) ; avec year : l'exercice (2026)")
     p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
-    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), help="numéro du Z (par défaut : le dernier)")
+    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), metavar="NUMERO", help="numéro du Z (par défaut : le dernier)")
     p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
     p.add_argument("--user", type=LOGIN, metavar="IDENTIFIANT",
                    help="qui imprime (obligatoire avec --print ; mot de passe : "
@@ -225,10 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="qui imprime (droit back-office ; mot de passe : "
                    "CAISSE_PASSWORD)")
     p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
-    p.add_argument("lot")
+    p.add_argument("lot", metavar="ECHANGE", help="identifiant de l'échange ou lot (C01-Z000001-Z000001)")
     p = sub.add_parser("docs", help="régénérer la référence des tables (docs/tables.md)")
-    p.add_argument("--output", default="docs/tables.md")
+    p.add_argument("--output", default="docs/tables.md", metavar="FICHIER", help="où l'écrire (docs/tables.md par défaut)")
     p = sub.add_parser("serve", help="lancer l'application web")
-    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501)
-    p.add_argument("--address", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
+    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501, help="port d'écoute (8501 par défaut)")
+    p.add_argument("--address", metavar="ADRESSE", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
     return parser

@@ -115,8 +115,9 @@ def test_help_is_in_french(imported):
     assert "Utilisation" in done.stdout and "afficher cette aide" in done.stdout
 
 
-def test_every_commands_help_writes_amounts_the_french_way():
-    """The help's examples are what a manager types: `150,00`, not `150.00` (the CLI reads both)."""
+def test_every_commands_help_is_french_and_writes_amounts_the_french_way():
+    """The help's examples are what a manager types: `150,00`, not `150.00` (the CLI reads both); every option
+    says what it is for, under a French placeholder (it said `--reason REASON` and nothing)."""
     import re
 
     from caisse.arguments import build_parser
@@ -126,3 +127,7 @@ def test_every_commands_help_writes_amounts_the_french_way():
         text = sub.format_help()
         assert not re.search(r"\d\.\d\d\b", text), (name, text)
         assert "usage" not in text.lower() and "show this help" not in text, name
+        for action in sub._actions:  # each option says what it is for, with a French placeholder
+            assert action.help, (name, action.option_strings or action.dest)
+        for english in ("REASON", "AMOUNT", "COMMENT", "OUTPUT", "ADDRESS", "RUNS", " TICKET", " LOT"):
+            assert english not in text, (name, english)
