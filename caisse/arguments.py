@@ -199,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--periode", type=period_text, metavar="PERIODE",
                    help="avec month : le mois (2026-11) ; avec year : l'exercice (2026)")
     p.add_argument("--caisse", required=True, type=CODE, metavar="CODE", help="la caisse, par exemple C01")
-    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), metavar="NUMERO", help="numéro du Z (par défaut : le dernier)")
+    p.add_argument("--numero", type=whole("le numéro du Z", 1, 10**9), metavar="NUMERO",
+                   help="numéro du Z (par défaut : le dernier)")
     p.add_argument("--print", action="store_true", help="imprimer (un Z réimprimé porte DUPLICATA et son numéro)")
     p.add_argument("--user", type=LOGIN, metavar="IDENTIFIANT",
                    help="qui imprime (obligatoire avec --print ; mot de passe : "
@@ -228,9 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="qui imprime (droit back-office ; mot de passe : "
                    "CAISSE_PASSWORD)")
     p = sub.add_parser("log", help="le journal complet d'un échange (identifiant ou lot)")
-    p.add_argument("lot", metavar="ECHANGE", help="identifiant de l'échange ou lot (C01-Z000001-Z000001)")
+    p.add_argument("lot", metavar="ECHANGE",
+                   help="identifiant de l'échange ou lot (C01-Z000001-Z000001)")
     p = sub.add_parser("docs", help="régénérer la référence des tables (docs/tables.md)")
-    p.add_argument("--output", default="docs/tables.md", metavar="FICHIER", help="où l'écrire (docs/tables.md par défaut)")
+    p.add_argument("--output", default="docs/tables.md", metavar="FICHIER",
+                   help="où l'écrire (docs/tables.md par défaut)")
     p = sub.add_parser("serve", help="lancer l'application web")
     p.add_argument("--port", type=whole("le port", 1, 65535), default=8501, help="port d'écoute (8501 par défaut)")
     p.add_argument("--address", metavar="ADRESSE", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
