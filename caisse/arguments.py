@@ -235,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="docs/tables.md", metavar="FICHIER",
                    help="où l'écrire (docs/tables.md par défaut)")
     p = sub.add_parser("serve", help="lancer l'application web")
-    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501, help="port d'écoute (8501 par défaut)")
+    p.add_argument("--port", type=whole("le port", 1, 65535), default=8501,
+                   help="port d'écoute (8501 par défaut)")
     p.add_argument("--address", metavar="ADRESSE", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
     return parser
