@@ -237,5 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="lancer l'application web")
     p.add_argument("--port", type=whole("le port", 1, 65535), default=8501,
                    help="port d'écoute (8501 par défaut)")
-    p.add_argument("--address", metavar="ADRESSE", help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
+    p.add_argument("--address", metavar="ADRESSE",
+                   help="adresse d'écoute (127.0.0.1 par défaut ; 0.0.0.0 : le réseau du magasin)")
     return parser
