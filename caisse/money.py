@@ -49,7 +49,8 @@ def parse_quantity(text) -> Decimal:
     except InvalidOperation:
         raise BadAmount(f"La quantité « {text} » n'est pas un nombre positif : écrivez par exemple 2 ou 1,5.") from None
     if value <= 0 or value != value.quantize(Decimal("0.001")) or value >= 10**9:
-        raise BadAmount(f"La quantité « {text} » doit être positive, avec au plus trois décimales.")
+        raise BadAmount(f"La quantité « {text} » doit être positive, sous 1 000 000 000, avec au plus trois "
+                        "décimales.")
     return value.quantize(Decimal("0.001"))
 
 
