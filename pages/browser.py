@@ -12,6 +12,7 @@ HTML (issue 13).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
@@ -46,5 +47,8 @@ def scanner(key: str, *, ack: int, message: str = "", error: bool = False, resul
 
 def set_cookie(value: str | None, max_age: int, go: str) -> None:
     """Give the browser the session's token (None: take it back), then load `go` so the server sees it."""
-    _COMPONENT(key=f"cookie-{value or 'fin'}",
+    # A new token mounts the component anew. Its key never holds the token itself: a component's key must not
+    # contain "__" (Streamlit refuses it), which one token in about sixty did, and the page needs no secret.
+    mark = hashlib.sha256(value.encode()).hexdigest()[:16] if value else "fin"
+    _COMPONENT(key=f"cookie-{mark}",
                data={"cookie": {"name": COOKIE, "value": value or "", "max_age": max_age, "go": go}})

@@ -281,3 +281,27 @@ def test_a_key_others_can_read_is_said_at_the_apps_start(imported):
     imported.integrity_key_path.chmod(0o644)
     at = start()
     assert any(f"chmod 600 {imported.integrity_key_path}" in e for e in said(at.sidebar.error))
+
+
+
+def _give_cookie():
+    import sys
+
+    import streamlit as st
+    sys.path.insert(0, st.session_state["root"])
+    from pages.browser import set_cookie
+    set_cookie(st.session_state["jeton"], 60, "./")
+    st.write("donné")
+
+
+def test_a_session_token_with_two_underscores_is_given_to_the_browser():
+    """A token is url-safe base64: about one in sixty holds "__", which Streamlit refuses in a component's key.
+    The journey's closing sign-in failed once in CI with "Une erreur inattendue" (BidiComponentInvalidIdError:
+    the cookie's component was keyed by the token itself)."""
+    from pathlib import Path
+    at = AppTest.from_function(_give_cookie, default_timeout=30)
+    at.session_state["root"] = str(Path(__file__).resolve().parents[2])
+    at.session_state["jeton"] = "a__" + "b" * 40
+    at.run()
+    assert not at.exception, at.exception
+    assert at.markdown[0].value == "donné"
