@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .errors import StoreBusy
 
 COUNTER = "compteur"
 POLL = (0.002, 0.02)  # first and longest pause between two looks at the queue, in seconds
+PLACE = re.compile(r"(\d{12})\.(\d+)")  # a place's name: its number, then its process's id
 
 
 def queue_folder(store_path: Path) -> Path:
@@ -43,7 +45,7 @@ class Turn:
         removes it: the holder then only closes early, which is harmless)."""
         try:
             with os.scandir(self.folder) as entries:
-                return sum(1 for e in entries if e.name != COUNTER and not e.name.startswith(".")) > 1
+                return sum(1 for e in entries if PLACE.fullmatch(e.name)) > 1
         except OSError:
             return False
 
@@ -83,7 +85,7 @@ def _join(folder: Path) -> Turn:
     counter = os.open(folder / COUNTER, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(counter, fcntl.LOCK_EX)
-        number = int(os.pread(counter, 32, 0).decode("ascii").strip() or 0) + 1
+        number = _last_number(counter, folder) + 1
         os.pwrite(counter, f"{number:<31d}\n".encode("ascii"), 0)
         temporary = folder / f".{number}.{os.getpid()}"
         fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
@@ -95,10 +97,19 @@ def _join(folder: Path) -> Turn:
         os.close(counter)  # releases the counter's lock
 
 
+def _last_number(counter: int, folder: Path) -> int:
+    """The counter's number; when the counter is damaged (a crash, a power cut, a hand), the highest place in
+    the queue, so that the order of arrival still holds."""
+    text = os.pread(counter, 32, 0).decode("ascii", "replace").strip()
+    if text.isdigit() or not text:
+        return int(text or 0)
+    return max((int(m.group(1)) for m in map(PLACE.fullmatch, os.listdir(folder)) if m), default=0)
+
+
 def _first_alive(folder: Path, mine: Turn) -> tuple[int, int | None]:
     """The number of the first place whose process is alive, and that process's id. Places of dead
-    processes met on the way are removed."""
-    for name in sorted(n for n in os.listdir(folder) if n != COUNTER and not n.startswith(".")):
+    processes met on the way are removed; any other file in the folder is not a place and is let be."""
+    for name in sorted(n for n in os.listdir(folder) if PLACE.fullmatch(n)):
         number_text, _, pid_text = name.partition(".")
         number = int(number_text)
         if number == mine.number:
@@ -111,7 +122,7 @@ def _first_alive(folder: Path, mine: Turn) -> tuple[int, int | None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return number, int(pid_text) if pid_text.isdigit() else None
+            return number, int(pid_text)
         finally:
             os.close(fd)
         path.unlink(missing_ok=True)  # nobody holds it: its process died

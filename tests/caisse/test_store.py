@@ -104,3 +104,29 @@ def test_the_place_of_a_process_killed_in_the_queue_is_taken_over(demo):
     with Store(demo.store_path, lock_timeout=5).connect() as con:
         assert con.execute("SELECT 1").fetchall() == [(1,)]
         assert [n.split(".")[1] for n in os.listdir(queue) if n != turns.COUNTER] == [str(os.getpid())]
+
+
+@pytest.mark.parametrize("counter", [b"garbage\n", b"\0\0\0\0\0\0\0\0", b"-3"])
+def test_a_damaged_queue_counter_or_a_stray_file_in_the_queue_does_not_stop_the_store(demo, counter):
+    """The queue's counter damaged (a power cut leaves zeros, a hand writes in it) and a file that is no place
+    (a note, an editor's copy) ended every command in a ValueError traceback. A place of a living process keeps
+    its rank: the next number follows the highest place in the queue."""
+    Store(demo.store_path).release()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.store import Store\n"
+                               "with Store(sys.argv[1]).connect():\n    print('ok', flush=True)\n    time.sleep(2)",
+                               str(demo.store_path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"
+    queue = turns.queue_folder(demo.store_path)
+    (queue / turns.COUNTER).write_bytes(counter)
+    (queue / "lisez-moi.txt").write_text("à ne pas effacer")
+    held = [n for n in os.listdir(queue) if turns.PLACE.fullmatch(n)]
+    try:
+        with Store(demo.store_path, lock_timeout=10).connect() as con:  # waits for the holder, then has its turn
+            assert con.execute("SELECT 1").fetchall() == [(1,)]
+            assert holder.poll() is not None  # it came after the living place, not before
+            mine = [n for n in os.listdir(queue) if turns.PLACE.fullmatch(n)]
+            assert int(mine[0].split(".")[0]) > int(held[0].split(".")[0])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (queue / "lisez-moi.txt").read_text() == "à ne pas effacer"
