@@ -145,6 +145,7 @@ def command(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings = None
     try:
         settings = load_settings()
         if args.command not in ("init", "docs") and settings.integrity_key_path.exists():
@@ -176,6 +177,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130
+    except Exception as e:  # a fault nobody foresaw: a sentence and a reference here, the traceback in the log
+        return _unexpected(e, args.command, settings)
+
+
+def _unexpected(error: Exception, name: str, settings) -> int:
+    from . import incidents
+    try:
+        where = incidents.log_to(settings.logs_dir if settings else load_settings().logs_dir)
+        ref = incidents.record(error)
+    except Exception:  # not even the log can be written: the traceback is all there is to give
+        raise error from None
+    print(f"Erreur inattendue (réf. {ref}) : la commande « caisse {name} » s'est arrêtée. Ce qui était déjà "
+          f"enregistré est conservé. Le détail est dans {where} sous cette référence : donnez-la à la hotline si "
+          "cela revient.", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

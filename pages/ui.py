@@ -5,18 +5,15 @@ across a rerun."""
 from __future__ import annotations
 
 import functools
-import logging
 import re
-import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html import escape
 
 import streamlit as st
 
 import caisse
+from caisse import incidents
 from pages.browser import COOKIE, set_cookie
-
-LOG = logging.getLogger("caisse.app")
 
 COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; the server ends idle sessions sooner
 
@@ -28,7 +25,7 @@ def home_context(training: str | None = None) -> tuple[caisse.Settings, object]:
         practice = caisse.training_settings(home_context(None)[0], training)
         return practice, caisse.open_store(practice)
     settings = caisse.load_settings()
-    _log_to(settings.logs_dir / "application.log")
+    incidents.log_to(settings.logs_dir)
     store = caisse.open_store(settings)
     startup_problems[:] = caisse.start_app(store, settings) if store.path.exists() else []  # this start's own
     return settings, store
@@ -53,21 +50,10 @@ def register_context(code: str) -> tuple[caisse.Settings, object] | None:
     return home_context(code) if caisse.in_training(home_context(None)[1], code) else None
 
 
-def _log_to(path) -> None:
-    """The app's own log (unexpected errors with their traceback), beside the exchanges' logs."""
-    if not any(getattr(h, "baseFilename", None) == str(path) for h in LOG.handlers):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        LOG.addHandler(handler)
-        LOG.setLevel(logging.INFO)
-
-
 def unexpected(error: BaseException) -> str:
     """What a person sees of an error we did not foresee: one French sentence with a reference; the traceback
     goes to the app's log under that reference, never to the page."""
-    ref = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-    LOG.error("erreur inattendue, réf. %s", ref, exc_info=error)
+    ref = incidents.record(error)
     return (f"Une erreur inattendue a interrompu cette action (réf. {ref}). Ce qui était déjà enregistré est "
             "conservé. Réessayez ; si elle revient, donnez cette référence au responsable (elle est dans le "
             "journal application.log du serveur caisse).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -106,6 +107,33 @@ def test_status_loads_the_store_not_the_import_pipeline_arrow_or_the_printer(set
     heavy = {"pyarrow", "pandas", "lxml", "escpos", "paramiko", "cryptography", "pipeline.xmlread",
              "pipeline.xmlwrite", "caisse.printing", "caisse.sync", "caisse.workflow", "caisse.export"}
     assert loaded & heavy == set() and "duckdb" in loaded and "caisse.lifecycle" in loaded
+
+
+BROKEN_OS = """import os, sys
+listdir = os.listdir
+def broken(path="."):  # a fault of the system nobody foresaw, met by the store's queue
+    if "file-attente" in str(path):
+        raise RuntimeError("panne imprévue du système")
+    return listdir(path)
+os.listdir = broken
+from caisse.cli import main
+sys.exit(main(["status"]))
+"""
+
+
+def test_a_fault_nobody_foresaw_is_a_sentence_with_a_reference_and_its_traceback_is_in_the_log(settings):
+    """The CLI printed Python's traceback for anything it had no sentence for (a damaged queue counter did it):
+    now the person reads one sentence and a reference, the traceback is in application.log under it."""
+    assert caisse("init", "--demo").returncode == 0
+    done = subprocess.run([sys.executable, "-c", BROKEN_OS], capture_output=True, text=True, env=os.environ,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    ref = re.search(r"Erreur inattendue \(réf\. (\d{8}-\d{6}-[0-9a-f]{4})\) : la commande « caisse status »",
+                    done.stderr)
+    assert ref, done.stderr
+    log = (settings.logs_dir / "application.log").read_text(encoding="utf-8")
+    assert f"réf. {ref.group(1)}" in log and "RuntimeError: panne imprévue du système" in log
+    assert str(settings.logs_dir / "application.log") in done.stderr
 
 
 def test_every_name_the_packages_give_and_every_command_resolves():
