@@ -101,10 +101,34 @@ def cmd_serve(args, settings) -> int:
                 raise ConfigError("HTTPS demande le certificat et sa clé (tls_cert et tls_key, ou CAISSE_TLS_CERT et "
                                   f"CAISSE_TLS_KEY) : « {path or '—'} » est introuvable.")
         command += ["--server.sslCertFile", settings.tls_cert, "--server.sslKeyFile", settings.tls_key]
+    check_listen(address, args.port)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     os.chdir(root)  # .streamlit/config.toml is read from here
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def check_listen(address: str, port: int) -> None:
+    """Refuse in a sentence what Streamlit would say in English ("Port 8501 is not available"): a port already
+    taken, an address that is not this server's. Bound as Streamlit binds (SO_REUSEADDR), then let go."""
+    import errno
+    import socket
+    try:
+        numeric = 0 if address == "localhost" else socket.AI_NUMERICHOST  # a name would be a DNS lookup: none
+        family, kind, proto, _, where = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=numeric)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(where)
+    except socket.gaierror:
+        raise ConfigError(f"L'adresse d'écoute « {address} » n'est pas une adresse IP : donnez une adresse de ce "
+                          "serveur (127.0.0.1, ou 0.0.0.0 pour le réseau du magasin).") from None
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise ConfigError(f"Le port {port} est déjà pris sur {address} : l'application caisse y tourne peut-être "
+                              f"déjà (http://{address}:{port}). Arrêtez ce qui l'écoute, ou choisissez un autre "
+                              f"port : caisse serve --port {port + 1}.") from None
+        raise ConfigError(f"Impossible d'écouter sur {address}:{port} ({os_words(e)}) : donnez une adresse de ce "
+                          "serveur (127.0.0.1, ou 0.0.0.0 pour le réseau du magasin) et un port libre.") from None
 
 
 COMMANDS = {  # command: the function that runs it, "module.function" for those imported when they run

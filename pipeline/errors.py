@@ -10,7 +10,8 @@ OS_WORDS = {errno.ENOSPC: "plus de place sur le disque", errno.EDQUOT: "quota du
             errno.ENOTDIR: "n'est pas un dossier", errno.EISDIR: "est un dossier", errno.EEXIST: "existe déjà",
             errno.EPIPE: "liaison coupée", errno.ECONNREFUSED: "connexion refusée", errno.ETIMEDOUT: "délai dépassé",
             errno.EHOSTUNREACH: "hôte injoignable", errno.ENETUNREACH: "réseau injoignable",
-            errno.ECONNRESET: "connexion coupée par l'autre côté", errno.ELOOP: "lien symbolique refusé"}
+            errno.ECONNRESET: "connexion coupée par l'autre côté", errno.ELOOP: "lien symbolique refusé",
+            errno.EADDRINUSE: "adresse déjà prise", errno.EADDRNOTAVAIL: "cette adresse n'est pas celle de ce serveur"}
 
 
 def os_words(error: BaseException) -> str:

@@ -148,3 +148,18 @@ def test_every_name_the_packages_give_and_every_command_resolves():
     from caisse.cli import COMMANDS, command
     assert set(COMMANDS) == set(build_parser()._subparsers._group_actions[0].choices)
     assert all(callable(command(name)) for name in COMMANDS)
+
+
+def test_serve_on_a_taken_port_or_a_foreign_address_is_a_french_sentence(settings):
+    """`caisse serve` twice (a second `make run`) let Streamlit say "Port 8501 is not available" in English."""
+    import socket
+    assert caisse("init").returncode == 0
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = caisse("serve", "--port", str(port), timeout=30)
+    assert done.returncode == 2 and "not available" not in done.stderr + done.stdout
+    assert f"Le port {port} est déjà pris sur 127.0.0.1" in done.stderr and f"--port {port + 1}" in done.stderr
+    for address, words in (("192.0.2.1", "cette adresse n'est pas celle de ce serveur"),  # TEST-NET-1, never ours
+                           ("caisse.example", "n'est pas une adresse IP")):  # no DNS lookup is made for it
+        done = caisse("serve", "--port", str(port), "--address", address, timeout=30)
+        assert done.returncode == 2 and words in done.stderr, done.stderr
