@@ -134,8 +134,13 @@ def check_signature(path: Path, wanted_keys: list[str]) -> tuple[str, str]:
     try:
         sig = json.loads(sig_path.read_text(encoding="utf-8"))
         public, signature = sig["cle_publique"], bytes.fromhex(sig["signature"])
-    except (OSError, ValueError, KeyError) as e:
-        raise Broken(f"la signature {sig_path.name} est absente ou illisible ({e})") from None
+    except FileNotFoundError:
+        raise Broken(f"la signature {sig_path.name} est absente (elle doit être à côté de l'archive)") from None
+    except OSError as e:
+        raise Broken(f"la signature {sig_path.name} est illisible (erreur système {e.errno})") from None
+    except (ValueError, KeyError, TypeError):
+        raise Broken(f"la signature {sig_path.name} est illisible (ce n'est pas une signature d'archive "
+                     "complète)") from None
     sha, size = sha256_of(path)
     if sig.get("fichier") != path.name:
         raise Broken(f"la signature {sig_path.name} est celle du fichier {sig.get('fichier')}, pas de {path.name}")
@@ -325,7 +330,8 @@ def verify(path: Path, wanted_keys: list[str] | None = None, schema_path: Path |
                 if stack and stack[-1][0].tag in ("tickets", "mouvements", "duplicatas", "evenements"):
                     stack[-1][0].remove(el)  # a month holds 150,000 tickets: each is let go once checked
     except ET.ParseError as e:
-        raise Broken(f"le fichier XML est illisible ou tronqué ({e})") from None
+        line, column = getattr(e, "position", (0, 0))
+        raise Broken(f"le fichier XML est illisible ou tronqué (ligne {line}, colonne {column})") from None
     elements = f"{count:,}".replace(",", " ")
     said.append(f"Schéma {schema_path.name} : conforme ({elements} éléments)")
     for chain, (numero, _) in reader.last.items():

@@ -189,6 +189,13 @@ def test_r22_altered_truncated_and_resigned_archives_fail_the_standalone_verifie
     assert "signée à nouveau" in broken(altered, resign=True)
     out = broken(altered, resign="nokey")  # without the printed key, the totals still catch the change
     assert "ticket n°1" in out or "Z n°1" in out
+    cut = broken(original[: len(original) // 2], resign="nokey")  # signed again: the reading itself fails
+    assert "illisible ou tronqué (ligne " in cut, cut
+    (tmp_path / "seule.xml").write_bytes(original)  # an archive copied without its signature
+    done = verifier(tmp_path / "seule.xml")
+    assert done.returncode == 1 and "la signature seule.xml.sig est absente" in done.stdout, done.stdout
+    for english in ("Errno", "No such file", "no element found", "unclosed token", "mismatched"):
+        assert english not in cut + done.stdout
 
 
 def test_r24_purge_only_after_a_verified_archive_keeps_closings_totals_and_chains(settings, store, manager, seller):
