@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from datetime import time
@@ -125,9 +126,15 @@ def load_settings(env: dict | None = None) -> Settings:
     if config_path.exists():
         try:
             values = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"Le fichier de configuration {config_path} est illisible ({e}). "
+        except tomllib.TOMLDecodeError as e:
+            at = re.search(r"line (\d+), column (\d+)", str(e))
+            where = f"ligne {at[1]}, colonne {at[2]}" if at else "format TOML"
+            raise ConfigError(f"Le fichier de configuration {config_path} est illisible ({where} : ce n'est "
+                              "pas du TOML valide ; un texte s'écrit entre guillemets, par exemple mode = \"manual\"). "
                               "Corrigez-le ou supprimez-le.") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"Le fichier de configuration {config_path} n'est pas en UTF-8 (octet {e.start + 1}) : "
+                              "enregistrez-le en UTF-8, puis recommencez.") from None
     elif "CAISSE_CONFIG" in env:
         raise ConfigError(f"Le fichier de configuration {config_path} (CAISSE_CONFIG) n'existe pas.")
     known = {f.name for f in fields(Settings)} - {"formation"}

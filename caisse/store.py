@@ -215,8 +215,14 @@ class Store:
             try:
                 return duckdb.connect(str(self.path))
             except duckdb.IOException as e:
+                if "not a valid duckdb database" in str(e).lower():
+                    raise CaisseError(f"La base {self.path} n'est pas une base DuckDB (fichier endommagé ou "
+                                      "remplacé) : ne la supprimez pas, l'historique fiscal y est ; remettez à sa "
+                                      "place sa dernière copie sauvegardée s'il y en a une, et contactez la "
+                                      "hotline.") from None
                 if "lock" not in str(e).lower():
-                    raise CaisseError(f"La base {self.path} ne peut pas être ouverte ({e}).") from None
+                    raise CaisseError(f"La base {self.path} ne peut pas être ouverte : contactez la hotline avec le "
+                                      f"message de DuckDB, « {str(e).splitlines()[0][:200]} ».") from None
                 if time.monotonic() >= deadline:
                     raise StoreBusy(self.path, self.lock_timeout) from None
                 time.sleep(pause)

@@ -99,9 +99,9 @@ class SftpDrop(Drop):
                                           "passer pour lui : ne continuez pas sans le responsable informatique ; si "
                                           f"le changement est normal, remplacez sa ligne dans {self.known_hosts}") \
                 from None
-        except paramiko.AuthenticationException as e:
+        except paramiko.AuthenticationException:
             client.close()
-            raise DropRefused(self.where, f"l'utilisateur {self.user} est refusé ({e}) : vérifiez la clé "
+            raise DropRefused(self.where, f"l'utilisateur {self.user} est refusé : vérifiez la clé "
                                           "(CAISSE_SFTP_KEY) ou le mot de passe (CAISSE_SFTP_PASSWORD)") from None
         except paramiko.SSHException:
             client.close()
@@ -131,15 +131,30 @@ class SftpDrop(Drop):
                 raise DropRefused(self.where, f"{what} : permission refusée ({e.filename or e})") from None
             except (OSError, EOFError, paramiko.SSHException) as e:
                 if not self._transient(e):
-                    raise DropRefused(self.where, f"{what} : {os_words(e)}") from None
+                    raise DropRefused(self.where, f"{what} : {self.failure_words(e)}") from None
                 self.close()
                 if attempt == self.retries:
-                    cause = str(e) if isinstance(e, SizeChanged) else f"{type(e).__name__} : {e}" if str(e) \
-                        else "connexion coupée"
-                    raise DropUnavailable(self.where, f"{what} impossible après {attempt + 1} essais ({cause})") \
-                        from e
+                    raise DropUnavailable(self.where, f"{what} impossible après {attempt + 1} essais "
+                                                      f"({self.failure_words(e)})") from e
                 time.sleep(pause)
                 pause *= 2
+
+    def failure_words(self, error: BaseException) -> str:
+        """What a failed attempt met, in French (paramiko and the C library speak English)."""
+        if isinstance(error, SizeChanged):
+            return str(error)
+        if isinstance(error, (socket.timeout, TimeoutError)):
+            return f"aucune réponse en {self.timeout:g} s"
+        if isinstance(error, paramiko.ssh_exception.NoValidConnectionsError) or \
+                isinstance(error, ConnectionRefusedError):
+            return f"connexion refusée : aucun serveur SFTP n'écoute sur {self.host}:{self.port}"
+        if isinstance(error, paramiko.SSHException) and "banner" in str(error).lower():
+            return f"ce qui répond sur {self.host}:{self.port} n'est pas un serveur SSH : vérifiez l'adresse et le port"
+        if isinstance(error, OSError) and error.errno:
+            return os_words(error)
+        if isinstance(error, paramiko.SSHException) and str(error):
+            return "l'échange SSH a échoué (le serveur a refusé ou interrompu la session)"
+        return "connexion coupée"
 
     def _transient(self, error: BaseException) -> bool:
         """A refused, cut or silent connection may be retried; an error on a live session may not."""

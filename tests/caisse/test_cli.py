@@ -163,3 +163,20 @@ def test_serve_on_a_taken_port_or_a_foreign_address_is_a_french_sentence(setting
                            ("caisse.example", "n'est pas une adresse IP")):  # no DNS lookup is made for it
         done = caisse("serve", "--port", str(port), "--address", address, timeout=30)
         assert done.returncode == 2 and words in done.stderr, done.stderr
+
+
+def test_a_broken_config_file_or_a_store_that_is_not_duckdb_is_said_in_french(settings, tmp_path):
+    """tomllib's, Python's and DuckDB's own English reached the terminal: "Invalid value (at line 1, column 8)",
+    "'utf-8' codec can't decode byte 0xff", "IO Error: ... is not a valid DuckDB database file!"."""
+    assert caisse("init").returncode == 0
+    config = tmp_path / "reglages.toml"
+    for content, words in ((b"mode = manual\n", "illisible (ligne 1, colonne 8 : ce n'est pas du TOML valide"),
+                           (b"\xff\xfe", "n'est pas en UTF-8 (octet 1)")):
+        config.write_bytes(content)
+        done = caisse("status", env={"CAISSE_CONFIG": str(config)})
+        assert done.returncode == 2 and words in done.stderr, done.stderr
+        assert "Invalid" not in done.stderr and "codec" not in done.stderr
+    settings.store_path.write_bytes(b"\x00garbage" * 4096)  # replaced behind the program's back
+    done = caisse("status")
+    assert done.returncode == 1 and "n'est pas une base DuckDB (fichier endommagé ou remplacé)" in done.stderr
+    assert "IO Error" not in done.stderr and settings.store_path.stat().st_size == 8 * 4096  # left as it was

@@ -63,8 +63,28 @@ def test_a_missing_known_hosts_file_is_refused(sshd, tmp_path):
 
 def test_a_server_that_is_down_is_unavailable_after_the_retries(sshd):
     sshd.stop()
-    with pytest.raises(DropUnavailable, match="après 2 essais"):
+    with pytest.raises(DropUnavailable, match="après 2 essais \\(connexion refusée : aucun serveur SFTP n'écoute "
+                                              f"sur 127.0.0.1:{sshd.port}\\)"):
         drop(sshd)
+
+
+def test_a_port_where_something_else_than_ssh_answers_is_said_so_in_french(sshd):
+    """A web server on the drop's port: paramiko's "SSHException : Error reading SSH protocol banner" reached the
+    screen, class name and all."""
+    import socket
+    import threading
+    with socket.create_server(("127.0.0.1", 0)) as web:
+        def answer():
+            for _ in range(2):
+                client, _ = web.accept()
+                client.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+                client.close()
+        threading.Thread(target=answer, daemon=True).start()
+        port = web.getsockname()[1]
+        with pytest.raises(DropUnavailable) as failed:
+            drop(sshd, url=sshd.url_through(port))
+    assert f"ce qui répond sur 127.0.0.1:{port} n'est pas un serveur SSH" in str(failed.value)
+    assert "Exception" not in str(failed.value) and "banner" not in str(failed.value)
 
 
 def test_permission_denied_is_a_refusal_not_retried(sshd, tmp_path):
