@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from pipeline.drop import check_name
+from pipeline.errors import OS_WORDS
 
 from .auth import User, require_now
 from .config import Settings
@@ -160,8 +162,11 @@ def _device(url: str, timeout: float = 5.0):
             return printer.Serial(parsed.path)
         if parsed.scheme == "file":
             return printer.File(parsed.path)
-    except (ValueError, ImportError, OSError) as e:
-        raise PrintFailed(url, f"imprimante mal configurée ou pilote absent ({e})") from None
+    except ValueError:
+        raise PrintFailed(url, "adresse d'imprimante mal écrite : usb://VID:PID en hexadécimal (usb://04b8:0202), "
+                               "network://hôte:9100, serial:///dev/ttyS0 ou file:///dev/usb/lp0") from None
+    except Exception as e:  # escpos checks its driver (pyusb, pyserial) when the device is made
+        raise PrintFailed(url, failure_words(e)) from None
     raise CaisseError(f"Imprimante « {url} » non prise en charge : preview, network://hôte:9100, usb://VID:PID, "
                       "serial:///dev/ttyS0 ou file:///dev/usb/lp0.")
 
@@ -177,8 +182,25 @@ def send(url: str, data: bytes) -> None:
             device._raw(data)
             device.close()
     except Exception as e:  # escpos raises its own, OSError or usb errors: all mean "did not print"
-        cause = " ".join(str(e).split())  # escpos puts line breaks in its messages
-        raise PrintFailed(url, f"{type(e).__name__} : {cause}") from None
+        raise PrintFailed(url, failure_words(e)) from None
+
+
+def failure_words(error: BaseException) -> str:
+    """What the printer's link met, in French: escpos, pyusb and the C library speak English."""
+    text = " ".join(str(error).split())  # escpos puts line breaks in its messages
+    kind = type(error).__name__
+    if kind == "NoBackendError":
+        return "la bibliothèque USB du système manque sur ce serveur (apt install libusb-1.0-0)"
+    if isinstance(error, RuntimeError) and "library" in text:
+        return "le pilote de cette liaison manque sur ce serveur : relancez l'installation (make setup)"
+    if kind == "USBNotFoundError" or "USB device not found" in text:
+        return "aucune imprimante USB de cet identifiant n'est branchée"
+    if "timed out" in text or isinstance(error, TimeoutError):
+        return "l'imprimante ne répond pas"
+    number = getattr(error, "errno", None) or next((int(n) for n in re.findall(r"\[Errno (\d+)\]", text)), None)
+    if number:
+        return OS_WORDS.get(number, f"erreur système n°{number}")
+    return "l'imprimante n'a pas pris le document"
 
 
 # Who may print what (any of the rights): a receipt (or its duplicate) whoever sells or takes goods back, a

@@ -140,9 +140,27 @@ def test_escpos_neither_configures_logging_nor_writes_to_stdout(capsys):
 
 
 def test_an_unknown_printer_address_is_a_sentence(opened):
-    with pytest.raises(PrintFailed, match="mal configurée"):
+    with pytest.raises(PrintFailed, match="adresse d'imprimante mal écrite : usb://VID:PID en hexadécimal"):
         from caisse.printing import send
         send("usb://pas-un-identifiant", b"")
+
+
+@pytest.mark.parametrize("url,words", [
+    ("network://127.0.0.1:9", "connexion refusée"),
+    ("file:///dossier/absent/lp0", "introuvable"),
+    ("serial:///dev/ttyCAISSE99", "introuvable"),  # pyserial installed (it said "requires the pyserial library")
+    ("usb://04b8:0e15", "aucune imprimante USB de cet identifiant n'est branchée"),  # pyusb and libusb installed
+])
+def test_every_printer_link_that_fails_says_why_in_french(opened, url, words):
+    """escpos's, pyusb's and the C library's English reached the screen ("DeviceNotFoundError : Device not found
+    (... [Errno 111] Connection refused)"); a USB or serial printer could not be used at all (no driver)."""
+    from caisse.printing import send
+    with pytest.raises(PrintFailed) as failed:
+        send(url, b"\x1b@")
+    message = str(failed.value)
+    assert f"L'impression sur {url} a échoué : {words}." in message, message
+    for english in ("Error", "not found", "Errno", "library", "refused", "No such"):
+        assert english not in message, message
 
 
 def test_r16_each_x_report_is_an_original_and_r15_a_z_never_printed_is_printed_as_the_original(opened, monkeypatch):
