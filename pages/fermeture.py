@@ -83,37 +83,40 @@ def keep(value) -> None:
 
 direct = st.toggle("Saisir le montant des espèces sans détail", key="direct")
 count, problems = None, []
-if direct:
-    typed = st.text_input("Montant des espèces", key="montant_direct")
-    counted = None
-    if typed.strip():
-        try:
-            counted = caisse.parse_amount(typed, "Le montant des espèces")
-        except caisse.CaisseError as e:
-            st.error(plain(e))
-else:
-    head = st.columns([1, 1, 1, 2])
-    for column, title in zip(head, ("Unité", "Nombre", "Total")):
-        column.markdown(f"**{title}**")
-    count = {}
-    for value in summary.coupures:
-        unit, number, total, said = st.columns([1, 1, 1, 2], vertical_alignment="center")
-        unit.text(caisse.eur(value))
-        text = number.text_input(caisse.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
-                                 label_visibility="collapsed", placeholder="0", on_change=keep, args=(value,))
-        try:
-            n = caisse.parse_count(text, value)
-        except caisse.CaisseError as e:
-            said.error(plain(e))
-            problems.append(value)
-            n = 0
-        total.text(caisse.eur(value * n))
-        if n:
-            count[value] = n
-    counted = sum((value * n for value, n in count.items()), caisse.parse_amount("0")) if count else None
-    if problems:
+counting = st.container()  # one place for either way of counting: what follows keeps its place in the page,
+#                             so the form below is the same element in both (never two password fields at once)
+with counting:
+    if direct:
+        typed = st.text_input("Montant des espèces", key="montant_direct")
         counted = None
-    st.markdown(f"**Total compté : {caisse.eur(counted or 0)}**")
+        if typed.strip():
+            try:
+                counted = caisse.parse_amount(typed, "Le montant des espèces")
+            except caisse.CaisseError as e:
+                st.error(plain(e))
+    else:
+        head = st.columns([1, 1, 1, 2])
+        for column, title in zip(head, ("Unité", "Nombre", "Total")):
+            column.markdown(f"**{title}**")
+        count = {}
+        for value in summary.coupures:
+            unit, number, total, said = st.columns([1, 1, 1, 2], vertical_alignment="center")
+            unit.text(caisse.eur(value))
+            text = number.text_input(caisse.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
+                                     label_visibility="collapsed", placeholder="0", on_change=keep, args=(value,))
+            try:
+                n = caisse.parse_count(text, value)
+            except caisse.CaisseError as e:
+                said.error(plain(e))
+                problems.append(value)
+                n = 0
+            total.text(caisse.eur(value * n))
+            if n:
+                count[value] = n
+        counted = sum((value * n for value, n in count.items()), caisse.parse_amount("0")) if count else None
+        if problems:
+            counted = None
+        st.markdown(f"**Total compté : {caisse.eur(counted or 0)}**")
 
 a, b, c = st.columns(3)
 shown = counted is not None or not summary.comptage_aveugle

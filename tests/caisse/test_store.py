@@ -112,9 +112,11 @@ def test_a_damaged_queue_counter_or_a_stray_file_in_the_queue_does_not_stop_the_
     (a note, an editor's copy) ended every command in a ValueError traceback. A place of a living process keeps
     its rank: the next number follows the highest place in the queue."""
     Store(demo.store_path).release()
+    done = demo.home / "holder-done"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.store import Store\n"
-                               "with Store(sys.argv[1]).connect():\n    print('ok', flush=True)\n    time.sleep(2)",
-                               str(demo.store_path)], stdout=subprocess.PIPE, text=True)
+                               "with Store(sys.argv[1]).connect():\n    print('ok', flush=True)\n    time.sleep(2)\n"
+                               "    open(sys.argv[2], 'w').close()", str(demo.store_path), str(done)],
+                              stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "ok"
     queue = turns.queue_folder(demo.store_path)
     (queue / turns.COUNTER).write_bytes(counter)
@@ -123,7 +125,7 @@ def test_a_damaged_queue_counter_or_a_stray_file_in_the_queue_does_not_stop_the_
     try:
         with Store(demo.store_path, lock_timeout=10).connect() as con:  # waits for the holder, then has its turn
             assert con.execute("SELECT 1").fetchall() == [(1,)]
-            assert holder.poll() is not None  # it came after the living place, not before
+            assert done.exists()  # it came after the living place, not before (that one had finished its unit)
             mine = [n for n in os.listdir(queue) if turns.PLACE.fullmatch(n)]
             assert int(mine[0].split(".")[0]) > int(held[0].split(".")[0])
     finally:
