@@ -29,6 +29,7 @@ export default function (component) {
     input.addEventListener('keydown', (e) => onKey(e, root));
   }
   const input = root.querySelector('.scan');
+  state.input = input;
   input.placeholder = d.placeholder || '';
   input.setAttribute('aria-label', d.label || 'Article');
 
@@ -61,13 +62,29 @@ export default function (component) {
     document.addEventListener('keydown', (e) => {
       const name = (e.ctrlKey && e.key === 'Enter') ? 'Ctrl+Enter' : e.key;
       const action = (window.__caisse.shortcuts || {})[name];
-      if (action) { e.preventDefault(); queue(action); }
+      if (action) { e.preventDefault(); queue(action); return; }
+      // A scan that starts while the focus is on a button (a cash amount just touched) or nowhere: its first
+      // characters went to the button and were lost, and its Enter pressed the button. They go to the field.
+      // Space and Enter still press a button the keyboard reached: a scan starts with neither.
+      const field = window.__caisse.input;
+      const target = e.composedPath()[0];
+      if (field && field.isConnected && target !== field && !isTextField(target) && e.key.length === 1 &&
+          e.key !== ' ' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        field.focus({ preventScroll: true });
+        field.value += e.key;
+      }
     }, true);
   }
   flush();
   if (document.activeElement === document.body || d.focus) { input.focus({ preventScroll: true }); }
   setTimeout(() => { if (!isTyping()) { input.focus({ preventScroll: true }); } }, 0);
 
+  function isTextField(el) {
+    return !!el && (el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable ||
+                    (el.tagName === 'INPUT' && !['button', 'checkbox', 'radio', 'submit', 'reset', 'range']
+                      .includes(el.type)));
+  }
   function isTyping() {
     const a = document.activeElement;
     return a && a !== input && (a.tagName === 'INPUT' || a.tagName === 'TEXTAREA' || a.isContentEditable);
