@@ -83,9 +83,8 @@ def keep(value) -> None:
 
 direct = st.toggle("Saisir le montant des espèces sans détail", key="direct")
 count, problems = None, []
-counting = st.container()  # one place for either way of counting: what follows keeps its place in the page,
-#                             so the form below is the same element in both (never two password fields at once)
-with counting:
+with st.container():  # either way of counting in one place: what follows keeps its place in the page, so the
+    #                     form below stays one element when the toggle switches (never two password fields)
     if direct:
         typed = st.text_input("Montant des espèces", key="montant_direct")
         counted = None

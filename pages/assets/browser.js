@@ -87,7 +87,7 @@ export default function (component) {
   }
   function isTyping() {
     const a = document.activeElement;
-    return a && a !== input && (a.tagName === 'INPUT' || a.tagName === 'TEXTAREA' || a.isContentEditable);
+    return a && a !== input && isTextField(a);
   }
   function onKey(e, root) {
     const items = [...root.querySelectorAll('.results li')];

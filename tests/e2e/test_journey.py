@@ -59,6 +59,18 @@ def server(demo):
     proc.wait(10)
 
 
+def seller_at_counter(page, url: str):
+    """The opening screen, the seller signed in on the open register: the scanner field, with the focus."""
+    page.goto(url)
+    page.get_by_label("Vendeur", exact=True).click()
+    page.get_by_role("option", name=SELLER.login, exact=True).click()
+    page.get_by_label("Mot de passe", exact=True).fill(SELLER.password)
+    page.get_by_role("button", name="Connecter", exact=True).click()
+    scan = page.get_by_role("textbox", name="Article (code, EAN ou libellé)")
+    expect(scan).to_be_focused(timeout=30_000)
+    return scan
+
+
 def launch(p):
     browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     page = browser.new_page(viewport=VIEWPORT)

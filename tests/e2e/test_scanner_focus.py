@@ -9,8 +9,8 @@ import os
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.conftest import MANAGER, SELLER
-from tests.e2e.test_journey import launch
+from tests.conftest import MANAGER
+from tests.e2e.test_journey import launch, seller_at_counter
 from tests.e2e.test_journey import server as server  # the fixture
 from tests.e2e.test_shared_store import cli
 
@@ -24,13 +24,7 @@ def test_a_scan_right_after_touching_a_cash_button_loses_no_character(server):
         assert done.returncode == 0, done.stderr
     with sync_playwright() as p:
         browser, page, _ = launch(p)
-        page.goto(url)
-        page.get_by_label("Vendeur", exact=True).click()
-        page.get_by_role("option", name=SELLER.login, exact=True).click()
-        page.get_by_label("Mot de passe", exact=True).fill(SELLER.password)
-        page.get_by_role("button", name="Connecter", exact=True).click()
-        scan = page.get_by_role("textbox", name="Article (code, EAN ou libellé)")
-        expect(scan).to_be_focused(timeout=30_000)
+        scan = seller_at_counter(page, url)
         page.keyboard.type("ART00003\n", delay=5)
         expect(page.get_by_role("cell").first).to_be_visible(timeout=15_000)
         cash = page.get_by_role("button", name="20 €", exact=True)

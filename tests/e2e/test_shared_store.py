@@ -13,8 +13,8 @@ import threading
 from playwright.sync_api import expect, sync_playwright
 
 from caisse import open_store, run_import
-from tests.conftest import MANAGER, SELLER
-from tests.e2e.test_journey import ROOT, launch, serve, wait_healthy
+from tests.conftest import MANAGER
+from tests.e2e.test_journey import ROOT, launch, seller_at_counter, serve, wait_healthy
 from tests.sshd import free_port
 
 TICKETS = 8
@@ -50,13 +50,7 @@ def test_cli_commands_beside_a_seller_in_the_app_all_get_their_turn(demo):
         wait_healthy(url, app)
         with sync_playwright() as p:
             browser, page, _ = launch(p)
-            page.goto(url)
-            page.get_by_label("Vendeur", exact=True).click()
-            page.get_by_role("option", name=SELLER.login, exact=True).click()
-            page.get_by_label("Mot de passe", exact=True).fill(SELLER.password)
-            page.get_by_role("button", name="Connecter", exact=True).click()
-            scan = page.get_by_role("textbox", name="Article (code, EAN ou libellé)")
-            expect(scan).to_be_focused(timeout=30_000)
+            scan = seller_at_counter(page, url)
             beside.start()
             shown, last = [], ""
             for _ in range(TICKETS):

@@ -95,10 +95,9 @@ def test_permission_denied_is_a_refusal_not_retried(sshd, tmp_path):
         d.put(tmp_path / "f.xml", "export", "f.xml")
 
 
-def test_a_connection_cut_in_the_middle_of_a_transfer_is_retried_then_reported(sshd, tmp_path):
-    (sshd.remote / "t_article.xml").write_bytes(b"<t_article>" + b"<r/>" * 500_000 + b"</t_article>")
-    sshd.own(sshd.remote)
-    proxy = CuttingProxy(sshd.port, limit=300_000)
+def fetch_cut_short(sshd, tmp_path, limit: int) -> CuttingProxy:
+    """Fetch t_article.xml through a line cut after `limit` bytes, each try: refused after its retries."""
+    proxy = CuttingProxy(sshd.port, limit=limit)
     sshd.trust_current_key(proxy.port)
     try:
         with pytest.raises(DropUnavailable, match="réception de .*t_article.xml impossible après 2 essais"):
@@ -106,6 +105,13 @@ def test_a_connection_cut_in_the_middle_of_a_transfer_is_retried_then_reported(s
                 d.fetch("", "t_article.xml", tmp_path / "t_article.xml")
     finally:
         proxy.close()
+    return proxy
+
+
+def test_a_connection_cut_in_the_middle_of_a_transfer_is_retried_then_reported(sshd, tmp_path):
+    (sshd.remote / "t_article.xml").write_bytes(b"<t_article>" + b"<r/>" * 500_000 + b"</t_article>")
+    sshd.own(sshd.remote)
+    proxy = fetch_cut_short(sshd, tmp_path, limit=300_000)
     assert proxy.cuts >= 2
     assert not (tmp_path / "t_article.xml").exists() and not list(tmp_path.glob("*.part"))
 
@@ -118,14 +124,7 @@ def test_a_cut_transfer_prints_no_traceback_from_paramikos_read_ahead_thread(ssh
     with (sshd.remote / "t_article.xml").open("wb") as sparse:
         sparse.truncate(16 << 20)  # 512 read requests; no disk used
     sshd.own(sshd.remote)
-    proxy = CuttingProxy(sshd.port, limit=100_000)
-    sshd.trust_current_key(proxy.port)
-    try:
-        with pytest.raises(DropUnavailable, match="réception de .*t_article.xml impossible après 2 essais"):
-            with drop(sshd, url=sshd.url_through(proxy.port)) as d:
-                d.fetch("", "t_article.xml", tmp_path / "t_article.xml")
-    finally:
-        proxy.close()
+    fetch_cut_short(sshd, tmp_path, limit=100_000)
     assert not list(tmp_path.iterdir())
 
 
