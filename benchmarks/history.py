@@ -29,7 +29,8 @@ def main() -> None:
         os.environ["CAISSE_HOME"] = home
         from caisse import initialise, load_settings, open_store, reconciliation, run_import
         from caisse.backoffice import day_tickets
-        from caisse.closing import day_figures, read_summary
+        from caisse.closing import read_summary
+        from caisse.figures import day_figures
         settings = load_settings()
         initialise(settings, demo=True)
         store = open_store(settings)

@@ -39,8 +39,8 @@ _NAMES = {  # module: the names it gives the package, "public=own" where the pac
             "till_methods=methods till_run=run",
     "training": "in_training trained training_settings training_switch=switch",
     "verification": "run_verify",
-    "workflow": "finish_day print_credit_note print_pending print_receipt print_test_page print_x print_z "
-                "receipt_document reprint_receipt x_document z_document start_app=start",
+    "workflow": "consult_z finish_day print_credit_note print_note print_pending print_receipt print_test_page "
+                "print_x print_z receipt_document reprint_receipt x_document z_document start_app=start",
 }
 _WHERE = {public: (module, own) for module, names in _NAMES.items()
           for public, _, own in (name.partition("=") for name in names.split())}

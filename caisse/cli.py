@@ -21,7 +21,9 @@ from .arguments import build_parser
 from .config import load_settings
 from .errors import CaisseError, ConfigError, DiskFull
 from .fiscal.keys import load_keys
+from .fiscal.periods import pending_periods
 from .home import initialise, open_store
+from .store import SCHEMA_VERSION
 
 
 def cmd_init(args, settings) -> int:
@@ -41,13 +43,15 @@ def cmd_status(args, settings) -> int:
         states = lifecycle.register_states(con)
         blocker = lifecycle.import_blocker(con)
         runs = history.last_runs(con, args.runs)
+        waiting = {s.code: [str(p) for p in pending_periods(con, settings.calendar, s.id_caisse)] for s in states}
     practising = training.trained(store)
     if args.json:
         print(json.dumps({
             "mode": settings.mode,
             "import_possible": blocker is None,
             "caisses": [{"code": s.code, "libelle": s.libelle, "etat": s.etat,
-                         "jours_a_exporter": s.jours_a_exporter, "formation": s.code in practising} for s in states],
+                         "jours_a_exporter": s.jours_a_exporter, "formation": s.code in practising,
+                         "periodes_en_attente": waiting[s.code]} for s in states],
             "synchronisations": [{"id": r.id_run, "sens": r.sens, "lot": r.lot, "caisse": r.caisse,
                                   "statut": r.statut, "debut": r.debut.isoformat(timespec="seconds"),
                                   "fichiers": r.fichiers, "lignes": r.lignes, "message": r.message} for r in runs],
@@ -60,6 +64,8 @@ def cmd_status(args, settings) -> int:
         pending = f"  ({s.jours_a_exporter} journée(s) à exporter)" if s.jours_a_exporter else ""
         practice = "  — MODE FORMATION (caisse training off pour revenir au réel)" if s.code in practising else ""
         print(f"  {s.code:<6} {s.libelle:<24} {s.etat:<13} {s.etat_libelle}{pending}{practice}")
+        for sentence in waiting[s.code]:
+            print(f"         {sentence}")
     print("Import possible." if blocker is None else f"Import impossible : {blocker}")
     if runs:
         print("Derniers échanges :")
@@ -159,6 +165,19 @@ COMMANDS = {  # command: the function that runs it, "module.function" for those 
 ON_A_REGISTER = {"import", "open", "sell", "void", "return", "move", "close", "export", "report"}
 
 
+def check_schema(settings) -> None:
+    """A store written by an earlier version is brought forward by `caisse init` (or the app's start) only."""
+    store = open_store(settings)
+    version = store.schema_version() if store.path.exists() else SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"La base {store.path} a été écrite par une version plus récente du logiciel (schéma "
+                          f"v{version}, celle-ci connaît v{SCHEMA_VERSION}) : installez cette version-là ; rien n'a "
+                          "été touché.")
+    if version < SCHEMA_VERSION:
+        raise ConfigError(f"La base {store.path} a été écrite par une version précédente du logiciel : lancez "
+                          "« caisse init » pour la mettre à jour (rien n'y est perdu), puis recommencez.")
+
+
 def command(name: str):
     run = COMMANDS[name]
     if isinstance(run, str):
@@ -174,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if args.command not in ("init", "docs") and settings.integrity_key_path.exists():
             load_keys(settings.integrity_key_path)  # a key others can read is refused at every start
+        if args.command not in ("init", "docs", "serve", "verify-archive"):
+            check_schema(settings)
         if args.command in ON_A_REGISTER:  # a register in training works in its training home
             settings = training.settings_for(settings, args.caisse)
             if settings.formation:

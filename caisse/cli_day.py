@@ -23,6 +23,7 @@ from .sales import connect_seller, disconnect_seller, ring_ticket
 from .sync import run_import
 from .verification import run_verify
 from .workflow import (
+    consult_z,
     finish_day,
     print_credit_note,
     print_pending,
@@ -182,9 +183,9 @@ def cmd_report(args, settings) -> int:
         raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
                           "réimpression est enregistrée avec son auteur.")
     if not args.print:
-        doc = z_document(store, settings, args.caisse, args.numero) if args.kind == "z" else \
-            x_document(store, settings, args.caisse)
-        print("\n".join(doc.lines))
+        lines = consult_z(store, settings, args.caisse, args.numero, args.user) if args.kind == "z" else \
+            x_document(store, settings, args.caisse).lines
+        print("\n".join(lines))
         return 0
     store, user, _ = _login(args, settings)
     if args.kind == "x":

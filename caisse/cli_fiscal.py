@@ -70,7 +70,7 @@ def cmd_verify_archive(args, settings) -> int:
 def cmd_purge(args, settings) -> int:
     from .fiscal.purge import purge
     store, user, _ = _login(args, settings)
-    done = purge(store, settings.home, args.avant, user)
+    done = purge(store, settings.home, args.avant, user, copy=settings.archive_copy)
     if not done:
         print(f"Rien à purger avant {args.avant} : aucun mois archivé et pas encore purgé.")
     for p in done:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 import duckdb
 
@@ -18,9 +17,13 @@ from .auth import User, require_now
 from .corrections import record_move
 from .drafts import parked
 from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
+from .figures import day_figures
 from .fiscal import chains, periods
-from .fiscal.jet import record_event
+from .fiscal.jet import record_event, record_settings
+from .fiscal.registry import record_survey
+from .fiscal.verify import HEAD_LABELS
 from .money import ZERO, cents, eur
+from .reports import day_report
 from .sales import connected_sellers, open_day_of
 from .sessions import end_sessions_of_day
 from .store import Store, scalar
@@ -49,44 +52,6 @@ class Summary:
     connectes: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
-class DayFigures(NamedTuple):
-    fond: Decimal
-    opened: datetime
-    per_method: list[tuple[str, str, Decimal]]  # code, libellé, montant
-    nb: int  # sales not voided ("Nombre de ticket": voided sales are shown apart)
-    voided: int  # voids
-    returns: int  # returns
-    total: Decimal  # net: sales less voids and returns
-    moves: dict[str, Decimal]
-    expected: Decimal
-
-
-def day_figures(con, id_journee: str) -> DayFigures:
-    """A day's figures from its tickets (sales, voids and returns: net) and cash book, in three queries (the
-    payments are scanned once, and cash is summed from the per-method rows)."""
-    methods = con.execute("""
-        WITH paid AS (
-            SELECT r.id_moyen_paiement, sum(r.montant - coalesce(r.rendu, 0)) AS montant FROM t_reglement r
-            WHERE r.id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_journee = ?)
-            GROUP BY r.id_moyen_paiement)
-        SELECT m.code, coalesce(m.libelle, m.code), paid.montant, coalesce(m.especes, false)
-        FROM paid JOIN tr_moyen_paiement m USING (id_moyen_paiement)
-        ORDER BY m.ordre NULLS LAST, m.code""", [id_journee]).fetchall()
-    (fond, opened, nb, voided, returns, total), = con.execute(
-        "SELECT (SELECT fond_caisse FROM t_journee WHERE id_journee = $1), "
-        "(SELECT date_ouverture FROM t_journee WHERE id_journee = $1), "
-        "count(*) FILTER (WHERE type_ticket = 'VENTE') - count(*) FILTER (WHERE type_ticket = 'ANNULATION'), "
-        "count(*) FILTER (WHERE type_ticket = 'ANNULATION'), "
-        "count(*) FILTER (WHERE type_ticket = 'RETOUR'), coalesce(sum(total_ttc), 0) FROM t_ticket "
-        "WHERE id_journee = $1", [id_journee]).fetchall()
-    moves = dict(con.execute("SELECT type, sum(montant) FROM t_livre_de_caisse WHERE id_journee = ? "
-                             "GROUP BY type", [id_journee]).fetchall())
-    cash = sum((amount for _, _, amount, especes in methods if especes), ZERO)
-    expected = cents(fond + cash + moves.get("ENTREE", ZERO) - moves.get("SORTIE", ZERO) - moves.get("REMISE", ZERO))
-    per_method = [(code, label, amount) for code, label, amount, _ in methods]
-    return DayFigures(fond, opened, per_method, nb, voided, returns, total, moves, expected)
-
-
 def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
     """The open day's summary, with what would stop the closing (tickets in progress, sellers connected)."""
     _, id_journee = open_day_of(con, caisse)
@@ -113,6 +78,7 @@ class Closed:
     empreinte: str
     nb_tickets: int
     periodes: list[tuple[str, str, int]] = field(default_factory=list)  # closings by period made first
+    en_attente: list[str] = field(default_factory=list)  # periods that do not add up and wait (sentences)
 
 
 def count_total(count: dict[Decimal, int], allowed: list[Decimal]) -> Decimal:
@@ -161,10 +127,11 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
             validated_by = user.id_utilisateur
         id_caisse = scalar(con, "SELECT id_caisse FROM t_journee WHERE id_journee = ?", [summary.id_journee])
         counted_for = periods.day_date(con, store.calendar, id_caisse, summary.date_ouverture)
-        made = periods.close_due(con, store.calendar, id_caisse, caisse, counted_for, user, now)
+        made, pending = periods.close_due(con, store.calendar, id_caisse, caisse, counted_for, user, now)
         numero_z, link = _write_day(con, id_caisse, summary, user, counted, ecart, validated_by, forced, comment,
                                     count, counted_for, now)
         end_sessions_of_day(con, summary.id_journee, now)
+        record_settings(con, store.settings_words, login=user.login, now=now)
         record_event(con, 50, caisse=caisse, login=user.login,
                      detail=f"Z n°{numero_z} : {summary.nb_tickets} vente(s), {eur(summary.total_ttc)}, espèces "
                             f"comptées {eur(counted)} pour {eur(summary.especes_theorique)} attendues ; "
@@ -175,8 +142,9 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
         if validated_by:
             record_event(con, 140, caisse=caisse, login=user.login, detail=f"écart de {eur(ecart)} : {comment}",
                          now=now)
+        record_survey(con, f"fermeture de la caisse {caisse}, Z n°{numero_z}", login=user.login, now=now)
     return Closed(caisse, summary.id_journee, numero_z, summary.especes_theorique, counted, ecart, link,
-                  summary.nb_tickets, made)
+                  summary.nb_tickets, made, [str(p) for p in pending])
 
 
 def heads_text(con, id_caisse: int) -> str:
@@ -189,25 +157,55 @@ def heads_text(con, id_caisse: int) -> str:
 def _write_day(con, id_caisse: int, summary: Summary, user, counted, ecart, validated_by, forced, comment, count,
                counted_for, now):
     id_journee = summary.id_journee
+    # the perpetual totals go on from the register's last Z, whatever the sign of its day (R13): a day of refunds
+    # lowers the perpetual total, and the absolute one adds every amount whatever its sign
     (numero_z, grand_total, absolute), = con.execute(
-        "SELECT coalesce(max(numero_z), 0) + 1, coalesce(max(grand_total), 0), coalesce(max(grand_total_absolu), 0) "
-        "FROM t_journee WHERE id_caisse = ? AND numero_z IS NOT NULL", [id_caisse]).fetchall()
+        "SELECT coalesce(max(numero_z), 0) + 1, coalesce(arg_max(grand_total, numero_z), 0), "
+        "coalesce(arg_max(grand_total_absolu, numero_z), 0) FROM t_journee WHERE id_caisse = ? "
+        "AND numero_z IS NOT NULL", [id_caisse]).fetchall()
     day_absolute = scalar(con, "SELECT coalesce(sum(abs(total_ttc)), 0) FROM t_ticket WHERE id_journee = ?",
                           [id_journee])
+    _check_opening(con, id_caisse, id_journee, summary, user, now)
     if ecart:
         record_move(con, id_caisse, id_journee, "ECART", ecart, comment or "Écart de caisse", user, now)
     for valeur, nombre in sorted((count or {}).items()):
-        con.execute("INSERT INTO t_comptage VALUES (?, ?, ?, ?)", [id_journee, valeur, nombre, cents(valeur * nombre)])
+        con.execute("INSERT INTO t_comptage (id_journee, valeur, nombre, total) VALUES (?, ?, ?, ?)",
+                    [id_journee, valeur, nombre, cents(valeur * nombre)])
     con.execute("""UPDATE t_journee SET numero_z = ?, date_fermeture = ?, id_utilisateur_fermeture = ?,
                    nb_tickets = ?, nb_annulations = ?, nb_retours = ?, total_ttc = ?, especes_theorique = ?,
                    especes_compte = ?, ecart = ?, ecart_valide_par = ?, fermeture_forcee = ?, commentaire = ?,
-                   grand_total = ?, grand_total_absolu = ?
+                   grand_total = ?, grand_total_absolu = ?, fond_caisse = ?
                    WHERE id_journee = ? AND date_fermeture IS NULL""",
                 [numero_z, now, user.id_utilisateur, summary.nb_tickets, summary.nb_annules, summary.nb_retours,
                  summary.total_ttc, summary.especes_theorique, counted, ecart, validated_by, forced, comment or None,
-                 grand_total + summary.total_ttc, absolute + day_absolute, id_journee])
-    con.execute("INSERT INTO journee_periode VALUES (?, ?, ?)", [id_journee, id_caisse, counted_for])
+                 grand_total + summary.total_ttc, absolute + day_absolute, summary.fond, id_journee])
+    con.execute("INSERT INTO journee_periode (id_journee, id_caisse, date_comptable) VALUES (?, ?, ?)",
+                [id_journee, id_caisse, counted_for])
+    # the Z as printed, frozen in the day's signed record (R15): every reprint prints these figures
+    report = day_report(con, "Z", id_journee)
+    before = chains.heads(con, id_caisse)
+    report.tetes = [(kind, *before.get(kind, (0, ""))) for kind in HEAD_LABELS]
+    report.serveur = list(chains.last(con, "jet", chains.SERVER))
+    con.execute("INSERT INTO journee_z (id_journee, id_caisse, detail) VALUES (?, ?, ?)",
+                [id_journee, id_caisse, report.frozen()])
     link = chains.link(con, "cloture", id_caisse, id_journee, now)
-    con.execute("INSERT INTO cloture_tetes SELECT ?, chaine, max(numero), arg_max(empreinte, numero) FROM maillon "
-                "WHERE id_caisse = ? GROUP BY chaine", [id_journee, id_caisse])
+    con.execute("INSERT INTO cloture_tetes (id_journee, chaine, numero, empreinte) SELECT ?, chaine, max(numero), "
+                "arg_max(empreinte, numero) FROM maillon WHERE id_caisse = ? GROUP BY chaine", [id_journee, id_caisse])
     return numero_z, link.empreinte
+
+
+def _check_opening(con, id_caisse: int, id_journee: str, summary: Summary, user, now: datetime) -> None:
+    """The float the closing counts from is the one the opening signed (its FOND move): a forged move stops the
+    closing; a day's row whose float was changed behind the program's back is said in the journal (90), and the
+    closing writes the signed float back in it."""
+    moves = con.execute("SELECT id_mouvement FROM t_livre_de_caisse WHERE id_journee = ? AND type = 'FOND'",
+                        [id_journee]).fetchall()
+    if any(not chains.verify_link(con, "mouvement", id_caisse, ref) for ref, in moves):
+        raise CaisseError("La fermeture est impossible : le fond de caisse signé à l'ouverture a été modifié hors du "
+                          "logiciel. Rien n'a été enregistré ; lancez « caisse verify » et contactez la hotline.")
+    recorded = scalar(con, "SELECT fond_caisse FROM t_journee WHERE id_journee = ?", [id_journee])
+    if moves and recorded != summary.fond:
+        record_event(con, 90, caisse=summary.caisse, login=user.login, now=now,
+                     detail=f"le fond de caisse de la journée ouverte le {summary.date_ouverture:%d/%m/%Y %H:%M} a été "
+                            f"modifié hors du logiciel ({eur(recorded)} au lieu des {eur(summary.fond)} signés à "
+                            "l'ouverture) : la fermeture compte avec le fond signé")

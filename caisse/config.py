@@ -60,6 +60,8 @@ class Settings:
     tls_key: str = ""
     debut_journee: str = "00:00"  # when a business day starts (04:00 for a bar: a night counts for its evening)
     debut_exercice: int = 1  # the fiscal year's first month (1: the calendar year)
+    keys_dir: str = ""  # where the keys and the heads files live (another disk): default, the data folder
+    archive_copy: str = ""  # a second place for the archives, outside the data folder (a purge requires it)
     formation: bool = False  # a training home's settings (caisse/training.py), never read from a file
 
     @property
@@ -96,7 +98,19 @@ class Settings:
     def integrity_key_path(self) -> Path:
         if self.formation:  # a training home signs with a key of its own, its chains' heads beside it
             return self.home / "integrity.key"
-        return Path(os.environ.get("CAISSE_INTEGRITY_KEY") or self.home / "integrity.key")
+        if os.environ.get("CAISSE_INTEGRITY_KEY"):
+            return Path(os.environ["CAISSE_INTEGRITY_KEY"])
+        return (Path(self.keys_dir).expanduser() if self.keys_dir else self.home) / "integrity.key"
+
+    def fiscal_words(self) -> dict[str, str]:
+        """The settings whose change is an event of the journal (240): how the register syncs, prints, counts its
+        days and years, and what people may type. Never a secret."""
+        return {"mode": self.mode, "serveur": self.drop_shown, "import_dir": self.import_dir,
+                "export_dir": self.export_dir, "imprimante": self.printer, "largeur": str(self.printer_width),
+                "ticket_a_chaque_vente": str(self.print_receipts).lower(), "debut_journee": self.debut_journee,
+                "debut_exercice": str(self.debut_exercice), "cles": str(self.integrity_key_path.parent),
+                "copie_archives": self.archive_copy, "max_quantity": str(self.max_quantity),
+                "max_cash": str(self.max_cash), "max_float": str(self.max_float)}
 
     @property
     def received_dir(self) -> Path:

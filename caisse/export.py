@@ -22,9 +22,13 @@ from . import disk
 from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError, DiskFull, ExportFailed, NothingToExport, disk_full_words
+from .fiscal import chains
 from .fiscal.jet import record_event
+from .fiscal.keys import load_keys
+from .fiscal.registry import record_survey
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .lifecycle import OUVERTE, register_state, valid_code
+from .reports import frozen_server_head
 from .store import Store
 
 BATCH_ROWS = 65_536
@@ -133,6 +137,7 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         record_event(con, 120, caisse=caisse, login=user.login,
                      detail=f"lot {lot} : {len(days)} journée(s), {result.rows} lignes ; "
                             + ", ".join(f"{k} n°{n} {e[:16]}" for k, (n, e) in sorted(result.heads.items())), now=now)
+        record_survey(con, f"export du lot {lot}", login=user.login, now=now)
     log.close()
     return result
 
@@ -157,10 +162,22 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
             log(f"Écriture de {table}.xml : {written.rows} lignes.")
         manifest.empreinte = con.execute("SELECT empreinte FROM maillon WHERE chaine = 'cloture' AND ref = ?",
                                          [result.days[-1][0]]).fetchall()[0][0]
+        id_caisse = con.execute("SELECT id_caisse FROM t_journee WHERE id_journee = ?",
+                                [result.days[0][0]]).fetchall()[0][0]
+        # the lot's place among the register's lots (R25): what verify follows on the drop, decoys refused by the MAC
+        (sequence, previous), = con.execute(
+            "SELECT count(DISTINCT l.lot) + 1, arg_max(l.lot, l.ts) FROM lot_envoye l JOIN t_journee j "
+            "USING (id_journee) WHERE j.id_caisse = ?", [id_caisse]).fetchall()
+        manifest.id_caisse, manifest.identite = str(id_caisse), chains.identity(con, id_caisse)
+        manifest.sequence, manifest.precedent = str(sequence), previous or ""
+        manifest.journal_serveur = frozen_server_head(con, result.days[-1][0])
         # the register's chain heads as of its last exported day's closing: the same whatever the retry (R11, R25)
         manifest.chaines = result.heads = {chaine: (numero, empreinte) for chaine, numero, empreinte in con.execute(
             "SELECT chaine, numero, empreinte FROM cloture_tetes WHERE id_journee = ?",
             [result.days[-1][0]]).fetchall()}
+    keys = load_keys(store.key_path)
+    manifest.cle = keys.current_id
+    manifest.mac = chains.mac(keys.current, manifest.signed_body())
     write_manifest(manifest, folder / EXPORT_MANIFEST)
     return folder
 

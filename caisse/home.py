@@ -9,9 +9,12 @@ from pathlib import Path
 from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError
+from .fiscal.chains import publish_heads
 from .fiscal.jet import record_event
 from .fiscal.keys import KeyProblem, create_key, load_keys, rotate_key
-from .store import Store, scalar
+from .store import SCHEMA_VERSION, Store, scalar
+
+HEADS_WITH_COMMIT = 8  # the schema version from which heads files keep the commit under way
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ def private_dir(path: Path) -> Path:
 
 def open_store(settings: Settings) -> Store:
     return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path, settings.limits,
-                 settings.calendar)
+                 settings.calendar, settings.fiscal_words())
 
 
 def initialise(settings: Settings, demo: bool = False) -> InitReport:
@@ -42,6 +45,7 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
     for folder in (settings.received_dir, settings.sent_dir, settings.logs_dir):
         private_dir(folder)
     store = open_store(settings)
+    before = store.schema_version() if store.path.exists() else 0
     version = store.migrate()
     key_path = settings.integrity_key_path
     created = False
@@ -66,12 +70,30 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
         target = folder / settings.import_dir.replace("{caisse}", "C01")
         from pipeline.demo import write_demo_shop  # the XML writer, loaded by the one command that writes files
         demo_files = len(write_demo_shop(target).fichiers) + 1
+    if 0 < before < HEADS_WITH_COMMIT and links:
+        republish_heads(store)
     with store.transaction() as con:
         if not events:
             record_event(con, 260, detail=f"schéma v{version}")
         if created:
             record_event(con, 250, detail=f"clé {load_keys(key_path).current_id} ({key_path})")
     return InitReport(settings.store_path, version, created, demo_files, folder)
+
+
+def republish_heads(store: Store) -> None:
+    """Heads files written by a version before the commit under way was kept in them (schema 8) may lag behind the
+    store after a full disk, which those versions tolerated: written again from the store at the upgrade."""
+    with store.connect() as con:
+        registers = [ident for ident, in con.execute("SELECT DISTINCT id_caisse FROM maillon").fetchall()]
+    for id_caisse in registers:
+        publish_heads(store, id_caisse)
+
+
+def upgrade(settings: Settings) -> None:
+    """The store brought to this version's schema when an earlier version wrote it (the app's start)."""
+    store = open_store(settings)
+    if store.path.exists() and store.schema_version() < SCHEMA_VERSION:
+        initialise(settings)
 
 
 def rotate_integrity_key(store: Store, user: User) -> tuple[str, str]:

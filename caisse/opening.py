@@ -13,7 +13,7 @@ from .auth import login as login_user
 from .config import Settings
 from .corrections import record_move
 from .errors import CaisseError, LoginFailed, OpenNotAllowed, RightMissing
-from .fiscal.jet import record_event
+from .fiscal.jet import record_event, record_settings
 from .lifecycle import A_EXPORTER, A_IMPORTER, ECHEC_EXPORT, OUVERTE, PRETE, register_states
 from .money import eur
 from .store import Store, new_id
@@ -56,6 +56,7 @@ def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool
                     [id_journee, id_caisse, now, user.id_utilisateur, fond])
         record_move(con, id_caisse, id_journee, "FOND", fond, "Fond de caisse", user, now)
         record_event(con, 45, caisse=caisse, login=user.login, detail=f"fond de caisse {eur(fond)}", now=now)
+        record_settings(con, store.settings_words, login=user.login, now=now)
     return Opened(caisse, id_journee, fond, user=user)
 
 

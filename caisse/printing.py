@@ -70,6 +70,8 @@ class Document:
     caisse: str
     lines: list[str]
     barcode: str | None = None  # printed under the text (CODE128): a receipt's or a credit note's number
+    original: str | None = None  # a closing's document (a Z, a month, a year): its original print's record id,
+    # linked in the register's chain of prints, so that a second original can never be printed (R15, R17)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def failure_words(error: BaseException) -> str:
 
 # Who may print what (any of the rights): a receipt (or its duplicate) whoever sells or takes goods back, a
 # credit note whoever takes goods back, a Z or an X whoever closes, the test page the back-office.
-PRINT_RIGHTS = {"ticket": ("CAISSE_VENDRE", "CAISSE_RETOUR"), "avoir": ("CAISSE_RETOUR",),
+PRINT_RIGHTS = {"ticket": ("CAISSE_VENDRE", "CAISSE_RETOUR"), "note": ("CAISSE_VENDRE",), "avoir": ("CAISSE_RETOUR",),
                 "z": ("CAISSE_FERMER",), "x": ("CAISSE_FERMER",), "test": ("BACKOFFICE",)}
 
 
@@ -226,8 +228,11 @@ def print_document(store: Store, settings: Settings, doc: Document, *, user: Use
     with store.transaction() as con:
         if user is not None:
             require_now(con, user, *PRINT_RIGHTS.get(doc.kind, ("BACKOFFICE",)))
-        previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ?",
-                               [doc.ref]).fetchall()[0][0]
+        previous = con.execute("SELECT coalesce(max(duplicata), -1) FROM impression WHERE ref = ? OR "
+                               "id_impression = ?", [doc.ref, doc.original]).fetchall()[0][0]
+        if doc.original and previous < 0 and con.execute(
+                "SELECT count(*) FROM maillon WHERE chaine = 'duplicata' AND ref = ?", [doc.original]).fetchall()[0][0]:
+            previous = 0  # its original's record is gone, not its link: it was printed (verify says the deletion)
         number = previous + 1
         lines = with_duplicata(doc, number, settings.printer_width)
         if settings.formation:
@@ -245,14 +250,15 @@ def print_document(store: Store, settings: Settings, doc: Document, *, user: Use
         status = "a_imprimer" if paper and settings.printer not in ("", "preview") else (
             "apercu" if paper else "archive")
         id_caisse = scalar(con, "SELECT id_caisse FROM t_caisse WHERE code = ?", [doc.caisse]) if doc.caisse else None
-        ident = str(uuid.uuid4())
+        ident = doc.original if doc.original and not number else str(uuid.uuid4())
         con.execute("INSERT INTO impression (id_impression, ts, type, ref, caisse, duplicata, imprimante, statut, "
                     "message, fichier, id_caisse, id_utilisateur, empreinte_document) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)",
                     [ident, now, doc.kind, doc.ref, doc.caisse, number, settings.printer, status, str(text_path),
                      id_caisse, user.id_utilisateur if user else None, hashlib.sha256(text.encode()).hexdigest()])
-        if number and id_caisse is not None:
+        if (number or doc.original) and id_caisse is not None:
             chains.link(con, "duplicata", id_caisse, ident, now)
+        if number and id_caisse is not None:
             record_event(con, 180, caisse=doc.caisse, login=user.login if user else None,
                          detail=f"{doc.ref} : DUPLICATA n°{number}", now=now)
     warning = ""

@@ -6,6 +6,8 @@ breakdown and an excerpt of the ticket's link (R27)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 
 from . import parameters
@@ -71,6 +73,31 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
     if params.ticket_pied:
         out += ["", params.ticket_pied[:width].center(width).rstrip()]
     out += [rule, f"Empreinte {(link or '')[:EXCERPT]}", signature_line()[:width], receipt_ref(caisse, numero)]
+    return out
+
+
+PROVISIONAL = "DOCUMENT PROVISOIRE"
+
+
+def note_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 42) -> list[str]:
+    """A provisional note of a ticket being rung (R18): its lines and total before payment, « DOCUMENT
+    PROVISOIRE » above and below, no number and no link: it counts nowhere and is not a receipt."""
+    from .drafts import draft_view  # the drafts' rules, loaded by the one document that prints a draft
+    draft = draft_view(con, id_ticket)
+    rule = RULE * width
+    mark = f"*** {PROVISIONAL} ***".center(width).rstrip()
+    out = [mark, *(line.center(width).rstrip() for line in shop_header(con)), rule,
+           columns(f"Caisse {draft.caisse}", "Note provisoire", width),
+           f"{datetime.now():%d/%m/%Y %H:%M:%S}", rule]
+    for _, _, label, quantite, prix, remise, _, montant in draft.lines:
+        out.append(columns(label, eur(montant), width))
+        if quantite != 1:
+            out.append(f"  {qty(quantite)} x {eur(prix)}")
+        if remise:
+            out.append(f"  remise {eur(-remise)}")
+    out += [rule, columns("TOTAL TTC", eur(draft.total_ttc), width), rule,
+            "Ne vaut pas ticket de caisse : le ticket est"[:width], "remis au paiement.", signature_line()[:width],
+            mark]
     return out
 
 

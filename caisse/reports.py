@@ -6,15 +6,18 @@ link and the software's and fiscal core's versions (R27)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 import duckdb
 
-from .closing import day_figures
 from .errors import CaisseError
-from .fiscal.verify import EXCERPT, HEAD_LABELS
+from .figures import day_figures
+from .fiscal import chains
+from .fiscal.periods import shop_lines
+from .fiscal.verify import EXCERPT, HEAD_LABELS, SERVER_LABEL, identity_line
 from .money import ZERO, eur
 from .sales import open_day_of
 from .store import scalar
@@ -52,6 +55,38 @@ class DayReport:
     comptage: list[tuple[Decimal, int, Decimal]] = field(default_factory=list)
     societe: list[str] = field(default_factory=list)
     tetes: list[tuple[str, int, str]] = field(default_factory=list)  # chain, last number, link (at the closing)
+    identite: str = ""  # the register's identity line (which register made it, whatever its code)
+    id_journee: str = ""
+    serveur: list | None = None  # the server journal's head (number, link) when the Z was frozen (R11)
+
+    def frozen(self) -> str:
+        """The Z's figures as the closing signs them (R15): a reprint prints these, never a new computation.
+        What the closing's own link gives (the link, and the closings' chain head) is left out."""
+        data = {name: value for name, value in vars(self).items() if name not in ("empreinte", "id_journee")}
+        data["tetes"] = [t for t in self.tetes if t[0] != "cloture"]
+        return json.dumps(data, default=str, ensure_ascii=False, sort_keys=True)
+
+
+_DECIMALS = ("fond", "total_ttc", "especes_theorique", "especes_compte", "ecart", "grand_total", "grand_total_absolu")
+
+
+def thawed(text: str, empreinte: str, closing_head: tuple[int, str], id_journee: str) -> DayReport:
+    """A frozen Z read back, with its closing's link and the closings' chain head of its closing."""
+    data = json.loads(text)
+    for name in _DECIMALS:
+        if data.get(name) is not None:
+            data[name] = Decimal(data[name])
+    for name in ("date_ouverture", "date_fermeture"):
+        if data.get(name):
+            data[name] = datetime.fromisoformat(data[name])
+    data["per_method"] = [(code, label, Decimal(amount)) for code, label, amount in data["per_method"]]
+    data["vat"] = [tuple(Decimal(v) for v in row) for row in data["vat"]]
+    data["moves"] = {k: Decimal(v) for k, v in data["moves"].items()}
+    data["comptage"] = [(Decimal(v), n, Decimal(t)) for v, n, t in data["comptage"]]
+    heads = {kind: (numero, link) for kind, numero, link in data.pop("tetes")}
+    heads["cloture"] = closing_head
+    data["tetes"] = [(kind, *heads.get(kind, (0, ""))) for kind in HEAD_LABELS]
+    return DayReport(**data, empreinte=empreinte, id_journee=id_journee)
 
 
 def _user(con, ident) -> str:
@@ -62,7 +97,8 @@ def _user(con, ident) -> str:
     return (rows[0][0] or rows[0][1]) if rows else f"utilisateur {ident}"
 
 
-def _report(con, kind: str, id_journee: str) -> DayReport:
+def day_report(con, kind: str, id_journee: str) -> DayReport:
+    """A day's report computed from its records (the X; the Z at its closing, before it is frozen)."""
     row = con.execute("SELECT c.code, coalesce(c.libelle, c.code), j.numero_z, j.date_ouverture, j.date_fermeture, "
                       "j.id_utilisateur_ouverture, j.id_utilisateur_fermeture, j.fond_caisse, j.especes_compte, "
                       "j.ecart, j.ecart_valide_par, j.commentaire, j.grand_total, j.grand_total_absolu, m.empreinte "
@@ -80,27 +116,36 @@ def _report(con, kind: str, id_journee: str) -> DayReport:
     heads = {chaine: (numero, empreinte) for chaine, numero, empreinte in con.execute(
         "SELECT chaine, numero, empreinte FROM cloture_tetes WHERE id_journee = ?", [id_journee]).fetchall()}
     tetes = [(kind, *heads.get(kind, (0, ""))) for kind in HEAD_LABELS] if kind == "Z" else []
+    id_caisse = scalar(con, "SELECT id_caisse FROM t_journee WHERE id_journee = ?", [id_journee])
     return DayReport(kind, code, libelle, z, opened, closed, _user(con, by_open), _user(con, by_close), fond,
                      day.per_method, day.nb, day.voided, day.returns, day.total, vat, day.moves, day.expected, counted,
                      ecart, _user(con, valid_by), comment or "", grand, absolute, link or "", comptage,
-                     shop_header(con), tetes)
+                     shop_header(con), tetes, identity_line(id_caisse, chains.identity(con, id_caisse)), id_journee)
+
+
+def frozen_server_head(con: duckdb.DuckDBPyConnection, id_journee: str) -> tuple[int, str] | None:
+    """The server journal's head a closed day's Z witnessed (None for a Z closed before it did)."""
+    rows = con.execute("SELECT detail FROM journee_z WHERE id_journee = ?", [id_journee]).fetchall()
+    head = json.loads(rows[0][0]).get("serveur") if rows else None
+    return (int(head[0]), head[1]) if head else None
+
+
+def frozen_z(con: duckdb.DuckDBPyConnection, id_journee: str) -> DayReport | None:
+    """The Z of a closed day as its closing froze it, or None for a day closed before Z were frozen."""
+    rows = con.execute("SELECT z.detail, m.empreinte, m.numero FROM journee_z z LEFT JOIN maillon m ON m.chaine = "
+                       "'cloture' AND m.ref = z.id_journee AND m.id_caisse = z.id_caisse WHERE z.id_journee = ?",
+                       [id_journee]).fetchall()
+    if not rows:
+        return None
+    detail, link, numero = rows[0]
+    return thawed(detail, link or "", (numero or 0, link or ""), id_journee)
 
 
 def shop_header(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The company's lines at the top of every printed document (from tr_societe)."""
-    rows = con.execute("SELECT raison_sociale, adresse, trim(coalesce(code_postal, '') || ' ' || coalesce(ville, '')), "
-                       "telephone, siret, tva_intracom FROM tr_societe ORDER BY id_societe LIMIT 1").fetchall()
-    if not rows:
-        return []
-    name, address, town, phone, siret, vat = rows[0]
-    lines = [v for v in (name, address, town) if v]
-    if phone:
-        lines.append(f"Tél. {phone}")
-    if siret:
-        lines.append(f"SIRET {siret}")
-    if vat:
-        lines.append(f"TVA {vat}")
-    return lines
+    rows = con.execute("SELECT raison_sociale, adresse, code_postal, ville, telephone, siret, tva_intracom FROM "
+                       "tr_societe ORDER BY id_societe LIMIT 1").fetchall()
+    return shop_lines(*rows[0]) if rows else []
 
 
 def z_report(con: duckdb.DuckDBPyConnection, caisse: str, numero: int | None = None) -> DayReport:
@@ -118,17 +163,20 @@ def z_report(con: duckdb.DuckDBPyConnection, caisse: str, numero: int | None = N
         raise CaisseError(f"La caisse {caisse} n'a pas de Z n°{numero}.")
     archive = scalar(con, "SELECT a.fichier FROM purge_journee p JOIN archive a USING (id_archive) WHERE "
                           "p.id_journee = ?", [id_journee])
+    frozen = frozen_z(con, id_journee)
+    if frozen is not None:
+        return frozen
     if archive:
         raise CaisseError(f"Les tickets du Z n°{numero} de la caisse {caisse} ont été purgés de la base après leur "
                           f"archive (archives/{archive}) : son ticket Z original est archivé sous tickets/, ses "
                           "totaux restent dans la clôture mensuelle.")
-    return _report(con, "Z", id_journee)
+    return day_report(con, "Z", id_journee)
 
 
 def x_report(con: duckdb.DuckDBPyConnection, caisse: str) -> DayReport:
     """The open day's figures so far, closing nothing."""
     _, id_journee = open_day_of(con, caisse)
-    return _report(con, "X", id_journee)
+    return day_report(con, "X", id_journee)
 
 
 def columns(left: str, right: str, width: int) -> str:
@@ -186,6 +234,10 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
         out += [rule, "Chaînes (dernier n°, empreinte)"]
         out += [columns(HEAD_LABELS[kind], f"{numero} {link[:EXCERPT] or '-'}", width)
                 for kind, numero, link in r.tetes]
+    if r.serveur:
+        out.append(columns(SERVER_LABEL, f"{r.serveur[0]} {r.serveur[1][:EXCERPT] or '-'}", width))
+    if r.identite:
+        out.append(r.identite[:width])
     if r.empreinte:
         out += ["Empreinte de la clôture", r.empreinte[:width], r.empreinte[width:]]
     out += [rule, signature_line()[:width]]

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,6 +114,9 @@ PERIODS = [
         min_numero BIGINT, id_archive VARCHAR, ts TIMESTAMP)""",
 ]
 
+# The Z of each closed day as printed at its closing (R15), covered by the day's link: reprints print it.
+JOURNEE_Z = "CREATE TABLE IF NOT EXISTS journee_z (id_journee VARCHAR PRIMARY KEY, id_caisse BIGINT, detail VARCHAR)"
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
@@ -131,20 +135,28 @@ MIGRATIONS: list[list[str]] = [
         source VARCHAR PRIMARY KEY, echecs INTEGER, dernier TIMESTAMP, attente_jusqu TIMESTAMP)""",
      "DROP TABLE IF EXISTS login_echec"],
     PERIODS,
+    [JOURNEE_Z],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-# The transaction being run in this thread: its store, and what to do once it has committed.
-_CURRENT: contextvars.ContextVar[tuple[Store, dict[object, Callable[[], None]], dict] | None] = \
-    contextvars.ContextVar("caisse_transaction", default=None)
+# The transaction being run in this thread: its store, what to do just before it commits and once it has.
+@dataclass
+class _Unit:
+    store: Store
+    before: dict[object, Callable[[duckdb.DuckDBPyConnection], None]] = field(default_factory=dict)
+    after: dict[object, Callable[[], None]] = field(default_factory=dict)
+    state: dict = field(default_factory=dict)
+
+
+_CURRENT: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("caisse_transaction", default=None)
 
 
 class Store:
     """The store's path and settings, never an open connection (safe to cache in the app)."""
 
     def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None, limits=None,
-                 calendar=None):
+                 calendar=None, settings_words: dict[str, str] | None = None):
         from .config import Limits
         from .fiscal.periods import Calendar
         self.path = Path(path)
@@ -152,6 +164,7 @@ class Store:
         self.key_path = Path(key_path) if key_path else self.path.parent / "integrity.key"
         self.limits = limits or Limits()  # what people may type (settings), read by the rules
         self.calendar = calendar or Calendar()  # when a business day starts, the fiscal year's first month
+        self.settings_words = settings_words  # the settings whose change the journal records (240)
 
     @property
     def _db(self) -> Database:
@@ -173,17 +186,21 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One atomic unit: committed when the block ends, rolled back if it raises. What was given to
-        `after_commit` during it runs once it has committed (never if it rolled back)."""
+        `before_commit` runs last inside it (its failure rolls it back); what was given to `after_commit` runs
+        once it has committed (never if it rolled back), while this process still holds the file and its write
+        lock, so that nothing another unit writes can come between the commit and it."""
         with self._db.writer, self.connect() as con:
             outer = _CURRENT.get()
-            if outer is not None and outer[0].path == self.path:
+            if outer is not None and outer.store.path == self.path:
                 raise RuntimeError("transaction inside a transaction of the same store")
-            callbacks: dict[object, Callable[[], None]] = {}
-            token = _CURRENT.set((self, callbacks, {}))
+            unit = _Unit(self)
+            token = _CURRENT.set(unit)
             try:
                 con.begin()
                 try:
                     yield con
+                    for hook in unit.before.values():
+                        hook(con)
                     con.commit()
                 except BaseException as e:
                     _rollback(con)
@@ -196,9 +213,9 @@ class Store:
                     raise
             finally:
                 _CURRENT.reset(token)
+            for callback in unit.after.values():
+                callback()
         disk.ensure_reserve(self.path.parent)  # a stat while it is there; made again once space is back
-        for callback in callbacks.values():
-            callback()
 
     def writing(self):
         """Hold the process's write lock across several units (a commit and what must follow it)."""
@@ -263,7 +280,7 @@ def current_store() -> Store:
     active = _CURRENT.get()
     if active is None:
         raise RuntimeError("a record that counts is written only inside Store.transaction()")
-    return active[0]
+    return active.store
 
 
 def transaction_state() -> dict:
@@ -271,7 +288,7 @@ def transaction_state() -> dict:
     active = _CURRENT.get()
     if active is None:
         raise RuntimeError("transaction_state outside a transaction")
-    return active[2]
+    return active.state
 
 
 def after_commit(key: object, callback: Callable[[], None]) -> None:
@@ -280,7 +297,16 @@ def after_commit(key: object, callback: Callable[[], None]) -> None:
     active = _CURRENT.get()
     if active is None:
         raise RuntimeError("after_commit outside a transaction")
-    active[1][key] = callback
+    active.after[key] = callback
+
+
+def before_commit(key: object, hook: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Run `hook(con)` as the last step of the current transaction, before its commit (an OSError there rolls
+    it back); a second hook under the same `key` replaces the first."""
+    active = _CURRENT.get()
+    if active is None:
+        raise RuntimeError("before_commit outside a transaction")
+    active.before[key] = hook
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:

@@ -27,7 +27,7 @@ from .sales import pay_ticket
 from .sessions import Session, attach_ticket, clear_confirmation
 from .store import Store
 from .tickets import TicketView, ticket_view
-from .workflow import print_receipt
+from .workflow import print_note, print_receipt
 
 _QUANTITY = re.compile(r"^\s*(\d+(?:[.,]\d{1,3})?)\s*[*xX×]\s*(\S.*?)\s*$")
 NOTES = [Decimal(n) for n in ("5", "10", "20", "50", "100")]
@@ -222,6 +222,17 @@ def resume(store: Store, session: Session, id_ticket: str) -> Outcome:
     return Outcome(True, "Ticket repris.")
 
 
+def note(store: Store, settings: Settings, session: Session) -> Outcome:
+    """A provisional note of the ticket being rung (R18): « DOCUMENT PROVISOIRE », counted nowhere."""
+    state = counter(store, session)
+    if not state.ticket or not state.ticket.lines:
+        raise SaleRefused("Le ticket est vide : rien à mettre sur une note provisoire.")
+    printed = print_note(store, settings, state.ticket.id_ticket, session.caisse, session.user)
+    if printed.warning:
+        return Outcome(False, printed.warning)
+    return Outcome(True, "Note provisoire imprimée (elle ne vaut pas ticket : le ticket sera remis au paiement).")
+
+
 def drawer(store: Store, settings: Settings, session: Session, reason: str, now: datetime | None = None) -> Outcome:
     """Open the cash drawer outside a sale: a right, a reason, an event (170)."""
     reason = (reason or "").strip()
@@ -256,6 +267,8 @@ def run(store: Store, settings: Settings, session: Session, command: dict) -> Ou
             return park(store, session)
         if kind == "resume":
             return resume(store, session, command["id"])
+        if kind == "note":
+            return note(store, settings, session)
     except CaisseError as e:
         return Outcome(False, str(e))
     return Outcome(False, "Action inconnue.")

@@ -35,18 +35,29 @@ def training_settings(settings: Settings, caisse: str) -> Settings:
                                drop=(settings.home / "formation" / caisse / "aucun-serveur").as_uri())
 
 
+# A register is in training when the last of its signed switches (events 200 and 205 of the real journal, each
+# with its link) says so: no table row written behind the program's back can switch it (R26).
+_SWITCHES = """SELECT c.code, arg_max(j.code, m.numero) = 200 FROM jet j
+    JOIN maillon m ON m.id_caisse = j.id_caisse AND m.chaine = 'jet' AND m.ref = j.id_evenement
+    JOIN t_caisse c ON c.id_caisse = j.id_caisse WHERE j.code IN (200, 205) {where} GROUP BY c.code"""
+
+
+def _in_training(con, caisse: str) -> bool:
+    rows = con.execute(_SWITCHES.format(where="AND c.code = ?"), [caisse]).fetchall()
+    return bool(rows and rows[0][1])
+
+
 def in_training(store: Store, caisse: str) -> bool:
     if not store.path.exists():
         return False
     with store.connect() as con:
-        return bool(scalar(con, "SELECT arg_max(actif, ts) FROM mode_formation WHERE caisse = ?", [caisse]))
+        return _in_training(con, caisse)
 
 
 def trained(store: Store) -> set[str]:
     """The registers in training now (for the screens and `status`)."""
     with store.connect() as con:
-        return {code for code, on in con.execute("SELECT caisse, arg_max(actif, ts) FROM mode_formation GROUP BY "
-                                                 "caisse").fetchall() if on}
+        return {code for code, on in con.execute(_SWITCHES.format(where="")).fetchall() if on}
 
 
 def settings_for(settings: Settings, caisse: str | None) -> Settings:
@@ -67,7 +78,7 @@ def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, 
         state = register_state(con, caisse)
         if state is None:
             raise CaisseError(f"La caisse {caisse} n'existe pas.")
-        current = bool(scalar(con, "SELECT arg_max(actif, ts) FROM mode_formation WHERE caisse = ?", [caisse]))
+        current = _in_training(con, caisse)
     training = training_settings(settings, caisse)
     if on == current:
         return f"La caisse {caisse} est déjà {'en mode formation' if on else 'en mode réel'}."
@@ -85,7 +96,8 @@ def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, 
                                   "de revenir au mode réel.")
     code, words = (200, "entrée en mode formation") if on else (205, "retour au mode réel")
     with store.transaction() as con:
-        con.execute("INSERT INTO mode_formation VALUES (?, ?, ?, ?)", [caisse, on, now, user.id_utilisateur])
+        con.execute("INSERT INTO mode_formation (caisse, actif, ts, id_utilisateur) VALUES (?, ?, ?, ?)",
+                    [caisse, on, now, user.id_utilisateur])
         record_event(con, code, caisse=caisse, login=user.login, detail=words, now=now)
     with open_store(training).transaction() as con:
         record_event(con, code, caisse=caisse, login=user.login, detail=words, now=now)

@@ -17,12 +17,12 @@ from .closing import Closed, close_day
 from .config import Settings
 from .errors import CaisseError, DiskFull, ExportFailed, disk_full_words
 from .export import ExportResult, run_export
-from .fiscal.archive import Archive, ArchiveRefused, make_archive
+from .fiscal.archive import Archive, ArchiveRefused, copy_archive, make_archive
 from .fiscal.jet import record_event
 from .fiscal.periods import MONTH, TYPE_WORDS, period_report
 from .history import Log, crash_point
 from .printing import Document, Printed, check_page, print_document
-from .receipts import credit_note_lines, receipt_lines, receipt_ref
+from .receipts import credit_note_lines, note_lines, receipt_lines, receipt_ref
 from .reports import period_lines, report_lines, x_report, z_report
 from .store import Store
 from .tickets import TicketView, ticket_by_number
@@ -35,7 +35,22 @@ def z_ref(caisse: str, numero: int) -> str:
 def z_document(store: Store, settings: Settings, caisse: str, numero: int | None = None) -> Document:
     with store.connect() as con:
         report = z_report(con, caisse, numero)
-    return Document("z", z_ref(caisse, report.numero_z), caisse, report_lines(report, settings.printer_width))
+    return Document("z", z_ref(caisse, report.numero_z), caisse, report_lines(report, settings.printer_width),
+                    original=f"Z:{report.id_journee}" if report.id_journee else None)
+
+
+COPY_MARK = "*** COPIE - NON VALABLE ***"
+
+
+def consult_z(store: Store, settings: Settings, caisse: str, numero: int | None = None,
+              login: str | None = None) -> list[str]:
+    """A Z read on screen, not printed (R15, R17): its frozen lines between « COPIE - NON VALABLE » marks, the
+    reading recorded in the journal (185)."""
+    doc = z_document(store, settings, caisse, numero)
+    with store.transaction() as con:
+        record_event(con, 185, caisse=caisse, login=login, detail=f"{doc.ref} lu à l'écran (copie non valable)")
+    mark = COPY_MARK.center(settings.printer_width).rstrip()
+    return [mark, *doc.lines, mark]
 
 
 def x_document(store: Store, settings: Settings, caisse: str) -> Document:
@@ -66,7 +81,8 @@ def period_ref(caisse: str, kind: str, period: str) -> str:
 def period_document(store: Store, settings: Settings, caisse: str, kind: str, period: str) -> Document:
     with store.connect() as con:
         report = period_report(con, caisse, kind, period)
-    return Document("z", period_ref(caisse, kind, period), caisse, period_lines(report, settings.printer_width))
+    return Document("z", period_ref(caisse, kind, period), caisse, period_lines(report, settings.printer_width),
+                    original=f"P:{report.id_cloture}")
 
 
 def print_period(store: Store, settings: Settings, caisse: str, kind: str, period: str, user: User | None,
@@ -92,7 +108,10 @@ def archive_period(store: Store, settings: Settings, caisse: str, period: str, u
             record_event(con, 20, caisse=caisse, login=user.login if user else None,
                          detail=f"archive {made.path.name} : {made.taille} octets, SHA-256 {made.sha256[:16]}, "
                                 f"clé {made.cle_publique[:16]}", now=now)
-        return make_archive(store, settings.home, caisse, period, now, on_record=event)
+        made = make_archive(store, settings.home, caisse, period, now, on_record=event)
+        if settings.archive_copy:  # the second copy a purge requires, on another disk
+            copy_archive(made, settings.home, settings.archive_copy)
+        return made
     except (CaisseError, OSError) as e:
         cause = str(e) if isinstance(e, CaisseError) else f"{os_words(e)} : {getattr(e, 'filename', '') or ''}"
         try:
@@ -155,6 +174,7 @@ def finish_day(store: Store, settings: Settings, caisse: str, user: User, *, cou
             end.warnings.append(f"{TYPE_WORDS[kind]} {period} non archivée : {os_words(e)}. Libérez de la place puis "
                                 f"« caisse report {'month' if kind == MONTH else 'year'} --caisse {caisse} --periode "
                                 f"{period} --print --user {user.login} ».")
+    end.warnings += closed.en_attente  # a period that does not add up waits; the day is closed
     if settings.mode == "auto":
         try:
             end.export = run_export(store, settings, caisse, user, echo=echo)
@@ -168,6 +188,14 @@ def print_receipt(store: Store, settings: Settings, ticket: TicketView, user: Us
     and verify compares with the store), printed on paper when `print_receipts` asks; a failure is a warning."""
     return print_document(store, settings, receipt_document(store, settings, ticket), user=user,
                           paper=settings.print_receipts)
+
+
+def print_note(store: Store, settings: Settings, id_ticket: str, caisse: str, user: User) -> Printed:
+    """A provisional note of the ticket being rung (R18), on paper: « DOCUMENT PROVISOIRE », no number, no link."""
+    with store.connect() as con:
+        lines = note_lines(con, id_ticket, settings.printer_width)
+    ref = f"{caisse}-NOTE-{datetime.now():%Y%m%d%H%M%S%f}"
+    return print_document(store, settings, Document("note", ref, caisse, lines), user=user)
 
 
 def print_credit_note(store: Store, settings: Settings, caisse: str, numero: str, user: User) -> Printed:
@@ -237,13 +265,18 @@ def start(store: Store, settings: Settings) -> list[str]:
     """What the app does when it starts: the key checked, the event recorded (10), and the original Z of any
     closing cut short printed. Problems come back as sentences (the app shows them; it still serves)."""
     from .errors import CaisseError
-    from .fiscal.jet import record_event
+    from .fiscal.jet import record_event, record_settings
     from .fiscal.keys import load_keys
+    from .fiscal.registry import record_survey
+    from .home import upgrade
     from .version import signature_line
     try:
         load_keys(store.key_path)
+        upgrade(settings)  # a store written by an earlier version is brought to this one's schema first
         with store.transaction() as con:
             record_event(con, 10, detail=signature_line())
+            record_settings(con, store.settings_words)
+            record_survey(con, "démarrage")
         return [p.warning for p in print_pending(store, settings) if p.warning]
     except CaisseError as e:
         return [str(e)]

@@ -83,6 +83,8 @@ with actions:
         for ticket in parked:
             st.button(plain(caisse.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=command,
                       args=("resume",), kwargs={"id": ticket.id_ticket})
+        st.button("Imprimer une note provisoire", icon=":material/receipt:", on_click=command, args=("note",),
+                  help="Le détail du ticket en cours, marqué « document provisoire » : il ne vaut pas ticket")
         if user.can("CAISSE_RETOUR"):
             st.page_link("pages/retour.py", label="Retour de marchandise", icon=":material/undo:")
         if user.can("CAISSE_TIROIR"):

@@ -16,6 +16,7 @@ IMPORT_MANIFEST = "infos_import.xml"
 EXPORT_MANIFEST = "infos_export.xml"
 MANIFESTS = (IMPORT_MANIFEST, EXPORT_MANIFEST)
 _FIELDS = ("lot", "date_creation", "serveur", "caisse", "empreinte")
+_LOT_FIELDS = ("id_caisse", "identite", "sequence", "precedent")  # an export lot's place (read as text)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,23 @@ class Manifest:
     journees: list[tuple[str, int]] = field(default_factory=list)
     empreinte: str = ""
     chaines: dict[str, tuple[int, str]] = field(default_factory=dict)  # the register's chain heads (number, link)
+    id_caisse: str = ""  # an export lot: its register's id and identity (its first link), its place in the
+    identite: str = ""  # register's sequence of lots and the lot before it, the server journal's head, and a MAC
+    sequence: str = ""  # over all of it under the register's integrity key (`cle` names the key)
+    precedent: str = ""
+    journal_serveur: tuple[int, str] | None = None
+    mac: str = ""
+    cle: str = ""
+
+    def signed_body(self) -> bytes:
+        """What an export lot's MAC covers: every field and entry but the MAC itself, in a fixed order."""
+        parts = [self.lot, self.date_creation, self.serveur, self.caisse, self.empreinte, self.id_caisse,
+                 self.identite, self.sequence, self.precedent, self.cle,
+                 "|".join(f"{f.nom}:{f.lignes}:{f.sha256}" for f in self.fichiers),
+                 "|".join(f"{j}:{z}" for j, z in self.journees),
+                 "|".join(f"{k}:{n}:{e}" for k, (n, e) in sorted(self.chaines.items())),
+                 "" if self.journal_serveur is None else f"{self.journal_serveur[0]}:{self.journal_serveur[1]}"]
+        return "\n".join(parts).encode()
 
     def entry(self, name: str) -> FileEntry | None:
         return next((f for f in self.fichiers if f.nom == name), None)
@@ -68,7 +86,7 @@ def read_manifest(path: Path) -> Manifest:
         text = found.text if found is not None else root.get(name)
         return (text or "").strip()
 
-    m = Manifest(**{name: value(name) for name in _FIELDS})
+    m = Manifest(**{name: value(name) for name in _FIELDS + _LOT_FIELDS})
     for name, what in (("lot", "le nom du lot"), ("caisse", "le code de caisse du lot")):
         if getattr(m, name):
             try:
@@ -91,12 +109,18 @@ def read_manifest(path: Path) -> Manifest:
     for c in root.iter("chaine"):
         if c.get("nom") and (c.get("numero") or "").isdigit():
             m.chaines[c.get("nom")] = (int(c.get("numero")), c.get("empreinte", ""))
+    journal = root.find("journal_serveur")
+    if journal is not None and (journal.get("numero") or "").isdigit():
+        m.journal_serveur = (int(journal.get("numero")), journal.get("empreinte", ""))
+    mac = root.find("mac")
+    if mac is not None:
+        m.mac, m.cle = (mac.text or "").strip(), mac.get("cle", "")
     return m
 
 
 def write_manifest(m: Manifest, path: Path) -> None:
     root = etree.Element(path.stem)
-    for name in _FIELDS:
+    for name in _FIELDS + _LOT_FIELDS:
         if getattr(m, name):
             etree.SubElement(root, name).text = getattr(m, name)
     files = etree.SubElement(root, "fichiers")
@@ -110,6 +134,10 @@ def write_manifest(m: Manifest, path: Path) -> None:
         heads = etree.SubElement(root, "chaines")
         for name, (numero, empreinte) in sorted(m.chaines.items()):
             etree.SubElement(heads, "chaine", nom=name, numero=str(numero), empreinte=empreinte)
+    if m.journal_serveur is not None:
+        etree.SubElement(root, "journal_serveur", numero=str(m.journal_serveur[0]), empreinte=m.journal_serveur[1])
+    if m.mac:
+        etree.SubElement(root, "mac", cle=m.cle).text = m.mac
     etree.ElementTree(root).write(str(path), encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 

@@ -35,10 +35,11 @@ except ImportError:  # pragma: no cover - said in a sentence
 XS = "{http://www.w3.org/2001/XMLSchema}"
 STATEMENT = "caisse-web-archive\n{fichier}\n{taille}\n{sha256}\n"
 CHAINS = {"ticket": "ticket", "journee": "cloture", "periode": "cloture", "mouvement": "mouvement",
-          "duplicata": "duplicata", "evenement": "jet"}
+          "duplicata": "duplicata", "evenement": "jet", "evenement_serveur": "jet-serveur"}
 CHAIN_WORDS = {"ticket": "la chaîne des tickets", "cloture": "la chaîne des clôtures",
                "mouvement": "la chaîne des mouvements d'espèces", "duplicata": "la chaîne des duplicatas",
-               "jet": "le journal des événements techniques"}
+               "jet": "le journal des événements techniques",
+               "jet-serveur": "le journal des événements du serveur"}
 PERIOD_WORDS = {"MOIS": "clôture mensuelle", "ANNEE": "clôture annuelle"}
 ZERO = Decimal("0")
 
@@ -327,7 +328,8 @@ def verify(path: Path, wanted_keys: list[str] | None = None, schema_path: Path |
                     vat = {dec(t, "taux"): [dec(t, "ht"), dec(t, "ttc")] for t in el.findall("tva")}
                     methods = {m.get("code"): dec(m, "montant") for m in el.findall("moyen")}
                     reader.periods.append((_shallow(el), vat, methods))
-                if stack and stack[-1][0].tag in ("tickets", "mouvements", "duplicatas", "evenements"):
+                if stack and stack[-1][0].tag in ("tickets", "mouvements", "duplicatas", "evenements",
+                                                  "evenements_serveur"):
                     stack[-1][0].remove(el)  # a month holds 150,000 tickets: each is let go once checked
     except ET.ParseError as e:
         line, column = getattr(e, "position", (0, 0))

@@ -30,6 +30,7 @@ from pipeline.manifest import sha256_file
 from ..errors import CaisseError
 from ..store import scalar
 from . import FISCAL_VERSION
+from .chains import SERVER
 from .periods import MONTH, YEAR, Calendar, parse_period, period_id
 from .records import DAY, EVENT, LINE, MOVE, PAYMENT, PERIOD, REPRINT, TICKET
 
@@ -153,14 +154,20 @@ def _write(units, out, id_caisse: int, code: str, kind: str, period: str, date: 
                            "id_journee IN (SELECT unnest(?::VARCHAR[])) ORDER BY date_mouvement, id_mouvement",
                            [day_ids])
             before = _previous_heads(con, id_caisse, period)
-            heads = {k: v[0] for k, v in json.loads(closing["detail"])["tetes"].items()}
+            detail = json.loads(closing["detail"])
+            heads = {k: v[0] for k, v in detail["tetes"].items()}
             for kind_name, group, columns, table, key, condition in (
-                    ("duplicata", "duplicatas", REPRINT, "impression", "id_impression", "duplicata > 0"),
+                    ("duplicata", "duplicatas", REPRINT, "impression", "id_impression", "true"),
                     ("jet", "evenements", EVENT, "jet", "id_evenement", "true")):
                 numbers = (before.get(kind_name, 0), heads.get(kind_name, 0))
                 refs = list(_links(con, id_caisse, kind_name, numbers=numbers))
                 _write_records(con, w, id_caisse, kind_name, group, columns, table, key,
                                f"{condition} AND {key} IN (SELECT unnest(?::VARCHAR[]))", [refs])
+            if "serveur" in detail:  # the server's own journal since the previous month's closing (fiscal core 1.2)
+                numbers = (before.get(SERVER_KEY, 0), detail["serveur"][0])
+                refs = list(_links(con, SERVER, "jet", numbers=numbers))
+                _write_records(con, w, SERVER, "jet", "evenements_serveur", EVENT, "jet", "id_evenement",
+                               "id_evenement IN (SELECT unnest(?::VARCHAR[]))", [refs], tag="evenement_serveur")
     w("</archive>\n")
 
 
@@ -227,7 +234,16 @@ def _previous_heads(con, id_caisse: int, period: str) -> dict[str, int]:
     """The chain heads the previous month's closing recorded (what the previous archive ends with)."""
     rows = con.execute("SELECT detail FROM cloture_periode WHERE id_caisse = ? AND type = ? AND periode < ? "
                        "ORDER BY periode DESC LIMIT 1", [id_caisse, MONTH, period]).fetchall()
-    return {k: v[0] for k, v in json.loads(rows[0][0])["tetes"].items()} if rows else {}
+    if not rows:
+        return {}
+    detail = json.loads(rows[0][0])
+    heads = {k: v[0] for k, v in detail["tetes"].items()}
+    if "serveur" in detail:
+        heads[SERVER_KEY] = detail["serveur"][0]
+    return heads
+
+
+SERVER_KEY = "serveur"  # the server journal's head in a month's closing, where its archive's server events end
 
 
 def _write_tickets(units, w, id_caisse: int, day_ids: list[str], batch: int = 2000) -> None:
@@ -268,16 +284,35 @@ def _write_batch(con, w, id_caisse: int, day_ids: list[str], low: int, batch: in
 
 
 def _write_records(con, w, id_caisse: int, kind: str, group: str, columns: str, table: str, key: str, condition: str,
-                   params: list) -> None:
+                   params: list, tag: str | None = None) -> None:
     names = _names(columns)
     rows = con.execute(f"SELECT {columns} FROM {table} WHERE {condition}", params).fetchall()
     links = _links(con, id_caisse, kind, [r[0] for r in rows])
+    tag = tag or (kind if kind != "jet" else "evenement")
     w(f"<{group}>\n")
     for row in sorted(rows, key=lambda r: links[r[0]][0]):
-        w(element(kind if kind != "jet" else "evenement", names, row, close=False) + element("maillon", LINK,
-                                                                                             links[row[0]])
-          + f"</{kind if kind != 'jet' else 'evenement'}>\n")
+        w(element(tag, names, row, close=False) + element("maillon", LINK, links[row[0]]) + f"</{tag}>\n")
     w(f"</{group}>\n")
+
+
+def copy_archive(made: Archive, home: Path, copy: str | Path) -> Path:
+    """The archive, its signature and its schema copied into `copy` (another disk), under the same relative path;
+    a copy already there identical is kept, one that differs is refused (never overwritten)."""
+    root = Path(home) / "archives"
+    target = Path(copy).expanduser() / made.path.relative_to(root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for source, dest in ((made.path, target), (made.signature_path, target.with_name(made.signature_path.name)),
+                         (SCHEMA, Path(copy).expanduser() / SCHEMA.name)):
+        if dest.exists():
+            if sha256_file(dest) == sha256_file(source):
+                continue
+            if source is not SCHEMA:
+                raise ArchiveRefused(f"La copie {dest} existe déjà et diffère de l'archive : elle n'est jamais "
+                                     "réécrite ; vérifiez-la (caisse verify-archive), déplacez-la si elle est fausse.")
+        tmp = dest.with_name(dest.name + ".part")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    return target
 
 
 def statement(fichier: str, taille: int, sha256: str) -> bytes:
@@ -356,5 +391,5 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     return made
 
 
-__all__ = ["Archive", "ArchiveRefused", "make_archive", "public_key_hex", "public_keys", "signing_key", "statement",
-           "MONTH", "YEAR"]
+__all__ = ["Archive", "ArchiveRefused", "copy_archive", "make_archive", "public_key_hex", "public_keys",
+           "signing_key", "statement", "MONTH", "YEAR"]

@@ -7,6 +7,7 @@ does not name (45, 85-87, 155, 175, 215), each said in French.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -16,15 +17,16 @@ from . import chains
 
 CODES = {
     10: "Démarrage du logiciel", 20: "Archive réalisée", 30: "Archive en échec", 40: "Déconnexion",
-    45: "Ouverture de journée", 50: "Clôture journalière", 55: "Clôture mensuelle", 60: "Clôture annuelle",
-    80: "Connexion", 85: "Échec de connexion", 86: "Compte verrouillé", 87: "Compte déverrouillé",
-    90: "Vérification : chaîne rompue", 95: "Vérification réussie", 110: "Import appliqué", 115: "Import refusé",
+    45: "Ouverture de journée", 50: "Clôture journalière", 55: "Clôture mensuelle",
+    57: "Clôture de période en attente", 60: "Clôture annuelle", 80: "Connexion", 85: "Échec de connexion",
+    86: "Compte verrouillé", 87: "Compte déverrouillé", 90: "Vérification : chaîne rompue",
+    95: "Vérification réussie", 96: "Relevé des têtes de chaîne", 110: "Import appliqué", 115: "Import refusé",
     120: "Export envoyé", 125: "Export en échec", 130: "Fermeture forcée", 140: "Écart accepté",
     150: "Annulation de ticket", 155: "Ticket en attente abandonné", 160: "Retour de marchandise",
-    170: "Tiroir ouvert hors vente", 175: "Mouvement d'espèces", 180: "Réimpression", 200: "Mode formation activé",
-    215: "Purge après archivage",
-    205: "Mode formation désactivé", 240: "Paramètres modifiés", 250: "Clé d'intégrité créée",
-    255: "Clé d'intégrité renouvelée", 260: "Journal des événements initialisé", 270: "Horloge revenue en arrière",
+    170: "Tiroir ouvert hors vente", 175: "Mouvement d'espèces", 180: "Réimpression", 185: "Consultation d'un Z",
+    200: "Mode formation activé", 205: "Mode formation désactivé", 215: "Purge après archivage",
+    240: "Paramètres modifiés", 250: "Clé d'intégrité créée", 255: "Clé d'intégrité renouvelée",
+    260: "Journal des événements initialisé", 270: "Horloge revenue en arrière",
 }
 CLOCK_TOLERANCE = timedelta(seconds=2)  # two processes may write a second apart
 
@@ -52,6 +54,31 @@ def _append(con, code: int, caisse: str | None, login: str | None, detail: str, 
     con.execute("INSERT INTO jet VALUES (?, ?, ?, ?, ?, ?, ?)", [ident, id_caisse, now, code, caisse, login, detail])
     chains.link(con, "jet", id_caisse, ident, now)
     return ident
+
+
+SETTINGS_EVENT = 240
+_SETTINGS_PREFIX = "réglages : "
+
+
+def record_settings(con: duckdb.DuckDBPyConnection, words: dict[str, str] | None, *, login: str | None = None,
+                    now: datetime | None = None) -> str | None:
+    """Record the settings that matter (R19, 240) when they differ from the last ones recorded, saying what
+    changed; the first time, what they are. The event's id, or None when nothing changed."""
+    if not words:
+        return None
+    rows = con.execute("SELECT detail FROM jet WHERE code = ? ORDER BY ts DESC LIMIT 1", [SETTINGS_EVENT]).fetchall()
+    before: dict = {}
+    if rows:
+        try:
+            before = json.loads(rows[0][0].split("\n", 1)[1])
+        except (IndexError, ValueError):
+            before = {}
+    if before == words:
+        return None
+    changed = [f"{k} {before.get(k, '—') or '—'} → {v or '—'}" for k, v in sorted(words.items()) if before.get(k) != v]
+    said = ("réglages modifiés : " + ", ".join(changed)) if rows else "réglages en service"
+    return record_event(con, SETTINGS_EVENT, login=login, now=now,
+                        detail=said[:1500] + "\n" + json.dumps(words, ensure_ascii=False, sort_keys=True))
 
 
 def events(con: duckdb.DuckDBPyConnection, code: int | None = None, login: str | None = None,

@@ -31,7 +31,16 @@ from .records import PERIOD, canonical
 MONTH, YEAR = "MOIS", "ANNEE"
 TYPE_WORDS = {MONTH: "Clôture mensuelle", YEAR: "Clôture annuelle"}
 EVENT = {MONTH: 55, YEAR: 60}
+PENDING_EVENT = 57  # a period that does not add up: it waits, the day's closing goes through
 
+
+class PeriodPending(CaisseError):
+    """A month or a year whose signed records do not add up: it is not closed (nothing of it is written), the
+    day's closing goes on, and the period waits, said on Fermeture and by `status`."""
+
+    def __init__(self, period: str, reason: str):
+        self.period, self.reason = period, reason
+        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -94,12 +103,14 @@ def day_date(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int,
 
 
 def close_due(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int, caisse: str, counted: date,
-              user, now: datetime) -> list[tuple[str, str, int]]:
+              user, now: datetime) -> tuple[list[tuple[str, str, int]], list[PeriodPending]]:
     """Close every month before `counted`'s that has closed days and no closing, then every fiscal year before
-    its; [(type, period, numero)] made, in order. Called by the day's closing, before its own Z."""
+    its whose months are all closed; ([(type, period, numero)] made, in order, [periods left pending]). A period
+    whose signed records do not add up is left pending (an event, once per reason), never the day's closing:
+    a register always closes. Called by the day's closing, before its own Z."""
     from .jet import record_event
     month = f"{counted:%Y-%m}"
-    made = []
+    made, pending = [], []
     due = [m for m, in con.execute(
         "SELECT DISTINCT strftime(p.date_comptable, '%Y-%m') AS m FROM journee_periode p JOIN t_journee j "
         "USING (id_journee) WHERE j.id_caisse = ? AND j.numero_z IS NOT NULL AND m < ? AND m NOT IN "
@@ -109,22 +120,60 @@ def close_due(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int
         from .archive import signing_key  # its public half is printed on the monthly closing
         signing_key(con, current_store().key_path, now)
     for period in due:
-        numero = _close_month(con, calendar, id_caisse, period, user, now)
+        try:
+            numero = _close_month(con, calendar, id_caisse, period, user, now)
+        except PeriodPending as e:
+            pending.append(_left_pending(con, caisse, e, user, now))
+            continue
         made.append((MONTH, period, numero))
         record_event(con, 55, caisse=caisse, login=user.login if user else None,
                      detail=_event_words(con, MONTH, id_caisse, period), now=now)
     year = calendar.fiscal_year(month)
+    with_days = {m for m, in con.execute(
+        "SELECT DISTINCT strftime(p.date_comptable, '%Y-%m') FROM journee_periode p JOIN t_journee j USING "
+        "(id_journee) WHERE j.id_caisse = ? AND j.numero_z IS NOT NULL", [id_caisse]).fetchall()}
     closed = {(kind, period) for kind, period in con.execute(
         "SELECT type, periode FROM cloture_periode WHERE id_caisse = ?", [id_caisse]).fetchall()}
     due_years = sorted({calendar.fiscal_year(m) for kind, m in closed if kind == MONTH}
                        - {y for kind, y in closed if kind == YEAR})
-    due_years = [y for y in due_years if y < year]
-    for period in due_years:
-        numero = _close_year(con, calendar, id_caisse, period, user, now)
+    for period in [y for y in due_years if y < year]:
+        open_months = sorted(m for m in with_days if calendar.fiscal_year(m) == period and (MONTH, m) not in closed)
+        try:
+            if open_months:
+                raise PeriodPending(period, f"L'exercice {period} attend la clôture du mois {open_months[0]} : une "
+                                            "année est la somme de ses mois signés.")
+            numero = _close_year(con, calendar, id_caisse, period, user, now)
+        except PeriodPending as e:
+            pending.append(_left_pending(con, caisse, e, user, now))
+            continue
         made.append((YEAR, period, numero))
         record_event(con, 60, caisse=caisse, login=user.login if user else None,
                      detail=_event_words(con, YEAR, id_caisse, period), now=now)
-    return made
+    return made, pending
+
+
+def _left_pending(con, caisse: str, pending: PeriodPending, user, now: datetime) -> PeriodPending:
+    """Record once (per period and reason) that a period waits."""
+    from .jet import record_event
+    detail = f"{pending.period} : {pending.reason}"
+    if not con.execute("SELECT count(*) FROM jet WHERE caisse = ? AND code = ? AND detail = ?",
+                       [caisse, PENDING_EVENT, detail]).fetchall()[0][0]:
+        record_event(con, PENDING_EVENT, caisse=caisse, login=user.login if user else None, detail=detail, now=now)
+    return pending
+
+
+def pending_periods(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int) -> list[PeriodPending]:
+    """The months (and years) a closing left pending and that still have no closing, with the last reason given."""
+    out = []
+    for detail, in con.execute(
+            "SELECT arg_max(detail, ts) FROM jet WHERE id_caisse = ? AND code = ? GROUP BY split_part(detail, ' ', 1) "
+            "ORDER BY 1", [id_caisse, PENDING_EVENT]).fetchall():
+        period, _, reason = detail.partition(" : ")
+        kind = MONTH if len(period) == 7 else YEAR
+        if not con.execute("SELECT count(*) FROM cloture_periode WHERE id_cloture = ?",
+                           [period_id(kind, id_caisse, period)]).fetchall()[0][0]:
+            out.append(PeriodPending(period, reason))
+    return out
 
 
 def _event_words(con, kind: str, id_caisse: int, period: str) -> str:
@@ -152,13 +201,12 @@ def _check_days(con, id_caisse: int, days: list[tuple], period: str) -> None:
         payload = payloads.get(id_journee)
         if link is None or key is None or payload is None or not hmac.compare_digest(
                 chains.sign(key, "cloture", id_caisse, link[0], link[4], payload, link[1]), link[3] or ""):
-            raise CaisseError(f"La clôture de {period} est impossible : le Z n°{numero_z} ne correspond plus à ce "
-                              "qui a été signé. Rien n'a été enregistré ; lancez « caisse verify » et contactez la "
-                              "hotline.")
+            raise PeriodPending(period, f"La clôture de {period} attend : le Z n°{numero_z} ne correspond plus à ce "
+                                        "qui a été signé. Lancez « caisse verify » et contactez la hotline.")
         if sums.get(id_journee, ZERO) != total:
-            raise CaisseError(f"La clôture de {period} est impossible : le total du Z n°{numero_z} "
-                              f"({eur(total)}) n'est plus celui de ses tickets ({eur(sums.get(id_journee, ZERO))}). "
-                              "Rien n'a été enregistré ; lancez « caisse verify » et contactez la hotline.")
+            raise PeriodPending(period, f"La clôture de {period} attend : le total du Z n°{numero_z} ({eur(total)}) "
+                                        f"n'est plus celui de ses tickets ({eur(sums.get(id_journee, ZERO))}). Lancez "
+                                        "« caisse verify » et contactez la hotline.")
 
 
 def _close_month(con, calendar: Calendar, id_caisse: int, period: str, user, now: datetime) -> int:
@@ -172,8 +220,9 @@ def _close_month(con, calendar: Calendar, id_caisse: int, period: str, user, now
     total = sum((d[2] for d in days), ZERO)
     first, last = days[0], days[-1]
     if first[6] - first[2] + total != last[6]:  # the perpetual total adds up over the month
-        raise CaisseError(f"La clôture de {period} est impossible : le grand total perpétuel des Z n°{first[1]} à "
-                          f"n°{last[1]} ne s'additionne pas. Lancez « caisse verify » et contactez la hotline.")
+        raise PeriodPending(period, f"La clôture de {period} attend : le grand total perpétuel des Z n°{first[1]} à "
+                                    f"n°{last[1]} ne s'additionne pas. Lancez « caisse verify » et contactez la "
+                                    "hotline.")
     (total_ht, absolute), = con.execute("SELECT coalesce(sum(total_ht), 0), coalesce(sum(abs(total_ttc)), 0) FROM "
                                         "t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))", [refs]).fetchall()
     vat = con.execute("SELECT l.taux_tva, sum(l.montant_ht), sum(l.montant_ttc) FROM t_ligne_ticket l JOIN t_ticket t "
@@ -211,9 +260,9 @@ def _close_year(con, calendar: Calendar, id_caisse: int, period: str, user, now:
                              "(id_journee) WHERE j.id_caisse = ? AND strftime(p.date_comptable, '%Y-%m') BETWEEN ? "
                              "AND ?", [id_caisse, first_month, last_month]).fetchall()[0][0]
     if days_total != total:
-        raise CaisseError(f"La clôture de l'exercice {period} est impossible : ses clôtures mensuelles "
-                          f"({eur(total)}) ne font pas le total de ses Z ({eur(days_total)}). Lancez « caisse "
-                          "verify » et contactez la hotline.")
+        raise PeriodPending(period, f"La clôture de l'exercice {period} attend : ses clôtures mensuelles "
+                                    f"({eur(total)}) ne font pas le total de ses Z ({eur(days_total)}). Lancez "
+                                    "« caisse verify » et contactez la hotline.")
     figures = {key: sum(r[key] for r in rows) for key in ("nb_journees", "nb_tickets", "nb_annulations", "nb_retours",
                                                             "total_ht", "total_absolu")}
     figures.update(total_ttc=total, premier_z=rows[0]["premier_z"], dernier_z=rows[-1]["dernier_z"],
@@ -227,9 +276,13 @@ def _write(con, calendar: Calendar, kind: str, id_caisse: int, period: str, figu
            now: datetime) -> int:
     numero = con.execute("SELECT coalesce(max(numero), 0) + 1 FROM cloture_periode WHERE id_caisse = ? AND type = ?",
                          [id_caisse, kind]).fetchall()[0][0]
+    labels = dict(con.execute("SELECT code, coalesce(libelle, code) FROM tr_moyen_paiement").fetchall())
     detail = json.dumps({"tva": [[str(r), str(h), str(t)] for r, h, t in vat],
                          "moyens": [[code, str(amount)] for code, amount in methods],
+                         "libelles": {code: labels.get(code, code) for code, _ in methods},
+                         "societe": _shop(con),
                          "tetes": {k: list(v) for k, v in sorted(chains.heads(con, id_caisse).items())},
+                         "serveur": list(chains.last(con, "jet", chains.SERVER)),  # archived with the month
                          "calendrier": calendar.words()}, sort_keys=True, ensure_ascii=False)
     ident = period_id(kind, id_caisse, period)
     f = figures
@@ -270,6 +323,25 @@ class PeriodReport:
     empreinte: str
     cle_archive: str
     societe: list[str]
+    id_cloture: str = ""
+
+
+def shop_lines(name, address, postcode, town, phone, siret, vat) -> list[str]:
+    """The company's lines at the top of every printed document."""
+    lines = [v for v in (name, address, " ".join(p for p in (postcode, town) if p)) if v]
+    if phone:
+        lines.append(f"Tél. {phone}")
+    if siret:
+        lines.append(f"SIRET {siret}")
+    if vat:
+        lines.append(f"TVA {vat}")
+    return lines
+
+
+def _shop(con) -> list[str]:
+    rows = con.execute("SELECT raison_sociale, adresse, code_postal, ville, telephone, siret, tva_intracom FROM "
+                       "tr_societe ORDER BY id_societe LIMIT 1").fetchall()
+    return shop_lines(*rows[0]) if rows else []
 
 
 def period_report(con: duckdb.DuckDBPyConnection, caisse: str, kind: str, period: str) -> PeriodReport:
@@ -286,12 +358,13 @@ def period_report(con: duckdb.DuckDBPyConnection, caisse: str, kind: str, period
                           "la première fermeture de journée de la période suivante.")
     row = dict(zip(PERIOD.split(", "), found[0]))
     detail = json.loads(row["detail"])
-    labels = dict(con.execute("SELECT code, coalesce(libelle, code) FROM tr_moyen_paiement").fetchall())
+    # the labels and the shop's lines as the closing froze them (R15); closings before 1.2: today's
+    labels = detail.get("libelles") or dict(con.execute("SELECT code, coalesce(libelle, code) FROM tr_moyen_paiement")
+                                            .fetchall())
     link = con.execute("SELECT empreinte FROM maillon WHERE id_caisse = ? AND chaine = 'cloture' AND ref = ?",
                        [id_caisse, row["id_cloture"]]).fetchall()
     who = con.execute("SELECT trim(coalesce(prenom, '') || ' ' || coalesce(nom, '')), login FROM t_utilisateur "
                       "WHERE id_utilisateur = ?", [row["id_utilisateur"]]).fetchall()
-    from ..reports import shop_header
     from .archive import public_key_hex
     return PeriodReport(kind, caisse, libelle, period, row["numero"], row["date_cloture"],
                         (who[0][0] or who[0][1]) if who else "le logiciel", row["debut"], row["fin"],
@@ -301,4 +374,4 @@ def period_report(con: duckdb.DuckDBPyConnection, caisse: str, kind: str, period
                         [(Decimal(r), Decimal(h), Decimal(t)) for r, h, t in detail["tva"]],
                         [(code, labels.get(code, code), Decimal(amount)) for code, amount in detail["moyens"]],
                         {k: (int(v[0]), v[1]) for k, v in detail["tetes"].items()}, link[0][0] if link else "",
-                        public_key_hex(con) or "", shop_header(con))
+                        public_key_hex(con) or "", detail.get("societe") or _shop(con), row["id_cloture"])

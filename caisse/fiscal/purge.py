@@ -81,20 +81,43 @@ def purgeable(con: duckdb.DuckDBPyConnection, home: Path, before: str) -> list[t
                 [MONTH, before]).fetchall()]
 
 
-def purge(store: Store, home: Path, before: str, user: User, now: datetime | None = None) -> list[Purged]:
-    """Remove the elementary records of the archived months before `before` (AAAA-MM), each archive verified
-    first; refused with a sentence (nothing removed) when a month has no archive or its archive is not intact."""
+def second_copy(home: Path, copy: str | Path | None) -> Path:
+    """The folder that keeps a second copy of the archives, outside the data folder; CaisseError otherwise."""
+    if not copy:
+        raise CaisseError("Purge refusée : après une purge l'archive est la seule trace des tickets, il en faut une "
+                          "seconde copie hors du dossier de données. Réglez archive_copy (ou CAISSE_ARCHIVE_COPY) "
+                          "vers un autre disque, lancez « caisse archive » pour chaque mois (la copie est faite), "
+                          "puis recommencez ; rien n'a été supprimé.")
+    folder = Path(copy).expanduser().resolve()
+    if folder == Path(home).resolve() or Path(home).resolve() in folder.parents:
+        raise CaisseError(f"Purge refusée : la copie des archives ({folder}) est dans le dossier de données ; elle "
+                          "doit être ailleurs (un autre disque, une clé USB). Rien n'a été supprimé.")
+    return folder
+
+
+def purge(store: Store, home: Path, before: str, user: User, now: datetime | None = None,
+          copy: str | Path | None = None) -> list[Purged]:
+    """Remove the elementary records of the archived months before `before` (AAAA-MM), each archive and its second
+    copy (in `copy`, outside the data folder) verified first; refused with a sentence (nothing removed) when a
+    month has no archive, no second copy, or either is not intact."""
     from .periods import parse_period
     kind, before = parse_period(before)
     if kind != MONTH:
         raise CaisseError("La purge se fait par mois : --avant AAAA-MM (les mois avant celui-ci).")
+    elsewhere = second_copy(home, copy)
     now = now or datetime.now()
     with store.connect() as con:
         require_now(con, user, "BACKOFFICE")  # a month not over has no closing, so no archive: never purged
         candidates = purgeable(con, home, before)
         keys = public_keys(con)
-    for _, _, _, _, path, sha in candidates:  # verified before anything is removed (outside the store's turn)
+    for _, code, _, period, path, sha in candidates:  # verified before anything is removed (outside the store's turn)
         check_archive(path, keys, sha)
+        copied = elsewhere / path.relative_to(Path(home) / "archives")
+        if not copied.is_file():
+            raise CaisseError(f"Purge refusée : la seconde copie de l'archive {path.name} manque dans {elsewhere} ; "
+                              f"« caisse archive --caisse {code} --periode {period} --user LOGIN » la fait. Rien n'a "
+                              "été supprimé.")
+        check_archive(copied, keys, sha)
     done = []
     with store.writing(), store.transaction() as con:
         for ident, code, id_caisse, period, path, _ in candidates:

@@ -125,11 +125,15 @@ def _closings(con, id_caisse: int, refs) -> dict[str, dict]:
         .fetchall()})
     dates = dict(con.execute(f"SELECT id_journee, date_comptable FROM journee_periode WHERE {inside}",
                              [id_caisse, *params]).fetchall())
+    frozen = dict(con.execute(f"SELECT id_journee, detail FROM journee_z WHERE {inside}", [id_caisse, *params])
+                  .fetchall())
     for day in days:
         record = {"journee": list(day), "comptage": counts.get(day[0], []),
                   "tickets": tickets.get(day[0], [0, None, None])}
         if day[0] in dates:  # days closed before periods existed were signed without it
             record["date_comptable"] = dates[day[0]]
+        if day[0] in frozen:  # the Z as printed (R15), frozen since fiscal core 1.2
+            record["z"] = frozen[day[0]]
         out[day[0]] = record
     return out
 
@@ -149,7 +153,9 @@ def _moves(con, id_caisse: int, refs) -> dict[str, dict]:
 
 def _reprints(con, id_caisse: int, refs) -> dict[str, dict]:
     where, params = _filter("id_impression", refs)
-    rows = con.execute(f"SELECT {REPRINT} FROM impression WHERE id_caisse = ? AND duplicata > 0{where}",
+    # every duplicate, and the original prints of closings (their record id names their day or period, since 1.2)
+    rows = con.execute(f"SELECT {REPRINT} FROM impression WHERE id_caisse = ? AND (duplicata > 0 OR "
+                       f"starts_with(id_impression, 'Z:') OR starts_with(id_impression, 'P:')){where}",
                        [id_caisse, *params]).fetchall()
     return {row[0]: {"duplicata": list(row)} for row in rows}
 

@@ -481,7 +481,7 @@ TAMPERING = {
     "cash move deleted": ("DELETE FROM t_livre_de_caisse WHERE type = 'SORTIE'",
                           "mouvement n°2 : l'enregistrement a été supprimé"),
     "reprint altered": ("UPDATE impression SET duplicata = 7 WHERE duplicata = 1",
-                        "la chaîne des duplicatas, duplicata n°1 : "),
+                        "la chaîne des duplicatas, duplicata n°2 : "),  # n°1: the first Z's original
     "event altered": ("UPDATE jet SET login = 'personne' WHERE code = 150",
                       "le journal des événements techniques, événement n°"),
     "chain truncated": ("DELETE FROM maillon WHERE chaine = 'ticket' AND numero >= 8",

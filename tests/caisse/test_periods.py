@@ -63,13 +63,58 @@ def test_r13_perpetual_totals_add_up_across_months(store, manager, seller):
     assert jan[7] >= jan[6]  # absolute grand total: voids would add, here equal
 
 
-def test_r14_a_month_is_refused_when_a_signed_day_was_changed(store, manager, seller):
+def refund_day(store, manager, seller, opened: datetime, numero: int):
+    """A day whose only ticket is the cash refund of the whole ticket n°`numero` (a net-negative day)."""
+    from caisse.returns import return_goods
+    open_day(store, "C01", manager, D("150.00"), now=opened)
+    connection = connect_seller(store, "C01", seller, now=opened + timedelta(minutes=1))
+    with store.connect() as con:
+        lines = {n: q for n, q in con.execute("SELECT l.num_ligne, l.quantite FROM t_ligne_ticket l JOIN t_ticket t "
+                                              "USING (id_ticket) WHERE t.numero = ?", [numero]).fetchall()}
+    return_goods(store, "C01", seller, refund="ESP", reason="Taille", sale=str(numero), quantities=lines,
+                 now=opened + timedelta(minutes=2))
+    disconnect_seller(store, connection, now=opened + timedelta(minutes=3))
+    return close_day(store, "C01", manager, especes=read_summary(store, "C01").especes_theorique,
+                     now=opened + timedelta(hours=9))
+
+
+def test_r13_grand_totals_chain_from_the_last_z_through_a_day_of_refunds(store, manager, seller):
+    day_at(store, manager, seller, datetime(2027, 1, 4, 9), tickets=1)  # one sale
+    refund_day(store, manager, seller, datetime(2027, 1, 5, 9), numero=1)  # its cash refund: the day is negative
+    day_at(store, manager, seller, datetime(2027, 1, 6, 9), tickets=1)  # the same sale again
+    with store.connect() as con:
+        days = con.execute("SELECT total_ttc, grand_total, grand_total_absolu FROM t_journee ORDER BY numero_z")\
+            .fetchall()
+    sale = days[0][0]
+    assert days[1][0] == -sale
+    assert [d[1] for d in days] == [sale, 0, sale]  # perpetual: 21,40, then 0,00, then 21,40 (never 42,80)
+    assert [d[2] for d in days] == [sale, 2 * sale, 3 * sale]  # absolute: every amount adds, whatever its sign
+    february = day_at(store, manager, seller, datetime(2027, 2, 1, 9), tickets=1)  # the next month's first closing
+    assert february.periodes == [(MONTH, "2027-01", 1)] and february.en_attente == []
+    (kind, period, numero, nb_days, nb, total, grand, absolute), = [r for r in periods_of(store) if r[1] == "2027-01"]
+    assert (nb_days, total, grand, absolute) == (3, sale, sale, 3 * sale)
+    day_at(store, manager, seller, datetime(2027, 2, 2, 9), tickets=1)  # and every later closing goes through
+    assert breaks(store) == []
+
+
+def test_r14_a_month_that_does_not_add_up_waits_and_the_day_still_closes(store, manager, seller, imported, capsys):
+    from caisse.cli import main
     day_at(store, manager, seller, datetime(2027, 1, 4, 9))
     with store.transaction() as con:  # behind the program's back: a ticket's amount lowered
         con.execute("UPDATE t_ticket SET total_ttc = total_ttc - 1 WHERE numero = 1")
-    with pytest.raises(CaisseError, match="Z n°1"):
-        day_at(store, manager, seller, datetime(2027, 2, 1, 9))
+    closed = day_at(store, manager, seller, datetime(2027, 2, 1, 9))
+    assert closed.numero_z == 2 and closed.periodes == []
+    assert len(closed.en_attente) == 1 and "2027-01 attend" in closed.en_attente[0] and "Z n°1" in closed.en_attente[0]
     assert periods_of(store) == []
+    again = day_at(store, manager, seller, datetime(2027, 2, 2, 9))  # the register keeps closing, the month waits
+    assert again.numero_z == 3 and again.en_attente == closed.en_attente
+    with store.connect() as con:  # the wait is an event, recorded once
+        assert con.execute("SELECT count(*) FROM jet WHERE code = 57").fetchall()[0][0] == 1
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "2027-01 attend" in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0
+    assert "2027-01 attend" in json.loads(capsys.readouterr().out)["caisses"][0]["periodes_en_attente"][0]
 
 
 def test_r12_year_closing_at_the_first_closing_of_the_next_fiscal_year(store, manager, seller):
@@ -198,20 +243,31 @@ def test_r22_altered_truncated_and_resigned_archives_fail_the_standalone_verifie
         assert english not in cut + done.stdout
 
 
-def test_r24_purge_only_after_a_verified_archive_keeps_closings_totals_and_chains(settings, store, manager, seller):
+def test_r24_purge_only_after_a_verified_archive_and_its_second_copy_keeps_closings_totals_and_chains(
+        settings, store, manager, seller, tmp_path):
+    from caisse.fiscal.archive import copy_archive
     from caisse.fiscal.purge import purge
     two_months(store, manager, seller)
+    with pytest.raises(CaisseError, match="seconde copie hors du dossier de données"):
+        purge(store, settings.home, "2027-02", manager)  # no second place set: after a purge the archive is all
+    with pytest.raises(CaisseError, match="est dans le dossier de données"):
+        purge(store, settings.home, "2027-02", manager, copy=settings.home / "copie")
+    usb = tmp_path / "cle-usb"
     with pytest.raises(CaisseError, match="2027-01 de la caisse C01 n'a pas d'archive"):
-        purge(store, settings.home, "2027-02", manager)
+        purge(store, settings.home, "2027-02", manager, copy=usb)
     made = archive_period(store, settings, "C01", "2027-01", manager)
+    with pytest.raises(CaisseError, match="seconde copie de l'archive C01-2027-01.xml manque"):
+        purge(store, settings.home, "2027-02", manager, copy=usb)
+    copied = copy_archive(made, settings.home, usb)
     with store.connect() as con:
         before = con.execute("SELECT numero_z, total_ttc, grand_total FROM t_journee ORDER BY numero_z").fetchall()
     altered = made.path.read_bytes()
-    made.path.write_bytes(altered.replace(b'total_ttc="', b'total_ttc="9', 1))
-    with pytest.raises(CaisseError, match="n'est plus celle que la base a enregistrée"):
-        purge(store, settings.home, "2027-02", manager)
-    made.path.write_bytes(altered)
-    done = purge(store, settings.home, "2027-02", manager)
+    for path in (made.path, copied):  # the archive, then its copy, altered: each refuses the purge
+        path.write_bytes(altered.replace(b'total_ttc="', b'total_ttc="9', 1))
+        with pytest.raises(CaisseError, match="n'est plus celle que la base a enregistrée"):
+            purge(store, settings.home, "2027-02", manager, copy=usb)
+        path.write_bytes(altered)
+    done = purge(store, settings.home, "2027-02", manager, copy=usb)
     assert [(p.caisse, p.periode, p.tickets) for p in done] == [("C01", "2027-01", 6)]
     with store.connect() as con:
         assert con.execute("SELECT count(*) FROM t_ticket t JOIN journee_periode p USING (id_journee) WHERE "
@@ -261,7 +317,7 @@ def test_cli_report_month_archive_verify_archive_and_purge(settings, store, mana
     from tests.conftest import MANAGER
     two_months(store, manager, seller)
     store.release()
-    env = {"CAISSE_HOME": str(settings.home)}
+    env = {"CAISSE_HOME": str(settings.home), "CAISSE_ARCHIVE_COPY": str(settings.home.parent / "copie")}
     month = caisse("report", "month", "--caisse", "C01", "--periode", "2027-01", env=env)
     assert month.returncode == 0 and "CLÔTURE MENSUELLE n°1" in month.stdout and "Clé publique" in month.stdout
     missing = caisse("report", "year", "--caisse", "C01", "--periode", "2027", env=env)

@@ -74,8 +74,10 @@ def test_a_reprint_says_duplicata_with_its_number_and_is_recorded(opened, printe
     with opened.connect() as con:
         assert con.execute("SELECT duplicata, statut, id_utilisateur FROM impression WHERE type = 'z' "
                            "ORDER BY duplicata").fetchall() == [(0, "imprime", 1), (1, "imprime", 1), (2, "imprime", 1)]
-        # R17: each reprint is a record of its own, linked in the register's chain of duplicates, and an event
-        assert con.execute("SELECT numero FROM maillon WHERE chaine = 'duplicata'").fetchall() == [(1,), (2,)]
+        # R17: each reprint is a record of its own, linked in the register's chain of duplicates after the Z's
+        # original (R15: linked too, so that no second original can print), and an event
+        assert con.execute("SELECT m.numero, i.duplicata FROM maillon m JOIN impression i ON i.id_impression = m.ref "
+                           "WHERE m.chaine = 'duplicata' ORDER BY m.numero").fetchall() == [(1, 0), (2, 1), (3, 2)]
         assert con.execute("SELECT detail FROM jet WHERE code = 180 ORDER BY ts").fetchall() == [
             ("C01-Z000001 : DUPLICATA n°1",), ("C01-Z000001 : DUPLICATA n°2",)]
 

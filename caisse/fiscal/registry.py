@@ -1,0 +1,40 @@
+"""The relevés (R11): the server's own journal records every register it knows, with its identity and its chain
+heads, at each closing, export, import, verification and start (JET event 96, in the server's chain). Verify
+reads them back (chains.surveyed): a register wiped from the store, or put back from an older copy together with
+its heads file, is still known there, with heads the store must reach."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import duckdb
+
+from . import chains
+from .jet import record_event
+
+
+def record_survey(con: duckdb.DuckDBPyConnection, reason: str, *, login: str | None = None,
+                  now: datetime | None = None) -> None:
+    """Append a relevé of every register's heads to the server's journal, in the current transaction."""
+    found: dict[int, dict] = {}
+    for id_caisse, kind, numero, empreinte in con.execute(
+            "SELECT id_caisse, chaine, max(numero), arg_max(empreinte, numero) FROM maillon WHERE id_caisse <> ? "
+            "GROUP BY ALL ORDER BY ALL", [chains.SERVER]).fetchall():
+        found.setdefault(id_caisse, {})[kind] = [numero, empreinte]
+    codes = dict(con.execute("SELECT id_caisse, code FROM t_caisse").fetchall())
+    caisses = [{"id_caisse": ident, "code": codes.get(ident), "identite": chains.identity(con, ident),
+                "chaines": heads} for ident, heads in sorted(found.items())]
+    record_event(con, chains.SURVEY_EVENT, login=login, now=now,
+                 detail=json.dumps({"motif": reason, "caisses": caisses}, ensure_ascii=False, sort_keys=True))
+
+
+def survey_words(detail: str) -> str:
+    """A relevé's detail as a person reads it on the Journal screen."""
+    try:
+        data = json.loads(detail)
+        return f"{data['motif']} : " + " ; ".join(
+            f"{c.get('code') or 'caisse n°' + str(c['id_caisse'])} "
+            + ", ".join(f"{kind} n°{n}" for kind, (n, _) in sorted(c["chaines"].items())) for c in data["caisses"])
+    except (ValueError, KeyError, TypeError):
+        return detail
