@@ -11,7 +11,8 @@ from datetime import datetime
 import duckdb
 
 from . import parameters
-from .fiscal.verify import EXCERPT
+from .fiscal import chains
+from .fiscal.verify import EXCERPT, identity_line
 from .money import eur, qty
 from .reports import columns, shop_header
 from .tickets import ANNULATION, RETOUR
@@ -28,12 +29,12 @@ def receipt_ref(caisse: str, numero: int) -> str:
 def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 42) -> list[str]:
     rows = con.execute("""
         SELECT t.numero, t.type_ticket, c.code, coalesce(c.libelle, c.code), t.date_validation, t.total_ttc,
-               trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), m.empreinte, o.numero, t.motif
+               trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), m.empreinte, o.numero, t.motif, t.id_caisse
         FROM t_ticket t JOIN t_caisse c USING (id_caisse) LEFT JOIN t_utilisateur u USING (id_utilisateur)
         LEFT JOIN t_ticket o ON o.id_ticket = t.id_ticket_origine
         LEFT JOIN maillon m ON m.id_caisse = t.id_caisse AND m.chaine = 'ticket' AND m.numero = t.numero
         WHERE t.id_ticket = ?""", [id_ticket]).fetchall()
-    numero, type_, caisse, libelle, validated, ttc, seller, link, origin, motif = rows[0]
+    numero, type_, caisse, libelle, validated, ttc, seller, link, origin, motif, id_caisse = rows[0]
     rule = RULE * width
     params = parameters.read(con)
     out = [line.center(width).rstrip() for line in shop_header(con)]
@@ -72,7 +73,8 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
             out.append(columns("Rendu", eur(rendu), width))
     if params.ticket_pied:
         out += ["", params.ticket_pied[:width].center(width).rstrip()]
-    out += [rule, f"Empreinte {(link or '')[:EXCERPT]}", signature_line()[:width], receipt_ref(caisse, numero)]
+    out += [rule, f"Empreinte {(link or '')[:EXCERPT]}", identity_line(id_caisse, chains.identity(con, id_caisse)),
+            signature_line()[:width], receipt_ref(caisse, numero)]
     return out
 
 

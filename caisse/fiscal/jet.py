@@ -87,4 +87,20 @@ def events(con: duckdb.DuckDBPyConnection, code: int | None = None, login: str |
     rows = con.execute("SELECT ts, code, caisse, login, detail FROM jet WHERE (? IS NULL OR code = ?) AND "
                        "(? IS NULL OR login = ?) ORDER BY ts DESC, id_evenement LIMIT ?",
                        [code, code, login, login, limit]).fetchall()
-    return [(ts, c, CODES.get(c, str(c)), caisse, who, detail) for ts, c, caisse, who, detail in rows]
+    return [(ts, c, CODES.get(c, str(c)), caisse, who, detail_words(c, detail)) for ts, c, caisse, who, detail in rows]
+
+
+def detail_words(code: int, detail: str | None) -> str:
+    """An event's detail as a person reads it: a relevé (96) as its registers and heads, a settings event (240)
+    as what changed (the data that follow are for verify)."""
+    if code == SETTINGS_EVENT:
+        return (detail or "").split("\n", 1)[0]
+    if code == 96:
+        try:
+            data = json.loads(detail or "")
+            return f"{data['motif']} : " + " ; ".join(
+                f"{c.get('code') or 'caisse n°' + str(c['id_caisse'])} "
+                + ", ".join(f"{kind} n°{n}" for kind, (n, _) in sorted(c["chaines"].items())) for c in data["caisses"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    return detail or ""

@@ -27,14 +27,3 @@ def record_survey(con: duckdb.DuckDBPyConnection, reason: str, *, login: str | N
                 "chaines": heads} for ident, heads in sorted(found.items())]
     record_event(con, chains.SURVEY_EVENT, login=login, now=now,
                  detail=json.dumps({"motif": reason, "caisses": caisses}, ensure_ascii=False, sort_keys=True))
-
-
-def survey_words(detail: str) -> str:
-    """A relevé's detail as a person reads it on the Journal screen."""
-    try:
-        data = json.loads(detail)
-        return f"{data['motif']} : " + " ; ".join(
-            f"{c.get('code') or 'caisse n°' + str(c['id_caisse'])} "
-            + ", ".join(f"{kind} n°{n}" for kind, (n, _) in sorted(c["chaines"].items())) for c in data["caisses"])
-    except (ValueError, KeyError, TypeError):
-        return detail

@@ -9,7 +9,9 @@ from caisse.closing import close_day, read_summary
 from caisse.export import run_export
 from caisse.opening import open_day
 from caisse.payments import PaymentRequest
+from caisse.returns import return_goods
 from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from caisse.workflow import print_receipt
 from pipeline.demo import write_demo_shop
 from tests.conftest import MANAGER, SELLER
 
@@ -62,3 +64,27 @@ def breaks(store) -> list[str]:
     from caisse.fiscal.verify import verify_chains
     with store.connect() as con:
         return [str(b) for b in verify_chains(con, load_keys(store.key_path), store.key_path)]
+
+
+def rows(store, sql, params=()):
+    with store.connect() as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def tamper(store, sql, params=()):
+    with store.transaction() as con:
+        con.execute(sql, list(params))
+
+
+def receipt(store, settings, ticket, user):
+    print_receipt(store, settings, ticket, user)
+    return ticket
+
+
+def returned(store, user, **options):
+    """A return rung by a connected seller (connected for it, as `caisse return` does)."""
+    connection = connect_seller(store, "C01", user)
+    try:
+        return return_goods(store, "C01", user, **options)
+    finally:
+        disconnect_seller(store, connection)

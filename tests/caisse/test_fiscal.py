@@ -18,8 +18,7 @@ import pytest
 
 from caisse import load_settings, run_verify
 from caisse.cli import build_parser
-from caisse.closing import read_summary
-from caisse.corrections import cash_move, void_ticket
+from caisse.corrections import void_ticket
 from caisse.errors import CaisseError
 from caisse.export import run_export
 from caisse.fiscal import FISCAL_VERSION
@@ -29,11 +28,10 @@ from caisse.home import initialise, rotate_integrity_key
 from caisse.opening import open_day
 from caisse.payments import PaymentRequest as Pay
 from caisse.printing import print_document
-from caisse.returns import return_goods
-from caisse.sales import LineRequest, connect_seller, disconnect_seller
-from caisse.workflow import finish_day, print_receipt, z_document
+from caisse.sales import LineRequest
+from caisse.workflow import z_document
 from pipeline import EXPORT_MANIFEST, read_manifest
-from tests.caisse.helpers import D, close_exact, redeliver_and_import, sell, users
+from tests.caisse.helpers import D, close_exact, receipt, redeliver_and_import, returned, rows, sell, tamper, users
 from tests.conftest import MANAGER
 
 # Every table a record that counts lives in, with the key its rows are known by.
@@ -41,60 +39,6 @@ RECORDS = {"t_ticket": "id_ticket", "t_ligne_ticket": "id_ligne_ticket", "t_regl
            "t_comptage": "id_journee, valeur", "t_livre_de_caisse": "id_mouvement",
            "maillon": "id_caisse, chaine, numero",
            "jet": "id_evenement", "t_avoir_utilise": "id_avoir_utilise"}
-
-
-def rows(store, sql, params=()):
-    with store.connect() as con:
-        return con.execute(sql, list(params)).fetchall()
-
-
-def tamper(store, sql, params=()):
-    with store.transaction() as con:
-        con.execute(sql, list(params))
-
-
-def receipt(store, settings, ticket, user):
-    print_receipt(store, settings, ticket, user)
-    return ticket
-
-
-@pytest.fixture
-def history(opened, imported):
-    """C01: day 1 (three sales, one voided, a cash move, closed on a count, exported), day 2 (two sales, a return
-    refunded by a credit note, a Z reprint, closed), day 3 open with two sales; every receipt archived."""
-    settings = load_settings()
-    store = opened
-    manager, seller = users(store)
-    receipt(store, settings, sell(store, seller, pay=[Pay("ESP", D("20"))]), seller)
-    receipt(store, settings, sell(store, seller, pay=[Pay("CB", D("10.70"))]), seller)
-    receipt(store, settings, sell(store, seller, articles=(("ART00002", 1),), pay=[Pay("CHQCAD", D("30"), "CC000001"),
-                                                                                   Pay("ESP", D("20"))]), seller)
-    receipt(store, settings, void_ticket(store, "C01", manager, 3, "Erreur de caisse"), manager)
-    cash_move(store, "C01", manager, "SORTIE", D("4.20"), "Timbres")
-    finish_day(store, settings, "C01", manager, count={D("100"): 1, D("50"): 1, D("20"): 1, D("0.50"): 1},
-               accept_difference=True, comment="compté vite")
-    run_export(store, settings, "C01", manager)
-    redeliver_and_import(settings)
-    open_day(store, "C01", manager, D("100"))
-    receipt(store, settings, sell(store, seller, articles=(("ART00001", 3),), pay=[Pay("ESP", D("40"))]), seller)
-    receipt(store, settings, sell(store, seller, pay=[Pay("AVOIR", D("10"), "AV000002"), Pay("ESP", D("1"))]), seller)
-    done = returned(store, seller, refund="AVOIR", reason="Taille", sale="6", quantities={1: D("1")})
-    receipt(store, settings, done.ticket, seller)
-    print_document(store, settings, z_document(store, settings, "C01", 1), user=manager)
-    finish_day(store, settings, "C01", manager, especes=read_summary(store, "C01").especes_theorique)
-    open_day(store, "C01", manager, D("100"))
-    receipt(store, settings, sell(store, seller, pay=[Pay("ESP", D("10.70"))]), seller)
-    receipt(store, settings, sell(store, seller, pay=[Pay("AVOIR", D("10.70"), done.avoir)]), seller)  # used at once
-    return store, settings
-
-
-def returned(store, user, **options):
-    """A return rung by a connected seller (connected for it, as `caisse return` does)."""
-    connection = connect_seller(store, "C01", user)
-    try:
-        return return_goods(store, "C01", user, **options)
-    finally:
-        disconnect_seller(store, connection)
 
 
 def verified(store, settings) -> list[str]:
@@ -440,6 +384,86 @@ def test_r28_the_fiscal_core_has_its_own_version_in_every_link_and_document(hist
     assert rows(store, "SELECT DISTINCT version FROM maillon") == [(FISCAL_VERSION,)]
     z = z_document(store, settings, "C01", 1).lines
     assert any(f"noyau fiscal {FISCAL_VERSION}" in line for line in z)
+
+
+def test_r28_the_core_s_version_is_signed_in_every_link(history):
+    from caisse.fiscal.chains import sign
+    store, settings = history
+    key, payload = b"k" * 32, {"a": 1}
+    assert sign(key, "ticket", 1, 1, "0", payload, "1.2") != sign(key, "ticket", 1, 1, "0", payload, "1.1")
+    tamper(store, "UPDATE maillon SET version = '1.0' WHERE chaine = 'ticket' AND numero = 2")
+    assert any("ticket n°2 : son contenu a été modifié" in line for line in verified(store, settings))
+
+
+def test_r17_every_reprint_says_duplicata_n_and_is_a_signed_record_of_who_and_when(history):
+    from caisse.workflow import reprint_receipt
+    store, settings = history
+    manager, seller = users(store)
+    before = rows(store, "SELECT count(*) FROM maillon WHERE chaine = 'duplicata'")[0][0]
+    for number in (1, 2):
+        printed = reprint_receipt(store, settings, "C01", 8, seller)
+        text = printed.text_path.read_text(encoding="utf-8")
+        assert printed.duplicata == number and text.count(f"*** DUPLICATA n°{number} ***") == 2
+    reprints = rows(store, "SELECT i.ref, i.duplicata, u.login, i.ts IS NOT NULL, m.numero FROM impression i JOIN "
+                           "t_utilisateur u USING (id_utilisateur) JOIN maillon m ON m.ref = i.id_impression AND "
+                           "m.chaine = 'duplicata' WHERE i.ref = 'C01-T000008' ORDER BY i.duplicata")
+    assert reprints == [("C01-T000008", 1, seller.login, True, before + 1),
+                        ("C01-T000008", 2, seller.login, True, before + 2)]
+    assert rows(store, "SELECT detail FROM jet WHERE code = 180 AND detail LIKE 'C01-T000008%' ORDER BY ts") == [
+        ("C01-T000008 : DUPLICATA n°1",), ("C01-T000008 : DUPLICATA n°2",)]
+    assert verified(store, settings) == []
+
+
+def test_r18_a_provisional_note_says_document_provisoire_and_counts_nowhere(opened, imported):
+    from caisse.drafts import add_to_draft, start_draft
+    from caisse.sales import connect_seller, pay_ticket
+    from caisse.workflow import print_note
+    store, settings = opened, load_settings()
+    _, seller = users(store)
+    connect_seller(store, "C01", seller)
+    draft = start_draft(store, "C01", seller)
+    add_to_draft(store, draft, seller, LineRequest("ART00001", D("2")))
+    links = rows(store, "SELECT chaine, count(*) FROM maillon GROUP BY ALL ORDER BY ALL")
+    note = print_note(store, settings, draft, "C01", seller).text_path.read_text(encoding="utf-8")
+    assert note.count("DOCUMENT PROVISOIRE") == 2 and "Ne vaut pas ticket de caisse" in note
+    assert "Ticket n°" not in note and "Empreinte" not in note and "TOTAL TTC" in note
+    assert rows(store, "SELECT chaine, count(*) FROM maillon GROUP BY ALL ORDER BY ALL") == links
+    assert rows(store, "SELECT count(*) FROM t_ticket") == [(0,)]
+    done = pay_ticket(store, draft, seller, [Pay("ESP", D("50"))])
+    assert done.numero == 1  # the note took no number
+
+
+def test_r23_archiving_is_traced_in_the_jet_and_chained(store, manager, seller):
+    from caisse.workflow import archive_period
+    from tests.caisse.test_periods import two_months
+    settings = load_settings()
+    two_months(store, manager, seller)
+    made = archive_period(store, settings, "C01", "2027-01", manager)
+    assert rows(store, "SELECT count(*) FROM jet WHERE code = 20 AND detail LIKE ?", [f"archive {made.path.name}%"]) \
+        == [(1,)]
+    assert rows(store, "SELECT m.numero FROM maillon m JOIN archive a ON a.id_archive = m.ref WHERE m.chaine = "
+                       "'archive'") == [(1,)]
+    from caisse.fiscal.archive import ArchiveRefused
+    with pytest.raises(ArchiveRefused):
+        archive_period(store, settings, "C01", "2027-03", manager)  # not closed yet: refused, and an event
+    assert rows(store, "SELECT count(*) FROM jet WHERE code = 30") == [(1,)]
+    assert verified(store, settings) == []
+
+
+def test_r27_every_ticket_and_z_shows_software_register_numbers_vat_and_link_excerpt(history):
+    store, settings = history
+    from caisse.version import signature_line
+    receipt_text = next((settings.home / "tickets").rglob("C01-T000008.txt")).read_text(encoding="utf-8")
+    link = rows(store, "SELECT empreinte FROM maillon WHERE id_caisse = 1 AND chaine = 'ticket' AND numero = 8")[0][0]
+    for text in (receipt_text,):
+        assert signature_line() in text and "Caisse C01" in text and "Ticket n°8" in text
+        assert re.search(r"TVA \d+,\d\d %", text) and f"Empreinte {link[:16]}" in text
+        assert "Identité caisse n°1 " in text
+    z = "\n".join(z_document(store, settings, "C01", 1).lines)
+    day = rows(store, "SELECT empreinte FROM maillon WHERE id_caisse = 1 AND chaine = 'cloture' AND ref = "
+                      "(SELECT id_journee FROM t_journee WHERE numero_z = 1)")[0][0]
+    assert signature_line() in z and "TICKET Z n°1" in z and "Caisse C01" in z and "HT / TVA / TTC" in z
+    assert day[:42] in z and "Identité caisse n°1 " in z and "Journal serveur" in z
 
 
 # Tampering, table by table: verify names the register, the chain and the record.
