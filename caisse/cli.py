@@ -43,7 +43,7 @@ def cmd_status(args, settings) -> int:
         states = lifecycle.register_states(con)
         blocker = lifecycle.import_blocker(con)
         runs = history.last_runs(con, args.runs)
-        waiting = {s.code: [str(p) for p in pending_periods(con, settings.calendar, s.id_caisse)] for s in states}
+        waiting = {s.code: [str(p) for p in pending_periods(con, s.id_caisse)] for s in states}
     practising = training.trained(store)
     if args.json:
         print(json.dumps({

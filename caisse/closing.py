@@ -50,16 +50,18 @@ class Summary:
     comptage_aveugle: bool
     en_cours: list[TicketView] = field(default_factory=list)
     connectes: list[tuple[str, str, datetime]] = field(default_factory=list)
+    en_attente: list[str] = field(default_factory=list)  # months (years) that did not add up: they wait
 
 
 def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
     """The open day's summary, with what would stop the closing (tickets in progress, sellers connected)."""
-    _, id_journee = open_day_of(con, caisse)
+    id_caisse, id_journee = open_day_of(con, caisse)
     day = day_figures(con, id_journee)
     params = parameters.read(con)
     return Summary(caisse, id_journee, day.opened, day.fond, day.per_method, day.nb, day.voided, day.returns,
                    day.total, day.moves, day.expected, params.coupures, params.tolerance_ecart,
-                   params.comptage_aveugle, parked(con, caisse), connected_sellers(con, id_journee))
+                   params.comptage_aveugle, parked(con, caisse), connected_sellers(con, id_journee),
+                   [str(p) for p in periods.pending_periods(con, id_caisse)])
 
 
 def read_summary(store: Store, caisse: str) -> Summary:

@@ -64,6 +64,9 @@ if summary.en_cours:
         st.caption("Abandonner un ticket en cours demande le droit d'annuler un ticket.")
     st.stop()
 
+for waiting in summary.en_attente:  # a month that did not add up: the day still closes
+    st.warning(plain(waiting))
+
 if summary.connectes:
     st.warning(plain(caisse.UsersConnected(code, [f"{name or login} (depuis {since:%H:%M})"
                                                   for login, name, since in summary.connectes])))

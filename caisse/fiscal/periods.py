@@ -162,7 +162,7 @@ def _left_pending(con, caisse: str, pending: PeriodPending, user, now: datetime)
     return pending
 
 
-def pending_periods(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int) -> list[PeriodPending]:
+def pending_periods(con: duckdb.DuckDBPyConnection, id_caisse: int) -> list[PeriodPending]:
     """The months (and years) a closing left pending and that still have no closing, with the last reason given."""
     out = []
     for detail, in con.execute(

@@ -290,3 +290,37 @@ def test_r13_voids_and_returns_add_to_the_absolute_grand_total(opened, imported)
     close_day(store, "C01", manager, especes=read_summary(store, "C01").especes_theorique)
     assert rows(store, "SELECT total_ttc, grand_total, grand_total_absolu FROM t_journee") == [
         (D("0.00"), D("0.00"), D("42.80"))]
+
+
+# R21-R24: the archives, checked by verify; the server's journal archived with the month; the keys elsewhere.
+
+def test_r21_the_server_s_journal_is_archived_with_the_month_and_verify_checks_each_archive(store, manager, seller):
+    from caisse.workflow import archive_period
+    from tests.caisse.test_periods import two_months, verifier
+    settings = load_settings()
+    two_months(store, manager, seller)
+    january = archive_period(store, settings, "C01", "2027-01", manager)
+    february = archive_period(store, settings, "C01", "2027-02", manager)
+    text = january.path.read_text(encoding="utf-8")
+    assert "<evenements_serveur>" in text and 'code="96"' in text  # the relevés of the server's journal
+    done = verifier(january.path, february.path)  # the server's chain follows from one month to the next
+    assert done.returncode == 0 and "le journal des événements du serveur" in done.stdout, done.stdout
+    assert verified(store, settings) == []
+    original = february.path.read_bytes()
+    february.path.write_bytes(original.replace(b"<tickets>", b"<tickets> ", 1))
+    assert any("l'archive du mois 2027-02" in line and "SHA-256" in line for line in verified(store, settings))
+    february.path.unlink()
+    assert any("l'archive du mois 2027-02" in line and "a disparu" in line for line in verified(store, settings))
+
+
+def test_r09_the_keys_and_heads_live_in_their_own_folder(settings, monkeypatch, tmp_path):
+    from caisse.home import initialise, open_store
+    from caisse.sync import run_import
+    from tests.conftest import MANAGER
+    monkeypatch.setenv("CAISSE_KEYS_DIR", str(tmp_path / "autre-disque"))
+    settings = load_settings()
+    initialise(settings, demo=True)
+    run_import(open_store(settings), settings, "C01", MANAGER.login, MANAGER.password)
+    assert settings.integrity_key_path == tmp_path / "autre-disque" / "integrity.key"
+    assert (tmp_path / "autre-disque" / "chaines" / "serveur.json").is_file()
+    assert not (settings.home / "integrity.key").exists() and not (settings.home / "chaines").exists()
