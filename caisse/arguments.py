@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nombre d'échanges listés (1 à 1000)")
     p = sub.add_parser("import", help="importer les données du serveur principal pour une caisse")
     _who(p)
+    p.add_argument("--reapply", action="store_true",
+                   help="appliquer de nouveau un lot déjà appliqué (hotline, par un responsable : enregistré)")
     p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
     _who(p)
     p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150,00")

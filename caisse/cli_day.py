@@ -38,7 +38,8 @@ from .workflow import (
 
 def cmd_import(args, settings) -> int:
     password = _password(args)
-    result = run_import(open_store(settings), settings, args.caisse, args.user, password, echo=print)
+    result = run_import(open_store(settings), settings, args.caisse, args.user, password, echo=print,
+                        reapply=args.reapply)
     for warning in result.warnings:
         print(f"Attention : {warning}", file=sys.stderr)
     return 0

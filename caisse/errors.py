@@ -157,3 +157,15 @@ class ExportFailed(CaisseError):
                          f"{hotline} Les journées restent à exporter : un nouvel essai d'export renverra le même "
                          "lot. D'ici là, il n'est plus possible d'importer de nouvelles données, mais une nouvelle "
                          "journée de caisse peut s'ouvrir.")
+
+
+class LotAlreadyApplied(CaisseError):
+    """A lot is applied once: deposited again (or by a main server that sends the same lot twice), it would put
+    back balances and statuses the register has changed since."""
+
+    def __init__(self, lot: str, when: str):
+        self.lot, self.when = lot, when
+        super().__init__(f"Le lot {lot} a déjà été appliqué le {when} : il n'est pas appliqué deux fois (ses avoirs "
+                         "et chèques cadeaux reviendraient à des soldes dépassés). Demandez au serveur principal un "
+                         "nouveau lot ; la hotline peut le réappliquer (caisse import ... --reapply, par un "
+                         "responsable).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .auth import User, require_now
@@ -69,7 +70,7 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
                               f"(CAISSE_DROP=file:///...), pas dans {settings.drop_shown}.")
         target = folder / settings.import_dir.replace("{caisse}", "C01")
         from pipeline.demo import write_demo_shop  # the XML writer, loaded by the one command that writes files
-        demo_files = len(write_demo_shop(target).fichiers) + 1
+        demo_files = len(write_demo_shop(target, lot=next_demo_lot(store), today=date.today()).fichiers) + 1
     if 0 < before < HEADS_WITH_COMMIT and links:
         republish_heads(store)
     with store.transaction() as con:
@@ -78,6 +79,15 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
         if created:
             record_event(con, 250, detail=f"clé {load_keys(key_path).current_id} ({key_path})")
     return InitReport(settings.store_path, version, created, demo_files, folder)
+
+
+def next_demo_lot(store: Store) -> str:
+    """The demo lot after the last one applied: a lot is applied once, so each `init --demo` deposits a new one."""
+    with store.connect() as con:
+        applied = [lot for lot, in con.execute("SELECT DISTINCT lot FROM sync_run WHERE sens = 'import' AND statut = "
+                                               "'reussi' AND lot LIKE 'GESPX-DEMO-%'").fetchall()]
+    numbers = [int(lot.rsplit("-", 1)[1]) for lot in applied if lot.rsplit("-", 1)[1].isdigit()]
+    return f"GESPX-DEMO-{max(numbers, default=0) + 1:04d}"
 
 
 def republish_heads(store: Store) -> None:

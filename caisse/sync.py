@@ -32,12 +32,22 @@ from pipeline.staging import Staged, stage_file
 
 from . import auth, parameters
 from .config import Settings
-from .errors import CaisseError, DropFailed, ImportNotAllowed, LoginFailed, NothingToImport, UnknownRegister
+from .errors import (
+    CaisseError,
+    DropFailed,
+    ImportNotAllowed,
+    LoginFailed,
+    LotAlreadyApplied,
+    NothingToImport,
+    UnknownRegister,
+)
 from .fiscal.jet import record_event
+from .fiscal.registry import record_survey
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .home import private_dir
 from .lifecycle import import_blocker, valid_code
 from .store import Store, own_table_names, replace_table
+from .vouchers import overlay_credit_notes, overlay_gift_cheques
 
 BANNER = "*** Début de vidage des tables du serveur nomade ***"
 PROGRESS_ROWS = 100_000
@@ -66,6 +76,9 @@ class ImportResult:
     digests: dict[str, str] = field(default_factory=dict)  # sha256 of each received file, computed once
     sources: dict[str, str] = field(default_factory=dict)  # the file each table came from
     missing_core: list[str] = field(default_factory=list)  # core tables still empty after the import
+    lot_made: datetime | None = None  # when the main server made the lot (its manifest's date_creation)
+    acknowledged: set[str] | None = None  # the credit note uses the lot's t_avoir_utilise carries
+    reapplied: str = ""  # when the lot had been applied already (a manager's --reapply)
 
     @property
     def rows(self) -> int:
@@ -73,8 +86,9 @@ class ImportResult:
 
 
 def run_import(store: Store, settings: Settings, caisse: str, login: str, password: str, *,
-               echo: Log | None = None, now: datetime | None = None) -> ImportResult:
-    """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence."""
+               echo: Log | None = None, now: datetime | None = None, reapply: bool = False) -> ImportResult:
+    """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence. A lot already applied
+    is refused with its date, unless a manager asks to `reapply` it (recorded)."""
     now = now or datetime.now()
     caisse = valid_code(caisse)
     if settings.formation:
@@ -84,7 +98,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     log = RunLog(settings.logs_dir, id_run, echo)
     result = ImportResult(id_run, "", caisse, "local")
     try:
-        _import(store, settings, caisse, login, password, log, result, now)
+        _import(store, settings, caisse, login, password, log, result, now, reapply)
     except (CaisseError, PipelineError) as e:
         log(f"Import interrompu : {e}")
         log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
@@ -105,12 +119,14 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     return result
 
 
-def _import(store, settings, caisse, login, password, log, result, now) -> None:
+def _import(store, settings, caisse, login, password, log, result, now, reapply=False) -> None:
     with store.connect() as con:
         first_import = not auth.has_users(con)
     if not first_import:
         user = auth.login(store, login, password, caisse=caisse, now=now)
         auth.require(user, "CAISSE_IMPORTER")
+        if reapply:
+            auth.require(user, "BACKOFFICE")
         with store.connect() as con:
             blocker = import_blocker(con)
         if blocker:
@@ -132,17 +148,18 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
         log("Synchronisation des données en cours ...")
         # The manifest first: a local drop is named after its server, and the lot checked against it.
         # It is also removed first, so that a removal cut short never leaves a manifest whose files are gone.
-        names.sort(key=lambda n: n != IMPORT_MANIFEST)
+        names.sort(key=lambda n: n.lower() != IMPORT_MANIFEST)
         manifest = None
         for name in names:
-            if manifest is not None and name not in MANIFESTS and manifest.entry(name) is None:
+            if manifest is not None and name.lower() not in MANIFESTS and manifest.entry(name) is None:
                 raise ManifestMismatch(IMPORT_MANIFEST, name,
                                        "fichier présent dans le dépôt mais absent du manifeste ; il n'a pas été lu")
             drop.fetch(folder, name, received / name, max_bytes)
-            if name == IMPORT_MANIFEST:
-                manifest = read_manifest(received / IMPORT_MANIFEST)
+            if name.lower() == IMPORT_MANIFEST:
+                manifest = read_manifest(received / name)
                 if drop.host == "local" and manifest.serveur:
                     drop.host = manifest.serveur
+                result.reapplied = _applied_once(store, manifest.lot, reapply)
             log(f"Réception de {drop.display(folder, name)} depuis {drop.host} en tant que {received / name} réussi.")
         result.host = drop.host
 
@@ -172,6 +189,29 @@ def _import(store, settings, caisse, login, password, log, result, now) -> None:
         log(warning)
 
 
+def _applied_once(store: Store, lot: str, reapply: bool) -> str:
+    """A lot is applied once: one applied already is refused with its date, unless `reapply` ("" when new)."""
+    if not lot:
+        return ""
+    with store.connect() as con:
+        rows = con.execute("SELECT fin FROM sync_run WHERE sens = 'import' AND statut = 'reussi' AND lot = ? "
+                           "ORDER BY fin DESC LIMIT 1", [lot]).fetchall()
+    if not rows:
+        return ""
+    when = f"{rows[0][0]:%d/%m/%Y à %H:%M}"
+    if not reapply:
+        raise LotAlreadyApplied(lot, when)
+    return when
+
+
+def _lot_date(text: str) -> datetime | None:
+    try:
+        made = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return made.astimezone().replace(tzinfo=None) if made.tzinfo else made
+
+
 def _resolver(name: str, own_tables: set[str], max_extras: int):
     """The contract of each table a file holds (None: a table the register does not use, skipped); the
     register's own tables are refused, whatever file carries them."""
@@ -193,7 +233,7 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
               tables: dict[str, Staged], own_tables: set[str]) -> None:
     """Check the manifest and parse every table file into `tables` (on disk, beside the received files);
     nothing is written to the store yet."""
-    result.digests = {name: sha256_file(received / name) for name in names if name not in MANIFESTS}
+    result.digests = {name: sha256_file(received / name) for name in names if name.lower() not in MANIFESTS}
     if manifest:
         if manifest.caisse and manifest.caisse != caisse:
             raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")
@@ -204,7 +244,7 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
             "être vérifiée.")
     counts: dict[str, int] = {}
     for name in names:
-        if name in MANIFESTS:
+        if name.lower() in MANIFESTS:
             continue
         resolve = _resolver(name, own_tables, settings.max_unknown_columns)
         found = stage_file(received / name, resolve, received / STAGED,
@@ -221,6 +261,10 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
                                                                 f" de la table {table}."))
     if manifest:
         check_rows(manifest, counts)
+        result.lot_made = _lot_date(manifest.date_creation)
+    if "t_avoir_utilise" in tables:
+        result.acknowledged = {row["id_avoir_utilise"] for row in
+                               tables["t_avoir_utilise"].read_all().select(["id_avoir_utilise"]).to_pylist()}
     if "tr_parametre" in tables:
         rows = tables["tr_parametre"].read_all().select(["cle", "valeur"]).to_pylist()
         parameters.check({row["cle"]: row["valeur"] for row in rows})
@@ -249,6 +293,12 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
                 if keep and result.tables[table] < tables[table].rows:
                     log(f"{tables[table].rows - result.tables[table]} ligne(s) de {table} concernent les journées de "
                         "ce serveur caisse : elles sont gardées telles qu'il les a enregistrées.")
+            if "t_avoir" in tables:  # what the register used and the lot does not know yet stays used
+                for said in overlay_credit_notes(con, result.acknowledged or set(), result.lot_made):
+                    log(said)
+            if "t_cheque_cadeau" in tables:
+                for said in overlay_gift_cheques(con):
+                    log(said)
             known = [r[0] for r in con.execute("SELECT code FROM t_caisse ORDER BY code").fetchall()]
             if caisse not in known:
                 raise UnknownRegister(caisse, known)
@@ -265,8 +315,10 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
             record_run(con, "import", result.id_run, result.lot, result.caisse, login, result.host, now, "reussi", "",
                        len(result.tables), result.rows,
                        [(result.sources[t], t, n, result.digests[result.sources[t]]) for t, n in result.tables.items()])
+            again = f" ; réappliqué à la demande (déjà appliqué le {result.reapplied})" if result.reapplied else ""
             record_event(con, 110, caisse=caisse, login=login,
-                         detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes", now=now)
+                         detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes{again}", now=now)
+            record_survey(con, f"import du lot {result.lot}", login=login, now=now)
     except LoginFailed as refused:
         result.tables.clear()
         if not refused.held:

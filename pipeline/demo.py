@@ -178,11 +178,12 @@ def demo_tables(seed: int = 2026, articles: int = 2000) -> dict[str, tuple[list[
 
 
 def write_demo_shop(folder: Path, seed: int = 2026, today: date | None = None, articles: int = 2000,
-                    tables: dict | None = None) -> Manifest:
+                    tables: dict | None = None, lot: str = LOT) -> Manifest:
     """Write the demo shop's files and their manifest into `folder`; the same seed gives the same bytes.
-    `tables` (as demo_tables returns them, changed) writes other rows in the same files."""
+    `tables` (as demo_tables returns them, changed) writes other rows in the same files; `lot` names the lot (a
+    lot is applied once: a new demo lot has a new name)."""
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest(lot=LOT, date_creation=(today or date(2026, 11, 23)).isoformat(), serveur=SERVEUR)
+    manifest = Manifest(lot=lot, date_creation=(today or date(2026, 11, 23)).isoformat(), serveur=SERVEUR)
     for table, (rows, style) in (tables or demo_tables(seed, articles)).items():
         path = folder / f"{table}.xml"
         _xml(path, table, rows, **style)

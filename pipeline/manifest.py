@@ -55,7 +55,8 @@ class Manifest:
         return "\n".join(parts).encode()
 
     def entry(self, name: str) -> FileEntry | None:
-        return next((f for f in self.fichiers if f.nom == name), None)
+        """The file's entry, its name compared without case (a Windows server writes T_ARTICLE.XML)."""
+        return next((f for f in self.fichiers if f.nom.lower() == name.lower()), None)
 
 
 def sha256_file(path: Path) -> str:
@@ -81,8 +82,8 @@ def read_manifest(path: Path) -> Manifest:
                                       "sécurité")
     root = tree.getroot()
 
-    def value(name: str) -> str:
-        found = root.find(name)
+    def value(name: str) -> str:  # an element or an attribute of the root, in a namespace or not
+        found = root.find("{*}" + name)
         text = found.text if found is not None else root.get(name)
         return (text or "").strip()
 
@@ -93,10 +94,10 @@ def read_manifest(path: Path) -> Manifest:
                 check_identifier(getattr(m, name), what)
             except PipelineError as e:
                 raise BadTableFile(path.name, e.message.rstrip(".")) from None
-    for f in root.iter("fichier"):
-        name = f.get("nom") or (f.findtext("nom") or "").strip()
-        lines = f.get("lignes") or f.findtext("lignes") or ""
-        digest = f.get("sha256") or f.findtext("sha256") or ""
+    for f in root.iter("{*}fichier"):
+        name = f.get("nom") or (f.findtext("{*}nom") or "").strip()
+        lines = f.get("lignes") or f.findtext("{*}lignes") or ""
+        digest = f.get("sha256") or f.findtext("{*}sha256") or ""
         if not name or not lines.strip().isdigit():
             raise BadTableFile(path.name, "une entrée <fichier> n'a pas de nom ou de nombre de lignes valide")
         try:
@@ -104,15 +105,15 @@ def read_manifest(path: Path) -> Manifest:
         except PipelineError as e:
             raise BadTableFile(path.name, e.message.rstrip(".")) from None
         m.fichiers.append(FileEntry(name.strip(), int(lines), digest.strip().lower()))
-    for j in root.iter("journee"):
+    for j in root.iter("{*}journee"):
         m.journees.append((j.get("id_journee", ""), int(j.get("numero_z", "0"))))
-    for c in root.iter("chaine"):
+    for c in root.iter("{*}chaine"):
         if c.get("nom") and (c.get("numero") or "").isdigit():
             m.chaines[c.get("nom")] = (int(c.get("numero")), c.get("empreinte", ""))
-    journal = root.find("journal_serveur")
+    journal = root.find("{*}journal_serveur")
     if journal is not None and (journal.get("numero") or "").isdigit():
         m.journal_serveur = (int(journal.get("numero")), journal.get("empreinte", ""))
-    mac = root.find("mac")
+    mac = root.find("{*}mac")
     if mac is not None:
         m.mac, m.cle = (mac.text or "").strip(), mac.get("cle", "")
     return m
@@ -145,18 +146,20 @@ def check_files(m: Manifest, folder: Path, manifest_name: str = IMPORT_MANIFEST,
                 digests: dict[str, str] | None = None) -> None:
     """Every listed file is there and has the listed sha256 (when one is given); `digests`, the sha256 of
     the files already computed by the caller, spares reading them again."""
-    digests = digests or {}
+    digests = {k.lower(): v for k, v in (digests or {}).items()}
+    present = {p.name.lower(): p for p in folder.iterdir()} if folder.exists() else {}
     for f in m.fichiers:
-        path = folder / f.nom
-        if not path.exists():
+        path = present.get(f.nom.lower())
+        if path is None:
             raise ManifestMismatch(manifest_name, f.nom, "fichier annoncé mais absent du lot")
-        if f.sha256 and (digests.get(f.nom) or sha256_file(path)) != f.sha256:
+        if f.sha256 and (digests.get(f.nom.lower()) or sha256_file(path)) != f.sha256:
             raise ManifestMismatch(manifest_name, f.nom, "l'empreinte sha256 ne correspond pas")
 
 
 def check_rows(m: Manifest, counts: dict[str, int], manifest_name: str = IMPORT_MANIFEST) -> None:
     """The row counts read equal the counts listed."""
+    counts = {k.lower(): v for k, v in counts.items()}
     for f in m.fichiers:
-        if f.nom in counts and counts[f.nom] != f.lignes:
+        if f.nom.lower() in counts and counts[f.nom.lower()] != f.lignes:
             raise ManifestMismatch(manifest_name, f.nom,
-                                   f"{counts[f.nom]} lignes lues pour {f.lignes} annoncées")
+                                   f"{counts[f.nom.lower()]} lignes lues pour {f.lignes} annoncées")

@@ -67,6 +67,20 @@ class Shape:
         return cls(**{**data, "path": path, "skip": tuple(data["skip"])})
 
 
+class DuplicateColumn(Exception):
+    """A row names a column twice (a JOIN's two `code`, one label per language): the reader refuses it with
+    the row's number; keeping one of them would be silently wrong."""
+
+    def __init__(self, column: str, how: str = ""):
+        super().__init__(column)
+        self.column, self.how = column, how
+
+    def reason(self) -> str:
+        hint = self.how or ("deux colonnes du même nom dans une ligne : une requête qui joint deux tables ayant "
+                            "chacune cette colonne (mysql --xml d'un JOIN) ? donnez-leur des alias")
+        return f"la colonne {self.column} apparaît deux fois dans la même ligne ({hint})"
+
+
 class MixedRowTags(Exception):
     """Rows of more than one tag: the fast walk hands over to the generic one."""
 
@@ -120,11 +134,16 @@ def detect(path: Path, encoding: str) -> Shape | None:
             if root.tag == "pma_xml_export":
                 raise unrecognised(name, "un export phpMyAdmin sans <database> de données : cochez « Données » "
                                          "dans ses options d'export")
-            return None
+            columns = [k for k in root.attrib if k[0] != "{"]
+            if columns and _local(root.tag).lower() != path.stem.lower():
+                raise unrecognised(name, f"un seul élément <{_local(root.tag)}> dont les attributs "
+                                         f"({', '.join(columns[:4])}) sont des colonnes : c'est une ligne sans "
+                                         "élément racine autour (SQL Server FOR XML RAW sans ROOT('table') ?)")
+            continue  # an empty table: read to the end, so that a second root (rows without a root) is seen
         shape = _shape_of_row(name, root, el)
         if shape is not None:
             return shape
-    return None
+    return None  # a table with no row (nothing after its root: a second root is an XML error, said in French)
 
 
 def _wrapper_shape(root, el) -> Shape | None:
@@ -163,6 +182,10 @@ def _shape_of_row(name: str, root, el) -> Shape | None:
     if named:
         _check_named(name, el, named)
     elif not children:
+        if not [k for k in el.attrib if k[0] != "{"]:
+            raise unrecognised(name, f"des lignes <{_local(el.tag)}> sans aucune colonne (ni élément enfant, ni "
+                                     "attribut) : le fichier n'est-il qu'une ligne, sans élément racine autour "
+                                     "(SQL Server FOR XML PATH sans ROOT('table') ?)")
         writer = "attributs"
     return Shape(writer, (_entry(root),), el.tag, named, table_from="tag" if dataset else None,
                  skip=(XS_SCHEMA,) if dataset else ())
@@ -178,17 +201,40 @@ def _check_named(name: str, row, tag: str) -> None:
 def _row_builder(shape: Shape):
     if shape.named:
         def build(el):
-            return dict(zip(map(_NAME, el), map(_TEXT, el)))
+            row = dict(zip(map(_NAME, el), map(_TEXT, el)))
+            if len(row) != len(el):
+                _twice([c.get("name") for c in el])
+            return row
         return build
 
     def build(el):
         row = dict(map(_TAG_TEXT, el))
+        if len(row) != len(el):
+            _twice([c.tag for c in el], el)
         if el.attrib:  # attributes are columns; namespaced ones (.NET's msdata:rowOrder...) are not
-            row = {**{k: v for k, v in el.attrib.items() if k[0] != "{"}, **row}
+            attributes = {k: v for k, v in el.attrib.items() if k[0] != "{"}
+            if not attributes.keys().isdisjoint(row):
+                raise DuplicateColumn(next(iter(attributes.keys() & row.keys())), "en attribut et en élément")
+            row = {**attributes, **row}
         if row and next(iter(row))[0] == "{":  # columns in a namespace: their local names
-            row = {_local(k): v for k, v in row.items()}
+            local = {_local(k): v for k, v in row.items()}
+            if len(local) != len(row):
+                _twice([_local(k) for k in row])
+            row = local
         return row
     return build
+
+
+def _twice(names: list[str], row=None) -> None:
+    seen = set()
+    for column in names:
+        if column in seen:
+            languages = [c.get("{http://www.w3.org/XML/1998/namespace}lang") for c in row if c.tag == column] \
+                if row is not None else []
+            how = (f"une par langue, xml:lang {' et '.join(repr(x) for x in languages if x)} : une seule est lue "
+                   "par le serveur caisse, donnez aux autres un autre nom (libelle_en)") if any(languages) else ""
+            raise DuplicateColumn(_local(column) if column else "sans nom", how)
+        seen.add(column)
 
 
 def _is_container(parent, shape: Shape) -> bool:

@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from .contracts import Column, Contract
 from .errors import BadTableFile
-from .shapes import MixedRowTags, OtherTable, Shape, walk
+from .shapes import DuplicateColumn, MixedRowTags, OtherTable, Shape, walk
 from .values import to_arrow
 
 MIN_PART_BYTES = 4 * 1024 * 1024  # below this, starting a process costs more than it saves
@@ -174,6 +174,8 @@ def part_batches(path: Path, part: Part, contract: Contract, shape: Shape, encod
             yield to_arrow(rows, first_row, path.name, contract, extras, shape.null_text)
     except (etree.XMLSyntaxError, MixedRowTags, OtherTable) as e:
         raise PartFailed(str(e)) from None
+    except DuplicateColumn as e:
+        raise BadTableFile(path.name, e.reason(), row=first_row + len(rows), column=e.column) from None
     finally:
         stream.close()
 

@@ -21,7 +21,7 @@ from lxml import etree
 
 from .contracts import Contract, contract_for
 from .errors import BadTableFile
-from .shapes import MixedRowTags, Shape, detect, walk
+from .shapes import DuplicateColumn, MixedRowTags, Shape, detect, walk
 from .values import to_arrow
 
 DEFAULT_MAX_MB = 2048
@@ -120,7 +120,8 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
 
     def state(table: str) -> _TableState:
         if table not in states:
-            contract = own if table == path.stem or (own is not None and table == own.name) else resolve(table)
+            mine = table.lower() in (path.stem.lower(), own.name if own is not None else "")
+            contract = own if mine else resolve(table)
             states[table] = _TableState(contract, _KeyChecker(name, contract) if contract else None)
         return states[table]
 
@@ -150,7 +151,7 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
         if number <= done:
             continue
         if own is not None:
-            if named not in (None, path.stem, own.name) and shape.table_from != "tag":
+            if named is not None and named.lower() not in (path.stem.lower(), own.name) and shape.table_from != "tag":
                 raise BadTableFile(name, f"il contient des lignes de la table {named} ({shape.writer}) alors qu'il "
                                          f"porte le nom de la table {own.name}")
             table = own.name
@@ -228,6 +229,8 @@ def _iter_rows(path: Path, name: str, prolog: Prolog, shape: Shape) -> Iterator[
                 yield row
     except etree.XMLSyntaxError as e:
         raise BadTableFile(name, _syntax_reason(e, path, prolog), row=row_number + 1) from None
+    except DuplicateColumn as e:
+        raise BadTableFile(name, e.reason(), row=row_number + 1, column=e.column) from None
 
 
 def _syntax_reason(e: etree.XMLSyntaxError, path: Path, prolog: Prolog) -> str:
@@ -242,6 +245,10 @@ def _syntax_reason(e: etree.XMLSyntaxError, path: Path, prolog: Prolog) -> str:
         return "le fichier est vide (il faut au moins l'élément racine, par exemple <t_article/>)"
     where = f"ligne de texte {line}, caractère {col}"
     lowered = message.lower()
+    for pattern, words in LIBXML_WORDS:
+        match = pattern.search(message)
+        if match:
+            return f"{words.format(*match.groups())} ({where})"
     if "encoding" in lowered or "not proper" in lowered or "invalid byte" in lowered or "bytes:" in lowered:
         if prolog.declared is None:
             return (f"des octets ne sont pas en UTF-8 ({where}) : le fichier ne déclare pas son encodage, UTF-8 a donc "
@@ -253,8 +260,40 @@ def _syntax_reason(e: etree.XMLSyntaxError, path: Path, prolog: Prolog) -> str:
             shown = "UTF-8 (marque d'ordre des octets en tête)"
         return f"des octets ne sont pas dans l'encodage déclaré {shown} ({where})"
     if "entity" in lowered:
-        return f"il utilise une entité non déclarée, refusée ({where} : {message.strip()})"
-    return f"le XML est mal formé ({where} : {message.strip()})"
+        return f"il utilise une entité non déclarée, refusée ({where})"
+    return f"le XML est mal formé ({where} ; message de l'analyseur : {message.strip()})"
+
+
+# libxml2's messages for what the main server's writers get wrong, said in French (the rest keep their English
+# after a French sentence).
+LIBXML_WORDS = [(re.compile(pattern, re.I), words) for pattern, words in (
+    (r"Extra content at the end of the document", "il a plusieurs éléments racines : un fichier XML n'en a qu'un, "
+     "qui contient les lignes (SQL Server : FOR XML RAW, ROOT('t_article') ; ou un fichier écrit deux fois bout à "
+     "bout ?)"),
+    (r"PCDATA invalid Char value (\d+)", "il contient le caractère de contrôle n°{0}, interdit en XML (un code lu "
+     "par un lecteur de code-barres, un texte collé) : retirez-le, ou écrivez-le comme le dit docs/format.md"),
+    (r"invalid (?:xmlChar|char) value (\d+)", "il contient le caractère de contrôle n°{0}, interdit en XML"),
+    (r"StartTag: invalid element name", "un « < » ouvre un nom d'élément invalide : dans un texte, « < » s'écrit "
+     "&lt; (SimpleXML addChild, une concaténation de chaînes ?)"),
+    (r"Sequence '\]\]>' not allowed in content", "la suite « ]]> » est interdite dans un texte : écrivez-la "
+     "]]&gt;"),
+    (r"xmlParseEntityRef: no name|EntityRef: expecting ';'", "un « & » seul dans un texte : il s'écrit &amp; "
+     "(SimpleXML addChild ne l'échappe pas ; htmlspecialchars() ou un nœud texte le fait)"),
+    (r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)", "la balise <{0}> ouverte à la ligne {1} est "
+     "fermée par </{2}>"),
+    (r"Premature end of data in tag (\S+)", "le fichier s'arrête avant la fin de la balise <{0}> : il est tronqué "
+     "(envoi interrompu ?)"),
+    (r"EndTag: '</' not found|expected '>'", "une balise n'est pas fermée correctement"),
+    (r"Couldn't find end of Start Tag (\S+)", "la balise <{0}> n'est pas fermée correctement"),
+    (r"AttValue: \" or ' expected|attributes construct error", "un attribut est mal écrit (sa valeur doit être "
+     "entre guillemets)"),
+    (r"Attribute (\S+) redefined", "l'attribut {0} apparaît deux fois dans le même élément"),
+    (r"Document is empty|Start tag expected, '<' not found", "ce n'est pas un document XML (aucun élément)"),
+    (r"Char 0x0 out of allowed range|Char 0x([0-9A-F]+) out of allowed range", "il contient un caractère interdit "
+     "en XML"),
+    (r"XML declaration allowed only at the start", "la déclaration <?xml ... ?> n'est pas au tout début du "
+     "fichier (une ligne vide ou des espaces avant, deux fichiers bout à bout ?)"),
+)]
 
 
 class _KeyChecker:

@@ -43,8 +43,17 @@ def close_exact(store, manager, caisse="C01", **options):
 
 
 def redeliver_and_import(settings, caisse="C01"):
-    write_demo_shop(settings.local_drop_dir)
+    """The main server sends a new lot of the demo shop (a lot is applied once), imported."""
+    write_demo_shop(settings.local_drop_dir, lot=new_lot())
     run_import(open_store(settings), settings, caisse, MANAGER.login, MANAGER.password)
+
+
+_LOTS = iter(range(2, 1_000_000))
+
+
+def new_lot() -> str:
+    """A demo lot's name not used before in this test run."""
+    return f"GESPX-DEMO-{next(_LOTS):04d}"
 
 
 def full_day(settings, store, manager, seller, caisse="C01", tickets=2):

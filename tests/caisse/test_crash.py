@@ -19,7 +19,7 @@ from caisse import open_store
 from pipeline import IMPORT_MANIFEST, read_manifest, write_manifest
 from pipeline.demo import write_demo_shop
 from pipeline.manifest import FileEntry, sha256_file
-from tests.caisse.helpers import full_day, states, users
+from tests.caisse.helpers import full_day, new_lot, states, users
 from tests.conftest import MANAGER, drop_files, snapshot
 
 NEW_ARTICLES = b'<t_article><a id_article="1" code="NOUVEAU" prix_ttc="2" id_tva="1"/></t_article>'
@@ -58,7 +58,7 @@ IMPORT_STEPS = {
 @pytest.mark.parametrize("marker", IMPORT_STEPS.values(), ids=IMPORT_STEPS.keys())
 def test_an_import_killed_at_any_step_is_wholly_before_or_wholly_after(imported, marker):
     folder = imported.local_drop_dir
-    write_demo_shop(folder)
+    write_demo_shop(folder, lot=new_lot())
     (folder / "t_article.xml").write_bytes(NEW_ARTICLES)
     manifest = read_manifest(folder / IMPORT_MANIFEST)
     manifest.fichiers = [f if f.nom != "t_article.xml" else FileEntry(f.nom, 1, sha256_file(folder / f.nom))

@@ -13,6 +13,7 @@ from caisse.sync import BANNER
 from pipeline import IMPORT_MANIFEST, PipelineError, read_manifest, read_table, write_manifest
 from pipeline.demo import write_demo_shop
 from pipeline.manifest import FileEntry, sha256_file
+from tests.caisse.helpers import new_lot
 from tests.conftest import MANAGER, SELLER, drop_files, snapshot
 from tests.pipeline.test_xmlread import HOSTILE
 
@@ -30,7 +31,7 @@ def states(settings):
 def redeliver(settings, **changes):
     """The main server drops the demo lot again; `changes` replaces files (name -> bytes) and the manifest follows."""
     folder = settings.local_drop_dir
-    write_demo_shop(folder)
+    write_demo_shop(folder, lot=new_lot())
     manifest = read_manifest(folder / IMPORT_MANIFEST)
     for name, content in changes.items():
         (folder / name).write_bytes(content)

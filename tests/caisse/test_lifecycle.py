@@ -131,10 +131,11 @@ def test_an_auto_opening_with_nothing_new_in_the_drop_opens_on_the_data_already_
 def test_an_auto_opening_imports_the_new_lot_first(imported, store):
     from caisse.opening import open_day_auto
     from pipeline.demo import write_demo_shop
+    from tests.caisse.helpers import new_lot
     manager, seller = users(store)
     full_day(imported, store, manager, seller)
     export(imported, store, manager)
-    write_demo_shop(imported.local_drop_dir)
+    write_demo_shop(imported.local_drop_dir, lot=new_lot())
     opened = open_day_auto(store, imported, "C01", MANAGER.login, MANAGER.password, D("80"))
     assert opened.imported and states(store)["C01"] == "ouverte"
 
@@ -143,13 +144,14 @@ def test_an_auto_opening_after_a_failed_export_opens_without_importing(imported,
     from caisse import load_settings
     from caisse.opening import open_day_auto
     from pipeline.demo import write_demo_shop
+    from tests.caisse.helpers import new_lot
     manager, seller = users(store)
     full_day(imported, store, manager, seller)
     monkeypatch.setenv("CAISSE_DROP", (imported.home / "absent").as_uri())
     with pytest.raises(CaisseError):
         export(load_settings(), store, manager)
     monkeypatch.delenv("CAISSE_DROP")
-    write_demo_shop(imported.local_drop_dir)
+    write_demo_shop(imported.local_drop_dir, lot=new_lot())
     opened = open_day_auto(store, imported, "C01", MANAGER.login, MANAGER.password, D("80"))
     assert not opened.imported and "n'ont pas été exportées" in opened.notes[0]
     assert states(store)["C01"] == "ouverte"

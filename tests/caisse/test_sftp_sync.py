@@ -12,13 +12,13 @@ import pytest
 from caisse import load_settings, open_store, run_import
 from caisse.errors import DropFailed, ExportFailed
 from pipeline.demo import write_demo_shop
-from tests.caisse.helpers import export, full_day, states, users
+from tests.caisse.helpers import export, full_day, new_lot, states, users
 from tests.conftest import MANAGER, snapshot
 from tests.sshd import CuttingProxy
 
 
 def deliver(sshd):
-    write_demo_shop(sshd.remote)
+    write_demo_shop(sshd.remote, lot=new_lot())
     sshd.own(sshd.remote)
 
 

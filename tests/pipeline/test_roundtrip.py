@@ -14,10 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import CONTRACTS, read_table, write_table
+from pipeline.values import garbled
 
 TRICKY = ["Crème brûlée", "<b>&amp;</b>", "l'été \"chaud\"", "ligne\r\nsuivante", "\x00\x1d\x1f", "\uf8ff\uf700",
           " espace "]
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12) | st.sampled_from(TRICKY)
+# Text nobody could mean (C1 controls, U+FFFD, UTF-8 read byte by byte) is refused by the reader on purpose.
+TEXT = (st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12) | st.sampled_from(TRICKY)) \
+    .filter(lambda v: garbled(v) is None)
 VALUES = {
     "INT": st.integers(-(2**63), 2**63 - 1),
     "DEC": st.decimals(min_value=Decimal("-9999999999999999.99"), max_value=Decimal("9999999999999999.99"),
@@ -34,14 +37,17 @@ RULES = {"identifiant": st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_@-]{0,20}\Z"),
 XML_SPACE = " \t\r\n"
 
 
-def normalised(frame: pd.DataFrame) -> pd.DataFrame:
-    """What the reader gives back for texts: trimmed of XML white space, and NULL when nothing is left."""
+def normalised(frame: pd.DataFrame, contract) -> pd.DataFrame:
+    """What the reader gives back: texts trimmed of XML white space, NULL when nothing is left, a line break as
+    XML reads one (CR LF and CR alone are LF); an extra column that is NULL on every row is not in the file."""
     out = frame.copy()
     for name in out.columns:
         if str(out[name].dtype).startswith("string"):
-            values = [None if v is None or pd.isna(v) or not v.strip(XML_SPACE) else v.strip(XML_SPACE)
-                      for v in out[name]]
+            values = [None if v is None or pd.isna(v) or not v.strip(XML_SPACE) else
+                      v.strip(XML_SPACE).replace("\r\n", "\n").replace("\r", "\n") for v in out[name]]
             out[name] = pd.Series(values, dtype=out[name].dtype, index=out.index)
+        if name not in contract.by_name and out[name].isna().all():
+            out = out.drop(columns=[name])
     return out
 
 
@@ -73,7 +79,7 @@ def test_reading_what_was_written_gives_the_same_frame(tmp_path, name, data):
     written = write_table(frame, path, name)
     back = read_table(path, contract)
     assert written.rows == len(frame)
-    pd.testing.assert_frame_equal(back, normalised(frame), check_dtype=True)
+    pd.testing.assert_frame_equal(back, normalised(frame, contract), check_dtype=True)
 
 
 def test_written_files_follow_the_exchange_format(tmp_path):
@@ -82,7 +88,7 @@ def test_written_files_follow_the_exchange_format(tmp_path):
     written = write_table(frame, tmp_path / "t_caisse.xml")
     text = (tmp_path / "t_caisse.xml").read_text(encoding="utf-8")
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<t_caisse>\n<row>')
-    assert "<code>C&lt;1&gt;&amp;</code><libelle/>" in text and text.endswith("</t_caisse>\n")
+    assert "<code>C&lt;1&gt;&amp;</code><id_emplacement>" in text and text.endswith("</t_caisse>\n")  # NULL: absent
     assert written.rows == 1 and len(written.sha256) == 64
 
 
@@ -97,5 +103,5 @@ def test_many_batches_built_in_parallel_are_written_in_order(tmp_path):
     written = write_table(table.to_batches(max_chunksize=997), path)
     back = read_table(path)
     assert written.rows == rows and list(back.id_caisse) == list(range(rows))
-    assert back.libelle.iloc[1] == "L1\r&" and back.libelle.isna().iloc[0]
+    assert back.libelle.iloc[1] == "L1\n&" and back.libelle.isna().iloc[0]
     assert written.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -84,7 +84,8 @@ def test_rows_of_another_tag_in_a_later_part_are_read_in_order(tmp_path):
 
 def test_an_xml_error_in_a_later_part_names_its_line_in_the_file(tmp_path):
     body = "<t>\n" + rows(1, 100) + "<row><id_article>101</id_article></rw>\n" + rows(102, 110) + "</t>"
-    with pytest.raises(BadTableFile, match="ligne 101\\).*mal formé .ligne de texte 103"):  # lines 1-2: <?xml, <t>
+    # lines 1-2 of the file: <?xml, <t>
+    with pytest.raises(BadTableFile, match="ligne 101\\).*ligne 103 est fermée par </rw> .ligne de texte 103"):
         read_arrow(write(tmp_path, body), parts=2, batch_rows=7)
 
 

@@ -120,7 +120,7 @@ def test_a_large_file_is_read_in_batches_with_the_same_result(tmp_path):
 
 
 HOSTILE = {
-    "malformed": ("<t><row><id_article>1</id_article></t>", "mal formé", None),
+    "malformed": ("<t><row><id_article>1</id_article></t>", "est fermée par", None),
     "empty_file": (b"", "vide", None),
     "undeclared_entity": ("<t><row>" + ARTICLE.format(id=1, prix="1") + "<libelle>&x;</libelle></row></t>",
                           "entité", None),
