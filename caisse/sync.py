@@ -248,7 +248,7 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
             continue
         resolve = _resolver(name, own_tables, settings.max_unknown_columns)
         found = stage_file(received / name, resolve, received / STAGED,
-                           max_mb=settings.max_file_mb, progress=_progress(name, log))
+                           max_mb=settings.max_file_mb, progress=_progress(name, log), notes=log)
         counts[name] = sum(one.rows for one in found.values())
         if not found:
             result.ignored.append(name)

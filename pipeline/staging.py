@@ -56,7 +56,8 @@ def stage(path: Path, contract: Contract, folder: Path, *, max_mb: float = DEFAU
 
 
 def stage_file(path: Path, resolve: Resolve, folder: Path, *, max_mb: float = DEFAULT_MAX_MB,
-               batch_rows: int = BATCH_ROWS, progress: Callable[[int], None] | None = None) -> dict[str, Staged]:
+               batch_rows: int = BATCH_ROWS, progress: Callable[[int], None] | None = None,
+               notes: Callable[[str], None] | None = None) -> dict[str, Staged]:
     """Read and validate every table of a file (one, or a whole `mysqldump --xml`) into Arrow stream files
     in `folder`; {table: Staged}. Raises BadTableFile, and then leaves no file behind.
 
@@ -66,7 +67,7 @@ def stage_file(path: Path, resolve: Resolve, folder: Path, *, max_mb: float = DE
     writers: dict[str, tuple] = {}  # table -> (writer, schema)
     total = 0
     try:
-        for _, contract, batch in iter_tables(path, resolve, max_mb=max_mb, batch_rows=batch_rows):
+        for _, contract, batch in iter_tables(path, resolve, max_mb=max_mb, batch_rows=batch_rows, notes=notes):
             one = staged.setdefault(contract.name, Staged(contract.name))
             writer, schema = writers.get(contract.name, (None, None))
             if batch.schema != schema:

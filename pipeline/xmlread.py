@@ -91,7 +91,8 @@ class _TableState:
 
 
 def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB, batch_rows: int = BATCH_ROWS,
-                parts: int | None = None) -> Iterator[tuple[str, Contract, pa.Table]]:
+                parts: int | None = None, notes: Callable[[str], None] | None = None
+                ) -> Iterator[tuple[str, Contract, pa.Table]]:
     """(table, contract, batch) of every table a file holds, batches of at most `batch_rows` rows in file
     order; extras may grow from batch to batch. `resolve(name)` gives the contract of a table, or None to
     skip its rows (a table the register does not use); it may raise to refuse the file.
@@ -99,7 +100,7 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
     A file named after a table holds that table; a file named otherwise holds the tables its shape names
     (`mysqldump` table_data, phpMyAdmin rows, a DataSet's row tags). A large file is read in parts on every
     core; whenever a part cannot be trusted the rest is read here, in one process, which also gives the
-    exact place of any XML error."""
+    exact place of any XML error. `notes(sentence)` is told how a large file was read (in parts, or why not)."""
     from . import xmlparts  # it imports this module
     name = path.name
     size = path.stat().st_size
@@ -138,9 +139,14 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
                     done += batch.num_rows
                     current.read = done
                     yield table, current.contract, batch
+                if notes:
+                    notes(f"Fichier {name} lu en {len(plan)} parties, une par cœur.")
                 return
-        except xmlparts.PartFailed:
-            pass  # the rows yielded so far are the file's first `done`: the one-process reader goes on
+        except xmlparts.PartFailed as e:
+            if notes:  # the rows yielded so far are the file's first `done`: the one-process reader goes on
+                why = str(e)[:120] or "une partie ne se lit pas"
+                notes(f"Fichier {name} : la lecture en parties s'est arrêtée ({why}), le reste est lu en un seul "
+                      "processus.")
     current_name, current = None, None
     number = 0
     for named, row in _iter_rows(path, name, prolog, shape):

@@ -5,6 +5,7 @@ values of the demo. An exported lot is loaded back into MariaDB with `LOAD XML` 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from datetime import date, datetime
@@ -202,15 +203,7 @@ def test_a_dataset_timestamp_with_its_offset_is_the_register_servers_local_time(
 def test_an_exported_lot_loads_into_mariadb_with_every_value(tmp_path, monkeypatch, mariadb, demo):
     store = open_store(demo)
     run_import(store, demo, "C01", MANAGER.login, MANAGER.password)
-    manager, seller = users(store)
-    open_day(store, "C01", manager, Decimal("150.00"))
-    sell(store, seller, articles=(("ART00001", 2), ("ART00017", "1.5")))
-    sell(store, seller, articles=(("ART00002", 1),))
-    cash_move(store, "C01", manager, "SORTIE", Decimal("12.30"), "Fleurs « Œillets » 10 € & co\nreçu n°4")
-    close_day(store, "C01", manager, count={Decimal("100"): 1, Decimal("50"): 1, Decimal("0.10"): 3},
-              accept_difference=True, comment="Pièce de 10 cts « trouvée »")
-    result = run_export(store, demo, "C01", manager)
-    lot = demo.sent_dir / result.lot
+    lot = a_day_with_line_breaks(store, demo)
     db = f"lot_{os.getpid()}"
     mariadb.sql(f"CREATE DATABASE {db} CHARACTER SET utf8mb4", database=None)
     for table in EXPORT_TABLES:
@@ -227,8 +220,64 @@ def test_an_exported_lot_loads_into_mariadb_with_every_value(tmp_path, monkeypat
         expected = sorted(tuple(_mariadb_text(v, c.type) for v, c in zip(row, contract.columns)) for row in ours)
         assert loaded == expected, table
         assert loaded or table in ("t_avoir", "t_avoir_utilise", "t_cheque_cadeau"), table
-    texts = mariadb.sql("SELECT libelle FROM t_livre_de_caisse WHERE type = 'SORTIE'", database=db)
-    assert "Fleurs « Œillets » 10 € & co\\nreçu n°4" in texts
+    texts = mariadb.sql("SELECT HEX(libelle), HEX(commentaire) FROM t_livre_de_caisse l LEFT JOIN t_journee j USING "
+                        "(id_journee) WHERE l.type = 'SORTIE'", database=db)
+    wanted = ["Fleurs « Œillets » 10 € & co\r\nreçu n°4", "Pièce de 10 cts « trouvée »\r\nsous le tiroir"]
+    assert texts.splitlines()[1].split("\t") == [w.encode().hex().upper() for w in wanted]  # CR LF kept
+
+
+def a_day_with_line_breaks(store, demo) -> Path:
+    """A day whose cash move and closing comment hold line breaks as a browser's text area sends them (CR LF),
+    closed and exported; its lot's folder."""
+    manager, seller = users(store)
+    open_day(store, "C01", manager, Decimal("150.00"))
+    sell(store, seller, articles=(("ART00001", 2), ("ART00017", "1.5")))
+    sell(store, seller, articles=(("ART00002", 1),))
+    cash_move(store, "C01", manager, "SORTIE", Decimal("12.30"), "Fleurs « Œillets » 10 € & co\r\nreçu n°4")
+    close_day(store, "C01", manager, count={Decimal("100"): 1, Decimal("50"): 1, Decimal("0.10"): 3},
+              accept_difference=True, comment="Pièce de 10 cts « trouvée »\r\nsous le tiroir")
+    return demo.sent_dir / run_export(store, demo, "C01", manager).lot
+
+
+PG_TYPES = {"INT": "bigint", "DEC": "numeric(18,2)", "QTY": "numeric(18,3)", "TXT": "text", "DATE": "date",
+            "TS": "timestamp", "BOOL": "boolean"}
+
+
+def test_an_exported_lot_loads_into_postgresql_with_xmltable_nulls_as_null(tmp_path, demo):
+    """docs/format.md's way of loading a lot into PostgreSQL: every value as our reader reads it, NULL as NULL
+    (an empty element was '' and refused by the typed columns), line breaks kept."""
+    from tests.postgres import Postgres
+    store = open_store(demo)
+    run_import(store, demo, "C01", MANAGER.login, MANAGER.password)
+    lot = a_day_with_line_breaks(store, demo)
+    server = Postgres()
+    try:
+        for table in EXPORT_TABLES:
+            contract = CONTRACTS[table]
+            path = server.readable(lot / f"{table}.xml")
+            columns = ", ".join(f"{c.name} {PG_TYPES[c.type]} PATH '{c.name}'" for c in contract.columns)
+            out = server.sql(f"SELECT to_json(x) FROM xmltable('/{table}/row' PASSING xmlparse(DOCUMENT convert_from("
+                             f"pg_read_binary_file('{path}'), 'UTF8')) COLUMNS {columns}) AS x;")
+            loaded = sorted(({c.name: _typed(row[c.name], c.type) for c in contract.columns}
+                             for row in (json.loads(line) for line in out.splitlines() if line)), key=repr)
+            ours = sorted(({c.name: _typed(v, c.type) for v, c in zip(row.values(), contract.columns)}
+                           for row in read_arrow(lot / f"{table}.xml", contract).to_pylist()), key=repr)
+            assert loaded == ours, table
+    finally:
+        server.close()
+
+
+def _typed(value, kind: str):
+    """A value from PostgreSQL's to_json or from our reader, as one comparable value."""
+    if value is None:
+        return None
+    if kind in ("DEC", "QTY"):
+        return Decimal(str(value)).normalize()
+    if kind == "TS":
+        return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if kind == "DATE":
+        return value if isinstance(value, date) else date.fromisoformat(value)
+    return value
 
 
 def _mariadb_text(value, kind: str) -> str | None:
