@@ -51,7 +51,8 @@ def article_file(rows: int, folder: Path) -> Path:
             f.write(f"<row><id_article>{i}</id_article><code>ART{i:07d}</code><ean>{3760000000000 + i}</ean><libelle>"
                     f"{' '.join(rng.choices(WORDS, k=3))}</libelle><id_famille_art>{rng.randrange(1, 9)}"
                     f"</id_famille_art><id_tva>{rng.randrange(1, 4)}</id_tva><prix_ttc>"
-                    f"{rng.randrange(10, 100000) / 100:.2f}</prix_ttc><id_unite>1</id_unite><actif>{1 if i % 50 else 0}</actif></row>\n")
+                    f"{rng.randrange(10, 100000) / 100:.2f}</prix_ttc><id_unite>1</id_unite><actif>"
+                    f"{1 if i % 50 else 0}</actif></row>\n")
         f.write("</t_article>\n")
     return path
 

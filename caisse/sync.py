@@ -154,7 +154,7 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
             if manifest is not None and name.lower() not in MANIFESTS and manifest.entry(name) is None:
                 raise ManifestMismatch(IMPORT_MANIFEST, name,
                                        "fichier présent dans le dépôt mais absent du manifeste ; il n'a pas été lu")
-            drop.fetch(folder, name, received / name, max_bytes)
+            result.digests[name] = drop.fetch(folder, name, received / name, max_bytes)
             if name.lower() == IMPORT_MANIFEST:
                 manifest = read_manifest(received / name)
                 if drop.host == "local" and manifest.serveur:
@@ -233,7 +233,8 @@ def _validate(received: Path, names: list[str], manifest, settings, log, result,
               tables: dict[str, Staged], own_tables: set[str]) -> None:
     """Check the manifest and parse every table file into `tables` (on disk, beside the received files);
     nothing is written to the store yet."""
-    result.digests = {name: sha256_file(received / name) for name in names if name.lower() not in MANIFESTS}
+    result.digests = {name: result.digests.get(name) or sha256_file(received / name) for name in names
+                      if name.lower() not in MANIFESTS}
     if manifest:
         if manifest.caisse and manifest.caisse != caisse:
             raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")

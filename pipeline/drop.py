@@ -9,6 +9,7 @@ local folder; `sftp://` (`pipeline.sftp`) implements the same interface.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -39,18 +40,22 @@ class SizeChanged(EOFError):
                          "reçus) : le serveur principal l'écrit peut-être encore ; réessayez quand il a fini")
 
 
-def copy_announced(source, target, size: int, name: str, chunk: int = 1 << 20) -> None:
+def copy_announced(source, target, size: int, name: str, chunk: int = 1 << 20) -> str:
     """Copy the `size` bytes the drop announced, and refuse a file that grows or shrinks meanwhile. Reading stops
-    one byte past `size`: a file still being written is never copied without end (nor past the size limit)."""
+    one byte past `size`: a file still being written is never copied without end (nor past the size limit).
+    The copy's SHA-256 (computed on the way: a 250 MB file is not read again to check its manifest)."""
     received = 0
+    digest = hashlib.sha256()
     while received <= size:
         data = source.read(min(chunk, size + 1 - received))
         if not data:
             break
         target.write(data)
+        digest.update(data)
         received += len(data)
     if received != size:
         raise SizeChanged(name, size, received)
+    return digest.hexdigest()
 
 
 def not_regular(host: str, name: str, mode: int) -> DropRefused:
@@ -92,8 +97,8 @@ class Drop:
         """The names of the sub-folders of `folder` (the lots sent, under the export folder)."""
         raise NotImplementedError
 
-    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
-        """Copy one file into `dest` (mode 600); BadTableFile when it is over `max_bytes`."""
+    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> str:
+        """Copy one file into `dest` (mode 600) and give its SHA-256; BadTableFile when it is over `max_bytes`."""
         raise NotImplementedError
 
     def put(self, src: Path, folder: str, name: str) -> None:
@@ -153,7 +158,7 @@ class LocalDrop(Drop):
             return []
         return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False))
 
-    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
+    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> str:
         src = self._folder(folder) / check_name(name)
         try:
             fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -171,7 +176,7 @@ class LocalDrop(Drop):
             try:
                 out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
                 with os.fdopen(out, "wb") as target:
-                    copy_announced(source, target, info.st_size, name)
+                    return copy_announced(source, target, info.st_size, name)
             except SizeChanged as e:
                 dest.unlink(missing_ok=True)
                 raise DropUnavailable(self.host, f"réception de {src} impossible ({e})") from None

@@ -205,11 +205,11 @@ class SftpDrop(Drop):
                 return []
         return self._retrying(f"lecture du dossier {self._path(folder)}", entries)
 
-    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> None:
+    def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> str:
         remote = self._path(folder, check_name(name))
         partial = Path(f"{dest}.part")
 
-        def get():
+        def get() -> str:
             info = self.sftp.lstat(remote)
             if not stat.S_ISREG(info.st_mode or 0):
                 raise not_regular(self.where, name, info.st_mode or 0)
@@ -222,10 +222,11 @@ class SftpDrop(Drop):
             with self.sftp.open(remote, "rb") as source, partial.open("wb") as target:
                 _quiet_prefetch_thread()
                 source.prefetch(size)  # streamed to disk; what is ahead is bounded by the channel's window
-                copy_announced(source, target, size, name)  # paramiko's get() takes a file that grew or was cut
+                digest = copy_announced(source, target, size, name)  # get() takes a file that grew or was cut
             partial.replace(dest)
+            return digest
         try:
-            self._retrying(f"réception de {remote}", get)
+            return self._retrying(f"réception de {remote}", get)
         finally:
             partial.unlink(missing_ok=True)
 
