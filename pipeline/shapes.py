@@ -111,9 +111,10 @@ def unrecognised(name: str, seen: str) -> BadTableFile:
     return BadTableFile(name, f"sa forme n'est pas reconnue ({seen}). Formes acceptées : {ACCEPTED}")
 
 
-def detect(path: Path, encoding: str) -> Shape | None:
+def detect(path: Path, encoding: str, columns: set[str] | None = None) -> Shape | None:
     """The shape of a file, from its first rows; None for a table with no row. Raises BadTableFile for a
-    DTD or a shape that is not recognised."""
+    DTD or a shape that is not recognised. `columns`: the table's column names (lower case), when known: a lone
+    root whose attributes are such columns is a row without its root."""
     name = path.name
     root = None
     for event, el in etree.iterparse(str(path), events=("start", "end"), encoding=encoding, **PARSE_OPTIONS):
@@ -134,10 +135,10 @@ def detect(path: Path, encoding: str) -> Shape | None:
             if root.tag == "pma_xml_export":
                 raise unrecognised(name, "un export phpMyAdmin sans <database> de données : cochez « Données » "
                                          "dans ses options d'export")
-            columns = [k for k in root.attrib if k[0] != "{"]
-            if columns and _local(root.tag).lower() != path.stem.lower():
+            named = [k for k in root.attrib if k[0] != "{" and (columns is None or k.lower() in columns)]
+            if named and _local(root.tag).lower() != path.stem.lower() and (columns is not None or len(named) > 1):
                 raise unrecognised(name, f"un seul élément <{_local(root.tag)}> dont les attributs "
-                                         f"({', '.join(columns[:4])}) sont des colonnes : c'est une ligne sans "
+                                         f"({', '.join(named[:4])}) sont des colonnes : c'est une ligne sans "
                                          "élément racine autour (SQL Server FOR XML RAW sans ROOT('table') ?)")
             continue  # an empty table: read to the end, so that a second root (rows without a root) is seen
         shape = _shape_of_row(name, root, el)

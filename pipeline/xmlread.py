@@ -108,11 +108,11 @@ def iter_tables(path: Path, resolve: Resolve, *, max_mb: float = DEFAULT_MAX_MB,
         raise BadTableFile(name, f"il pèse {size / 1048576:.1f} Mo, plus que la limite de {max_mb:g} Mo "
                                  "(CAISSE_MAX_FILE_MB)")
     prolog = check_prolog(path)
+    own = resolve(path.stem)  # the table the file is named after, if it is one
     try:
-        shape = detect(path, prolog.encoding)
+        shape = detect(path, prolog.encoding, {c.lower() for c in own.column_names} if own is not None else None)
     except etree.XMLSyntaxError as e:
         raise BadTableFile(name, _syntax_reason(e, path, prolog), row=1) from None
-    own = resolve(path.stem)  # the table the file is named after, if it is one
     if shape is None:  # no row at all: an empty table
         if own is not None:
             yield own.name, own, own.arrow_schema().empty_table()

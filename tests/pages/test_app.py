@@ -206,7 +206,8 @@ def test_the_back_office_pages_answer_for_a_manager(imported):
 def test_the_synchronisation_page_imports_in_one_click_with_a_preview_of_each_frame(imported):
     from caisse import open_store
     from pipeline.demo import write_demo_shop
-    write_demo_shop(imported.local_drop_dir)
+    from tests.caisse.helpers import new_lot
+    write_demo_shop(imported.local_drop_dir, lot=new_lot())
     at = as_user(AppTest.from_file(APP, default_timeout=60), open_store(imported), MANAGER)
     at.switch_page("pages/synchronisation.py").run()
     text_input(at, "Votre mot de passe").set_value(MANAGER.password)

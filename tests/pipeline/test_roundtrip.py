@@ -42,11 +42,12 @@ def normalised(frame: pd.DataFrame, contract) -> pd.DataFrame:
     XML reads one (CR LF and CR alone are LF); an extra column that is NULL on every row is not in the file."""
     out = frame.copy()
     for name in out.columns:
+        unwritten = name not in contract.by_name and out[name].isna().all()
         if str(out[name].dtype).startswith("string"):
             values = [None if v is None or pd.isna(v) or not v.strip(XML_SPACE) else
                       v.strip(XML_SPACE).replace("\r\n", "\n").replace("\r", "\n") for v in out[name]]
             out[name] = pd.Series(values, dtype=out[name].dtype, index=out.index)
-        if name not in contract.by_name and out[name].isna().all():
+        if unwritten:  # NULL on every row: no element of it is written
             out = out.drop(columns=[name])
     return out
 
