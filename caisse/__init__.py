@@ -14,7 +14,7 @@ _NAMES = {  # module: the names it gives the package, "public=own" where the pac
                   "reconciliation_csv reconciliation_rows shop_parameters test_drop",
     "csvfile": "french_csv",
     "dates": "day_text moment_text parse_day",
-    "closing": "read_summary",
+    "closing": "keep_count kept_count read_summary",
     "config": "Settings load_settings",
     "corrections": "MOVE_TYPES cash_move void_ticket",
     "drafts": "LineRequest add_payment add_to_draft cancel_draft remove_line remove_payment set_quantity "
@@ -39,7 +39,8 @@ _NAMES = {  # module: the names it gives the package, "public=own" where the pac
             "till_methods=methods till_run=run",
     "training": "in_training trained training_settings training_switch=switch",
     "verification": "run_verify",
-    "workflow": "consult_z finish_day print_credit_note print_note print_pending print_receipt print_test_page "
+    "workflow": "consult_z finish_day print_credit_note print_move print_note print_pending print_receipt "
+                "record_cash_move print_test_page "
                 "print_x print_z receipt_document reprint_receipt x_document z_document start_app=start",
 }
 _WHERE = {public: (module, own) for module, names in _NAMES.items()

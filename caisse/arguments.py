@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ENTREE (apport), SORTIE (dépense) ou REMISE (en banque)")
     p.add_argument("--amount", required=True, metavar="MONTANT", help="montant, par exemple 20,00")
     p.add_argument("--reason", required=True, metavar="MOTIF", help="motif du mouvement")
+    p.add_argument("--responsable", type=LOGIN, metavar="IDENTIFIANT",
+                   help="le responsable qui autorise un mouvement au-delà du seuil move_manager_above (son mot de "
+                        "passe : CAISSE_RESPONSABLE_PASSWORD ou saisie) ; inutile si --user est responsable")
     p = sub.add_parser("close", help="fermer la journée sur un comptage (mode auto : exporte ensuite)")
     _who(p)
     p.add_argument("--count", action="append", default=[], metavar="VALEUR=NOMBRE",

@@ -19,6 +19,15 @@ class Article:
     libelle: str
     prix_ttc: Decimal
     taux: Decimal | None
+    unite: str | None = None  # its unit's code (t_unite): U is sold by whole numbers, KG or L by any quantity
+
+    @property
+    def whole(self) -> bool:
+        """Sold by the piece: a quantity of 1,5 means a mistake."""
+        return (self.unite or "").strip().upper() in WHOLE_UNITS
+
+
+WHOLE_UNITS = {"U", "UN", "UNITE", "UNITÉ", "PCE", "PC", "PIECE", "PIÈCE", "P", "PAIRE", "LOT"}
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,8 @@ class Line:
 
 
 _ARTICLES = """
-    SELECT a.id_article, a.code, a.ean, coalesce(a.libelle, a.code), a.prix_ttc, t.taux FROM t_article a
-    LEFT JOIN tr_tva t USING (id_tva)
+    SELECT a.id_article, a.code, a.ean, coalesce(a.libelle, a.code), a.prix_ttc, t.taux, u.code FROM t_article a
+    LEFT JOIN tr_tva t USING (id_tva) LEFT JOIN t_unite u USING (id_unite)
     WHERE coalesce(a.actif, true) AND (a.code IN ({marks}) OR a.ean IN ({marks}) OR a.id_article IN ({ids}))"""
 
 
@@ -52,10 +61,10 @@ def find_articles_exact(con: duckdb.DuckDBPyConnection, queries: list[str]) -> d
     texts = sorted(wanted)
     ids = [int(q) for q in texts if q.isdigit() and len(q) < 18] or [-1]
     sql = _ARTICLES.format(marks=", ".join("?" * len(texts)), ids=", ".join("?" * len(ids)))
-    for ident, code, ean, libelle, prix, taux in con.execute(sql, texts + texts + ids).fetchall():
+    for ident, code, ean, libelle, prix, taux, unite in con.execute(sql, texts + texts + ids).fetchall():
         for key, strength in ((str(ident), 0), (ean, 1), (code, 2)):
             if key in wanted and strength >= rank.get(key, -1):
-                found[key], rank[key] = Article(ident, code, libelle, prix, taux), strength
+                found[key], rank[key] = Article(ident, code, libelle, prix, taux, unite), strength
     for query in queries:
         if query not in found:
             raise SaleRefused(f"Article « {query} » introuvable (ni code, ni EAN, ni identifiant d'un article actif).")
@@ -86,6 +95,9 @@ def make_line(num: int, article: Article, quantite: Decimal, remise: Decimal = Z
     if quantite > max_quantity:
         raise SaleRefused(f"La quantité de {article.code} ({qty(quantite)}) dépasse {qty(max_quantity)} : "
                           "vérifiez la saisie.")
+    if article.whole and quantite != quantite.to_integral_value():
+        raise SaleRefused(f"{article.libelle} se vend à l'unité : la quantité doit être un nombre entier "
+                          f"({qty(quantite)} refusé).")
     remise = cents(remise)
     gross = cents(quantite * article.prix_ttc)
     if remise < 0 or remise > gross:

@@ -132,8 +132,9 @@ def held_message(until: datetime, now: datetime) -> str:
 
 
 def login(store: Store, login: str, password: str, *, caisse: str | None = None,
-          now: datetime | None = None) -> User:
-    """Authenticate against the store; raises LoginFailed (failures recorded, tries slowed by source)."""
+          now: datetime | None = None, sign_in: bool = True) -> User:
+    """Authenticate against the store; raises LoginFailed (failures recorded, tries slowed by source). A sign-in
+    is an event (80); a password typed again to confirm an action (`sign_in` False) is not, but its failure is."""
     now = now or datetime.now()
     source = login_source()
     with store.transaction() as con:
@@ -144,7 +145,8 @@ def login(store: Store, login: str, password: str, *, caisse: str | None = None,
             user = check_credentials(con, login, password)
             if user:
                 con.execute("DELETE FROM essai_echec WHERE source = ?", [source])
-                record_event(con, 80, caisse=caisse, login=login, detail="identification", now=now)
+                if sign_in:
+                    record_event(con, 80, caisse=caisse, login=login, detail="identification", now=now)
                 return user
             record_failure(con, login, source, now, caisse)
             refused = LoginFailed(login)

@@ -11,7 +11,7 @@ from .arguments import article_request, drawer_count, payment_request, return_li
 from .cli_common import login as _login
 from .cli_common import password as _password
 from .cli_common import print_status as _printed
-from .corrections import cash_move, void_ticket
+from .corrections import MOVE_TYPES, void_ticket
 from .errors import BadArgument, ConfigError, ExportFailed
 from .export import run_export
 from .home import open_store, rotate_integrity_key
@@ -31,6 +31,7 @@ from .workflow import (
     print_test_page,
     print_x,
     print_z,
+    record_cash_move,
     x_document,
     z_document,
 )
@@ -67,13 +68,14 @@ def cmd_open(args, settings) -> int:
 def cmd_sell(args, settings) -> int:
     lines, payments = [article_request(a) for a in args.article], [payment_request(p) for p in args.pay]
     store, user, _ = _login(args, settings)
-    connection = connect_seller(store, args.caisse, user)
+    connection = connect_seller(store, args.caisse, user, separate=True)  # its own: a tablet's stays as it is
     try:
         ticket = ring_ticket(store, args.caisse, user, lines, payments)
     finally:
         disconnect_seller(store, connection)
     print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
-          + (f", rendu {eur(ticket.rendu)}" if ticket.rendu else "") + ".")
+          + (f", rendu {eur(ticket.rendu)}" if ticket.rendu else "")
+          + (f", reste du chèque cadeau {eur(ticket.reste_cheque)}" if ticket.reste_cheque else "") + ".")
     _receipt(store, settings, ticket, user)
     return 0
 
@@ -99,14 +101,15 @@ def cmd_return(args, settings) -> int:
     quantities = dict(return_line(item) for item in args.line) if args.ticket is not None else None
     articles = [article_request(a) for a in args.article] if args.article else None
     store, user, _ = _login(args, settings)
-    connection = connect_seller(store, args.caisse, user)
+    connection = connect_seller(store, args.caisse, user, separate=True)
     try:
         done = return_goods(store, args.caisse, user, refund=args.refund, reason=args.reason, sale=args.ticket,
                             quantities=quantities, articles=articles)
     finally:
         disconnect_seller(store, connection)
-    print(f"Retour enregistré : ticket n°{done.ticket.numero}, {eur(-done.ticket.total_ttc)} remboursés "
-          f"{REFUNDS[args.refund]}" + (f" (avoir n°{done.avoir})" if done.avoir else "") + ".")
+    print(f"Retour enregistré : ticket n°{done.ticket.numero}, " + (
+        f"avoir n°{done.avoir} de {eur(-done.ticket.total_ttc)} émis." if done.avoir else
+        f"{eur(-done.ticket.total_ttc)} remboursés {REFUNDS[args.refund]}."))
     _receipt(store, settings, done.ticket, user)
     if done.avoir:
         printed = print_credit_note(store, settings, args.caisse, done.avoir, user)
@@ -118,9 +121,28 @@ def cmd_return(args, settings) -> int:
 def cmd_move(args, settings) -> int:
     amount = parse_amount(args.amount)
     store, user, _ = _login(args, settings)
-    cash_move(store, args.caisse, user, args.type, amount, args.reason)
-    print(f"Mouvement {args.type} de {eur(amount)} enregistré.")
+    approver = None
+    if args.responsable:
+        approver = auth.login(store, args.responsable, manager_password(args.responsable), caisse=args.caisse)
+    _, slip = record_cash_move(store, settings, args.caisse, user, args.type, amount, args.reason, approver)
+    print(f"{MOVE_TYPES[args.type]} de {eur(amount)} enregistrée sur la caisse {args.caisse} : {args.reason.strip()}. "
+          f"Bordereau : {slip.text_path}" + (" (imprimé)." if slip.printed else "."))
+    if slip.warning:
+        print(f"Attention : le mouvement est enregistré, mais {slip.warning}", file=sys.stderr)
     return 0
+
+
+def manager_password(login: str) -> str:
+    """The approving manager's password: CAISSE_RESPONSABLE_PASSWORD, or typed (never an argument)."""
+    import getpass
+    import os
+    secret = os.environ.get("CAISSE_RESPONSABLE_PASSWORD")
+    if secret is not None:
+        return secret
+    if not sys.stdin.isatty():
+        raise ConfigError("Mot de passe du responsable requis : définissez CAISSE_RESPONSABLE_PASSWORD ou lancez la "
+                          "commande dans un terminal pour le saisir.")
+    return getpass.getpass(f"Mot de passe de {login} (responsable) : ")
 
 
 def cmd_close(args, settings) -> int:

@@ -64,6 +64,26 @@ def closing_summary(con: duckdb.DuckDBPyConnection, caisse: str) -> Summary:
                    [str(p) for p in periods.pending_periods(con, id_caisse)])
 
 
+def keep_count(store: Store, caisse: str, user: User, typed: dict[str, str], now: datetime | None = None) -> None:
+    """What is being typed on the closing screen (per denomination, or `direct`), kept in the store as it is typed:
+    a refresh, a second tab or another device finds the count in progress. Never a record: the closing writes the
+    count once."""
+    now = now or datetime.now()
+    with store.transaction() as con:
+        _, id_journee = open_day_of(con, caisse)
+        for key, text in typed.items():
+            con.execute("INSERT OR REPLACE INTO comptage_en_cours (id_journee, cle, saisie, ts, id_utilisateur) "
+                        "VALUES (?, ?, ?, ?, ?)", [id_journee, str(key), (text or "")[:40], now, user.id_utilisateur])
+
+
+def kept_count(store: Store, caisse: str) -> dict[str, str]:
+    """The count in progress of the register's open day ({denomination or `direct`: the text typed})."""
+    with store.connect() as con:
+        _, id_journee = open_day_of(con, caisse)
+        return dict(con.execute("SELECT cle, saisie FROM comptage_en_cours WHERE id_journee = ?",
+                                [id_journee]).fetchall())
+
+
 def read_summary(store: Store, caisse: str) -> Summary:
     with store.connect() as con:
         return closing_summary(con, caisse)

@@ -28,6 +28,8 @@ class Limits:
     max_float: Decimal = Decimal("5000.00")  # the float of an opening
     merge_lines: bool = True  # the same article scanned again adds to its line
     largest_note: Decimal = Decimal("100.00")  # a single note up to this is always a plausible tender
+    move_manager_above: Decimal = Decimal("200.00")  # a cash move above this needs a manager's password
+    cheque_cadeau_reste: str = "avoir"  # a gift cheque worth more than the ticket: its rest as a credit note, or lost
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Settings:
     max_float: Decimal = Decimal("5000.00")
     merge_lines: bool = True
     largest_note: Decimal = Decimal("100.00")
+    move_manager_above: Decimal = Decimal("200.00")
+    cheque_cadeau_reste: str = "avoir"
     address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
     tls_cert: str = ""  # HTTPS: the certificate and its key (PEM files)
     tls_key: str = ""
@@ -73,7 +77,7 @@ class Settings:
     @property
     def limits(self) -> Limits:
         return Limits(self.max_quantity, self.max_cash_factor, self.max_cash, self.max_float, self.merge_lines,
-                      self.largest_note)
+                      self.largest_note, self.move_manager_above, self.cheque_cadeau_reste)
 
     @property
     def mode_words(self) -> str:
@@ -110,6 +114,8 @@ class Settings:
                 "ticket_a_chaque_vente": str(self.print_receipts).lower(), "debut_journee": self.debut_journee,
                 "debut_exercice": str(self.debut_exercice), "cles": str(self.integrity_key_path.parent),
                 "copie_archives": self.archive_copy, "max_quantity": str(self.max_quantity),
+                "mouvement_responsable_au_dela": str(self.move_manager_above),
+                "reste_cheque_cadeau": self.cheque_cadeau_reste,
                 "max_cash": str(self.max_cash), "max_float": str(self.max_float)}
 
     @property
@@ -170,7 +176,8 @@ def load_settings(env: dict | None = None) -> Settings:
                        ("print_receipts", _flag),
                        ("idle_minutes", _minutes), ("max_quantity", _positive), ("largest_note", _positive),
                        ("max_cash_factor", _positive),
-                       ("max_cash", _positive), ("max_float", _positive), ("merge_lines", _flag)):
+                       ("max_cash", _positive), ("max_float", _positive), ("merge_lines", _flag),
+                       ("move_manager_above", _positive)):
         if name in values:
             try:
                 values[name] = kind(values[name])
@@ -186,6 +193,10 @@ def load_settings(env: dict | None = None) -> Settings:
     except ValueError:
         raise ConfigError(f"Premier mois de l'exercice « {values.get('debut_exercice')} » (debut_exercice) : un "
                           "nombre de 1 (janvier) à 12.") from None
+    if str(values.get("cheque_cadeau_reste", "avoir")).strip().lower() not in ("avoir", "perdu"):
+        raise ConfigError(f"Reste d'un chèque cadeau « {values['cheque_cadeau_reste']} » (cheque_cadeau_reste) : "
+                          "avoir (le reste devient un avoir) ou perdu.")
+    values["cheque_cadeau_reste"] = str(values.get("cheque_cadeau_reste", "avoir")).strip().lower()
     if values.get("printer_width", 42) not in (42, 48):
         raise ConfigError(f"Largeur de papier {values['printer_width']} (CAISSE_PRINTER_WIDTH) : 42 ou 48 colonnes.")
     return Settings(**values)

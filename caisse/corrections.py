@@ -11,6 +11,7 @@ from decimal import Decimal
 from .articles import Line
 from .auth import User, require_now
 from .errors import SaleRefused
+from .figures import day_figures
 from .fiscal import chains
 from .fiscal.jet import record_event
 from .money import cents, eur
@@ -65,22 +66,43 @@ def void_ticket(store: Store, caisse: str, user: User, numero: int, reason: str,
     return replace(view, origine=numero)
 
 
+MANAGER_RIGHT = "CAISSE_FERMER"  # who may approve a large cash move: a manager, the one who closes
+
+
 def cash_move(store: Store, caisse: str, user: User, type_: str, montant: Decimal, reason: str,
-              now: datetime | None = None) -> str:
+              approver: User | None = None, now: datetime | None = None) -> str:
     """ENTREE, SORTIE or REMISE of cash on the open register, with a reason, written once in the cash book and
-    linked in the register's chain of moves."""
+    linked in the register's chain of moves. Refused when it would take out more cash than the drawer should
+    hold; above `move_manager_above` it needs `approver`, a manager authenticated by the caller (a manager's own
+    move approves itself). Its id."""
     if type_ not in MOVE_TYPES:
-        raise SaleRefused(f"Type de mouvement « {type_} » inconnu : ENTREE, SORTIE ou REMISE.")
+        raise SaleRefused("Choisissez le type du mouvement : entrée d'espèces, sortie d'espèces ou remise en banque.")
+    montant = cents(montant)
     if montant <= 0:
         raise SaleRefused("Le montant d'un mouvement d'espèces doit être positif.")
     reason = required_reason(reason, "le mouvement")
     now = now or datetime.now()
+    ceiling = store.limits.move_manager_above
     with store.transaction() as con:
         require_now(con, user, "CAISSE_MOUVEMENT")
         id_caisse, id_journee = open_day_of(con, caisse)
-        id_mouvement = record_move(con, id_caisse, id_journee, type_, cents(montant), reason, user, now)
+        if type_ != "ENTREE":
+            expected = day_figures(con, id_journee).expected
+            if montant > expected:
+                raise SaleRefused(f"{MOVE_TYPES[type_]} de {eur(montant)} refusée : la caisse {caisse} ne doit "
+                                  f"contenir que {eur(expected)} d'espèces (fond, encaissements, mouvements), qui ne "
+                                  "peuvent pas devenir négatives. Vérifiez le montant.")
+        approved = ""
+        if montant > ceiling:
+            approver = approver or (user if user.can(MANAGER_RIGHT) else None)
+            if approver is None:
+                raise SaleRefused(f"Un mouvement de plus de {eur(ceiling)} demande le mot de passe d'un responsable "
+                                  f"({eur(montant)} demandés).")
+            require_now(con, approver, MANAGER_RIGHT)
+            approved = f", autorisé par {approver.login}"
+        id_mouvement = record_move(con, id_caisse, id_journee, type_, montant, reason, user, now)
         record_event(con, 175, caisse=caisse, login=user.login,
-                     detail=f"{MOVE_TYPES[type_]} de {eur(montant)} : {reason}", now=now)
+                     detail=f"{MOVE_TYPES[type_]} de {eur(montant)} : {reason}{approved}", now=now)
         return id_mouvement
 
 
@@ -88,7 +110,8 @@ def record_move(con, id_caisse: int, id_journee: str, type_: str, montant: Decim
                 now: datetime) -> str:
     """The one way a cash-book move of this register is written: once, then linked."""
     id_mouvement = new_id()
-    con.execute("INSERT INTO t_livre_de_caisse VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO t_livre_de_caisse (id_mouvement, id_caisse, id_journee, date_mouvement, type, montant, "
+                "libelle, id_utilisateur) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [id_mouvement, id_caisse, id_journee, now, type_, montant, libelle, user.id_utilisateur])
     chains.link(con, "mouvement", id_caisse, id_mouvement, now)
     return id_mouvement

@@ -16,8 +16,8 @@ from .articles import Line, find_article, make_line
 from .auth import User, require_now
 from .errors import RegisterNotOpen, SaleRefused
 from .fiscal.jet import record_event
-from .money import ZERO, cents, eur
-from .payments import PaymentRequest, check_request
+from .money import ZERO, cents, eur, plural
+from .payments import CREDIT_NOTE, PaymentRequest, check_request
 from .store import Store, new_id, scalar
 from .tickets import TicketView
 
@@ -140,8 +140,10 @@ def add_payment(store: Store, id_ticket: str, user: User, request: PaymentReques
         editable(con, id_ticket, user)
         view = draft_view(con, id_ticket)
         paid = sum((p[1] for p in view.payments), ZERO)
-        check_request(con, request, view.total_ttc - paid, view.payments, now or datetime.now(), store.limits,
-                      view.total_ttc)
+        remaining = view.total_ttc - paid
+        if request.code.upper() == CREDIT_NOTE and 0 < remaining < cents(request.montant):
+            request = PaymentRequest(request.code, remaining, request.numero)  # what is due: the rest stays on it
+        check_request(con, request, remaining, view.payments, now or datetime.now(), store.limits, view.total_ttc)
         num = scalar(con, "SELECT coalesce(max(num), 0) + 1 FROM reglement_attente WHERE id_ticket = ?", [id_ticket])
         con.execute("INSERT INTO reglement_attente VALUES (?, ?, ?, ?, ?)",
                     [id_ticket, num, request.code.upper(), cents(request.montant), (request.numero or "").strip()
@@ -192,9 +194,10 @@ def parked(con: duckdb.DuckDBPyConnection, caisse: str) -> list[TicketView]:
     return [draft_view(con, i) for (i,) in ids]
 
 
-def cancel_draft(store: Store, id_ticket: str, user: User, reason: str, now: datetime | None = None) -> None:
+def cancel_draft(store: Store, id_ticket: str, user: User, reason: str, now: datetime | None = None) -> str:
     """Abandon a ticket still being rung (the closing's way out of "tickets en cours"), with a reason: it
-    stays, marked abandoned, and the event is in the JET."""
+    stays, marked abandoned, and the event is in the JET. The sentence to say, with what the customer handed over
+    and must get back (cash, credit notes, gift cheques: nothing of it was taken, the ticket was never paid)."""
     reason = (reason or "").strip()
     if not reason:
         raise SaleRefused("Un motif est obligatoire pour abandonner un ticket en cours.")
@@ -206,6 +209,12 @@ def cancel_draft(store: Store, id_ticket: str, user: User, reason: str, now: dat
             raise SaleRefused("Ce ticket n'est plus en cours.")
         con.execute("UPDATE ticket_attente SET statut = 'ABANDONNE', date_fin = ?, id_utilisateur_fin = ?, motif = ? "
                     "WHERE id_ticket = ?", [now, user.id_utilisateur, reason, id_ticket])
+        labels = dict(con.execute("SELECT code, coalesce(libelle, code) FROM tr_moyen_paiement").fetchall())
+        handed = [f"{eur(amount)} en {labels.get(code, code).lower()}" + (f" n°{numero}" if numero else "")
+                  for code, amount, numero, *_ in view.payments]
+        back = f" ; à rendre au client : {', '.join(handed)}" if handed else ""
         record_event(con, 155, caisse=view.caisse, login=user.login,
-                     detail=f"ticket en cours de {view.vendeur} ({eur(view.total_ttc)}, {len(view.lines)} ligne(s)) : "
-                            f"{reason}", now=now)
+                     detail=f"ticket en cours de {view.vendeur} ({eur(view.total_ttc)}, "
+                            f"{plural(len(view.lines), 'ligne')}) : {reason}{back}", now=now)
+    return ("Ticket abandonné" + (f" : rendez au client ce qu'il avait remis, {', '.join(handed)}." if handed
+                                  else "."))

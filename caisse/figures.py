@@ -23,19 +23,24 @@ class DayFigures(NamedTuple):
     total: Decimal  # net: sales less voids and returns
     moves: dict[str, Decimal]
     expected: Decimal
+    avoirs_emis: Decimal = ZERO  # credit notes issued by the day's tickets (returns, gift cheques' rests)
 
 
 def day_figures(con, id_journee: str) -> DayFigures:
-    """A day's figures from its tickets (sales, voids and returns: net) and cash book, in three queries (the
-    payments are scanned once, and cash is summed from the per-method rows)."""
+    """A day's figures from its tickets (sales, voids and returns: net) and cash book, in four queries (the
+    payments are scanned once, and cash is summed from the per-method rows). Credit notes redeemed and credit
+    notes issued (a return refunded by one) are two lines, never one netted amount."""
     methods = con.execute("""
         WITH paid AS (
-            SELECT r.id_moyen_paiement, sum(r.montant - coalesce(r.rendu, 0)) AS montant FROM t_reglement r
+            SELECT r.id_moyen_paiement, r.code_moyen = 'AVOIR' AND r.montant < 0 AS emis,
+                   sum(r.montant - coalesce(r.rendu, 0)) AS montant FROM t_reglement r
             WHERE r.id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_journee = ?)
-            GROUP BY r.id_moyen_paiement)
-        SELECT m.code, coalesce(m.libelle, m.code), paid.montant, coalesce(m.especes, false)
+            GROUP BY ALL)
+        SELECT m.code, coalesce(m.libelle, m.code) || CASE WHEN m.code <> 'AVOIR' THEN ''
+                   WHEN paid.emis THEN ' émis' ELSE ' utilisés' END,
+               paid.montant, coalesce(m.especes, false)
         FROM paid JOIN tr_moyen_paiement m USING (id_moyen_paiement)
-        ORDER BY m.ordre NULLS LAST, m.code""", [id_journee]).fetchall()
+        ORDER BY m.ordre NULLS LAST, m.code, paid.emis""", [id_journee]).fetchall()
     (recorded_fond, opened, nb, voided, returns, total), = con.execute(
         "SELECT (SELECT fond_caisse FROM t_journee WHERE id_journee = $1), "
         "(SELECT date_ouverture FROM t_journee WHERE id_journee = $1), "
@@ -50,4 +55,6 @@ def day_figures(con, id_journee: str) -> DayFigures:
     cash = sum((amount for _, _, amount, especes in methods if especes), ZERO)
     expected = cents(fond + cash + moves.get("ENTREE", ZERO) - moves.get("SORTIE", ZERO) - moves.get("REMISE", ZERO))
     per_method = [(code, label, amount) for code, label, amount, _ in methods]
-    return DayFigures(fond, opened, per_method, nb, voided, returns, total, moves, expected)
+    issued = con.execute("SELECT coalesce(sum(montant), 0) FROM t_avoir WHERE id_ticket_emission IN (SELECT id_ticket "
+                         "FROM t_ticket WHERE id_journee = ?)", [id_journee]).fetchall()[0][0]
+    return DayFigures(fond, opened, per_method, nb, voided, returns, total, moves, expected, issued)

@@ -81,3 +81,8 @@ def parse_count(text, value: Decimal | None = None) -> int:
         what = f"de {eur(value)}" if value is not None else "de pièces ou de billets"
         raise BadAmount(f"Le nombre {what} « {text} » doit être un nombre entier, positif ou nul (par exemple 3).")
     return int(raw)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """« 1 ligne », « 2 lignes » (`many` for a word whose plural is not word + s)."""
+    return f"{count} {word if abs(count) <= 1 else (many or word + 's')}"

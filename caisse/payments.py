@@ -11,6 +11,7 @@ import duckdb
 
 from .errors import SaleRefused
 from .money import ZERO, cents, eur
+from .vouchers import REST_AS_CREDIT_NOTE, issue_credit_note
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,32 @@ def check_request(con, request: PaymentRequest, remaining: Decimal, entered: lis
         _voucher(con, payment, now)
         if any(code == "CHQCAD" and numero == payment.numero for code, _, numero, *_ in entered):
             raise SaleRefused(f"Le chèque cadeau n°{payment.numero} est déjà dans les règlements de ce ticket.")
-    if not payment.rendu_monnaie and payment.montant > remaining:
+    if not payment.rendu_monnaie and payment.code != VOUCHER and payment.montant > remaining:
         raise SaleRefused(f"Le montant en {_label(con, payment.code)} ({eur(payment.montant)}) dépasse ce qui reste à "
                           f"payer ({eur(max(remaining, ZERO))}).")
+
+
+CREDIT_NOTE, VOUCHER = "AVOIR", "CHQCAD"
+
+
+def voucher_value(con, code: str, numero: str, now: datetime) -> Decimal:
+    """What a credit note (its balance) or a gift cheque (its whole value) brings, checked as a payment would be
+    (it exists, may pay now); SaleRefused otherwise."""
+    probe = Payment(0, code, Decimal("0.01"), numero, False)
+    if code == CREDIT_NOTE:
+        _, montant, used = _credit_note(con, probe, now)
+        return montant - used
+    ident = _voucher(con, probe, now, whole=False)
+    return con.execute("SELECT montant FROM t_cheque_cadeau WHERE id_cheque_cadeau = ?", [ident]).fetchall()[0][0]
+
+
+def voucher_rest(requests: list[PaymentRequest], total: Decimal, methods_with_change: set[str]) -> Decimal:
+    """The part of the gift cheques handed over that the ticket does not need (after any cash change): issued as
+    a credit note, or lost, by the setting cheque_cadeau_reste."""
+    paid = sum((cents(r.montant) for r in requests), ZERO)
+    cash = sum((cents(r.montant) for r in requests if r.code.upper() in methods_with_change), ZERO)
+    vouchers = sum((cents(r.montant) for r in requests if r.code.upper() == VOUCHER), ZERO)
+    return min(max(paid - total - cash, ZERO), vouchers)
 
 
 def _label(con, code: str) -> str:
@@ -97,33 +121,43 @@ def apply_payments(con, id_ticket: str, id_caisse: int, total: Decimal, requests
                    now: datetime, limits=None) -> list[tuple[str, Payment, Decimal]]:
     """Check the payments against the total and apply their side effects; (id, payment, change) each.
 
-    Payments must cover the total exactly, except that a method giving change (cash) may bring more:
-    the surplus is given back from it. Methods without change may not exceed what remains to pay."""
+    Payments must cover the total exactly, except that a method giving change (cash) may bring more: the surplus
+    is given back from it; and a gift cheque (used whole) may be worth more than the ticket: its rest is recorded
+    as its `rendu` and issued at once as a credit note of the register (or lost, by the setting
+    cheque_cadeau_reste). Other methods without change may not exceed what remains to pay."""
     methods = _methods(con)
     payments = [_resolve(methods, r) for r in requests]
     paid = sum((p.montant for p in payments), ZERO)
     without_change = sum((p.montant for p in payments if not p.rendu_monnaie), ZERO)
+    vouchers = sum((p.montant for p in payments if p.code == VOUCHER), ZERO)
     with_change = paid - without_change
     if limits is not None and with_change:
         check_tender(with_change, total, limits)
     if paid < total:
         raise SaleRefused(f"Le paiement ({eur(paid)}) ne couvre pas le total du ticket ({eur(total)}) : "
                           f"il reste {eur(total - paid)} à payer.")
-    if without_change > total:
-        raise SaleRefused(f"Les moyens de paiement qui ne rendent pas la monnaie ({eur(without_change)}) dépassent "
-                          f"le total du ticket ({eur(total)}).")
-    change = paid - total
-    if change > with_change:  # cannot happen given the two checks above; kept as the rule's statement
-        raise SaleRefused("La monnaie ne peut être rendue que sur les espèces.")
+    if without_change - vouchers > total:
+        raise SaleRefused(f"Les moyens de paiement qui ne rendent pas la monnaie ({eur(without_change - vouchers)}) "
+                          f"dépassent le total du ticket ({eur(total)}).")
+    surplus = paid - total
     out = []
-    remaining_change = change
-    for p in reversed(payments):  # the change comes from the last cash payment first
+    for p in reversed(payments):  # the change comes from the last cash payment first, then the cheques' rest
         rendu = ZERO
-        if p.rendu_monnaie and remaining_change > 0:
-            rendu = min(p.montant, remaining_change)
-            remaining_change -= rendu
-        out.append((str(uuid.uuid4()), p, rendu))
-    out.reverse()
+        if p.rendu_monnaie and surplus > 0:
+            rendu = min(p.montant, surplus)
+            surplus -= rendu
+        out.append([str(uuid.uuid4()), p, rendu])
+    for entry in reversed(out):
+        if entry[1].code == VOUCHER and surplus > 0:
+            entry[2] = min(entry[1].montant, surplus)
+            surplus -= entry[2]
+    if surplus > 0:  # cannot happen given the checks above; kept as the rule's statement
+        raise SaleRefused("La monnaie ne peut être rendue que sur les espèces.")
+    out = [tuple(entry) for entry in reversed(out)]
+    rest = sum((rendu for _, p, rendu in out if p.code == VOUCHER), ZERO)
+    if rest and getattr(limits, "cheque_cadeau_reste", REST_AS_CREDIT_NOTE) == REST_AS_CREDIT_NOTE:
+        caisse = con.execute("SELECT code FROM t_caisse WHERE id_caisse = ?", [id_caisse]).fetchall()[0][0]
+        issue_credit_note(con, rest, id_caisse, caisse, id_ticket, now)
     for _, p, _ in out:
         if p.code == "AVOIR":
             _use_credit_note(con, p, id_ticket, id_caisse, now)
@@ -161,7 +195,7 @@ def _use_credit_note(con, p: Payment, id_ticket: str, id_caisse: int, now: datet
                 [str(uuid.uuid4()), id_avoir, now, p.montant, id_caisse, id_ticket])
 
 
-def _voucher(con, p: Payment, now: datetime) -> str:
+def _voucher(con, p: Payment, now: datetime, whole: bool = True) -> str:
     rows = con.execute("SELECT id_cheque_cadeau, montant, statut, date_validite FROM t_cheque_cadeau "
                        "WHERE numero = ?", [p.numero]).fetchall()
     if not rows:
@@ -172,7 +206,7 @@ def _voucher(con, p: Payment, now: datetime) -> str:
         raise SaleRefused(f"Le chèque cadeau n°{p.numero} {words.get(statut, 'ne peut pas servir')}.")
     if validite is not None and validite < now.date():
         raise SaleRefused(f"Le chèque cadeau n°{p.numero} a expiré le {validite:%d/%m/%Y}.")
-    if p.montant != montant:
+    if whole and p.montant != montant:
         raise SaleRefused(f"Le chèque cadeau n°{p.numero} vaut {eur(montant)} : il s'utilise en entier "
                           f"({eur(p.montant)} indiqués).")
     return ident

@@ -208,6 +208,7 @@ def failure_words(error: BaseException) -> str:
 # Who may print what (any of the rights): a receipt (or its duplicate) whoever sells or takes goods back, a
 # credit note whoever takes goods back, a Z or an X whoever closes, the test page the back-office.
 PRINT_RIGHTS = {"ticket": ("CAISSE_VENDRE", "CAISSE_RETOUR"), "note": ("CAISSE_VENDRE",), "avoir": ("CAISSE_RETOUR",),
+                "mouvement": ("CAISSE_MOUVEMENT",),
                 "z": ("CAISSE_FERMER",), "x": ("CAISSE_FERMER",), "test": ("BACKOFFICE",)}
 
 

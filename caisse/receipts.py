@@ -78,6 +78,30 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
     return out
 
 
+MOVE_TITLES = {"ENTREE": "ENTRÉE D'ESPÈCES", "SORTIE": "SORTIE D'ESPÈCES", "REMISE": "REMISE EN BANQUE"}
+
+
+def move_lines(con: duckdb.DuckDBPyConnection, id_mouvement: str, width: int = 42) -> tuple[str, list[str]]:
+    """(reference, lines) of a cash move's slip: what, how much, why, who and when, its number in the register's
+    chain of moves and an excerpt of its link (the slip goes in the drawer or to the bank with the cash)."""
+    (type_, montant, libelle, when, who, code, numero, link), = con.execute("""
+        SELECT l.type, l.montant, l.libelle, l.date_mouvement,
+               coalesce(nullif(trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), ''), u.login), c.code,
+               m.numero, m.empreinte
+        FROM t_livre_de_caisse l JOIN t_caisse c USING (id_caisse)
+        LEFT JOIN t_utilisateur u USING (id_utilisateur)
+        LEFT JOIN maillon m ON m.id_caisse = l.id_caisse AND m.chaine = 'mouvement' AND m.ref = l.id_mouvement
+        WHERE l.id_mouvement = ?""", [id_mouvement]).fetchall()
+    rule = RULE * width
+    out = [line.center(width).rstrip() for line in shop_header(con)]
+    out += [rule, MOVE_TITLES.get(type_, type_).center(width).rstrip(), rule,
+            columns(f"Caisse {code}", f"Mouvement n°{numero}", width),
+            columns(f"{when:%d/%m/%Y %H:%M:%S}", f"par {who}"[:width - 20], width), rule,
+            columns("Montant", eur(montant), width), f"Motif : {libelle}"[:width], rule,
+            f"Empreinte {(link or '')[:EXCERPT]}", signature_line()[:width]]
+    return f"{code}-MVT{numero:06d}", out
+
+
 PROVISIONAL = "DOCUMENT PROVISOIRE"
 
 

@@ -58,6 +58,7 @@ class DayReport:
     identite: str = ""  # the register's identity line (which register made it, whatever its code)
     id_journee: str = ""
     serveur: list | None = None  # the server journal's head (number, link) when the Z was frozen (R11)
+    avoirs_emis: Decimal = ZERO  # credit notes issued that day (returns refunded so, gift cheques' rests)
 
     def frozen(self) -> str:
         """The Z's figures as the closing signs them (R15): a reprint prints these, never a new computation.
@@ -67,7 +68,8 @@ class DayReport:
         return json.dumps(data, default=str, ensure_ascii=False, sort_keys=True)
 
 
-_DECIMALS = ("fond", "total_ttc", "especes_theorique", "especes_compte", "ecart", "grand_total", "grand_total_absolu")
+_DECIMALS = ("fond", "total_ttc", "especes_theorique", "especes_compte", "ecart", "grand_total", "grand_total_absolu",
+             "avoirs_emis")
 
 
 def thawed(text: str, empreinte: str, closing_head: tuple[int, str], id_journee: str) -> DayReport:
@@ -120,7 +122,8 @@ def day_report(con, kind: str, id_journee: str) -> DayReport:
     return DayReport(kind, code, libelle, z, opened, closed, _user(con, by_open), _user(con, by_close), fond,
                      day.per_method, day.nb, day.voided, day.returns, day.total, vat, day.moves, day.expected, counted,
                      ecart, _user(con, valid_by), comment or "", grand, absolute, link or "", comptage,
-                     shop_header(con), tetes, identity_line(id_caisse, chains.identity(con, id_caisse)), id_journee)
+                     shop_header(con), tetes, identity_line(id_caisse, chains.identity(con, id_caisse)), id_journee,
+                     avoirs_emis=day.avoirs_emis)
 
 
 def frozen_server_head(con: duckdb.DuckDBPyConnection, id_journee: str) -> tuple[int, str] | None:
@@ -210,6 +213,8 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     out += [rule, columns("Moyen", "Montant", width)]
     out += [columns(libelle, eur(amount), width) for _, libelle, amount in r.per_method] or ["  aucun règlement"]
     out += [columns("Total TTC", eur(r.total_ttc), width), columns("Nombre de ticket", str(r.nb_tickets), width)]
+    if r.avoirs_emis:
+        out.append(columns("Avoirs émis ce jour", eur(r.avoirs_emis), width))
     out += voids_and_vat(r.nb_annules, r.nb_retours, r.vat, width)
     out += [rule, columns("Fond de caisse", eur(r.fond), width)]
     for kind, label in (("ENTREE", "Entrées"), ("SORTIE", "Sorties"), ("REMISE", "Remises en banque")):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from .articles import Line, find_article, make_line
@@ -19,11 +19,11 @@ from .errors import SaleRefused
 from .fiscal.jet import record_event
 from .money import ZERO, cents, eur, qty
 from .payments import Payment
-from .store import Store, new_id, scalar
+from .store import Store, new_id
 from .tickets import RETOUR, VENTE, TicketView, record_ticket, ticket_by_number
+from .vouchers import issue_credit_note
 
 REFUNDS = {"ESP": "en espèces", "ORIGINE": "par le moyen de paiement de la vente", "AVOIR": "par un avoir"}
-CREDIT_NOTE_DAYS = 365
 _BARCODE = re.compile(r"^([A-Za-z0-9_.@-]+)-T(\d+)$")
 
 
@@ -189,19 +189,5 @@ def _refund(con, refund: str, total: Decimal, origin: TicketView | None, id_cais
         method, code, _ = _method(con, "especes", "en espèces")
         return (new_id(), Payment(method, code, total, None, False), ZERO), None
     method, code, _ = _method(con, "code = 'AVOIR'", "par un avoir")
-    numero = _issue_credit_note(con, -total, id_caisse, caisse, id_ticket, now)
+    numero = issue_credit_note(con, -total, id_caisse, caisse, id_ticket, now)
     return (new_id(), Payment(method, code, total, numero, False), ZERO), numero
-
-
-def _issue_credit_note(con, amount: Decimal, id_caisse: int, caisse: str, id_ticket: str, now: datetime) -> str:
-    """A credit note from the register's own series (AV-C01-000001, no gap), usable at once."""
-    prefix = f"AV-{caisse}-"
-    last = scalar(con, "SELECT max(CAST(substr(numero, ?) AS BIGINT)) FROM t_avoir WHERE numero LIKE ? AND "
-                       "regexp_full_match(substr(numero, ?), '[0-9]+')", [len(prefix) + 1, prefix + "%",
-                                                                          len(prefix) + 1]) or 0
-    numero = f"{prefix}{last + 1:06d}"
-    con.execute("INSERT INTO t_avoir (id_avoir, numero, date_emission, date_validite, montant, montant_utilise, "
-                "id_caisse, statut, id_ticket_emission) VALUES (?, ?, ?, ?, ?, 0, ?, 'EMIS', ?)",
-                [new_id(), numero, now.date(), now.date() + timedelta(days=CREDIT_NOTE_DAYS), amount, id_caisse,
-                 id_ticket])
-    return numero

@@ -30,18 +30,20 @@ def open_day_of(con: duckdb.DuckDBPyConnection, caisse: str) -> tuple[int, str]:
 
 # Sellers' connections.
 
-def connect_seller(store: Store, caisse: str, user: User, now: datetime | None = None) -> str:
-    """Connect a seller to the open register (the same connection if already connected); a sign-in event."""
+def connect_seller(store: Store, caisse: str, user: User, now: datetime | None = None, separate: bool = False) -> str:
+    """Connect a seller to the open register (the same connection if already connected, unless `separate`: a
+    command's own, which it ends without ending the seller's tablet or another command); a sign-in event."""
     now = now or datetime.now()
     with store.transaction() as con:
         require_now(con, user, "CAISSE_VENDRE")
         id_caisse, id_journee = open_day_of(con, caisse)
         existing = scalar(con, "SELECT id_connexion FROM connexion WHERE id_journee = ? AND id_utilisateur = ? "
                                "AND fin IS NULL", [id_journee, user.id_utilisateur])
-        if existing:
+        if existing and not separate:
             return existing
         id_connexion = new_id()
-        con.execute("INSERT INTO connexion VALUES (?, ?, ?, ?, ?, NULL, false)",
+        con.execute("INSERT INTO connexion (id_connexion, id_caisse, id_journee, id_utilisateur, debut, fin, "
+                    "fin_forcee) VALUES (?, ?, ?, ?, ?, NULL, false)",
                     [id_connexion, id_caisse, id_journee, user.id_utilisateur, now])
         record_event(con, 80, caisse=caisse, login=user.login, detail="connexion à la caisse", now=now)
         return id_connexion
@@ -62,9 +64,9 @@ def disconnect_seller(store: Store, id_connexion: str, now: datetime | None = No
 
 def connected_sellers(con: duckdb.DuckDBPyConnection, id_journee: str) -> list[tuple[str, str, datetime]]:
     """(login, name, since) of the sellers still connected to a day."""
-    return con.execute("SELECT u.login, trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), c.debut "
+    return con.execute("SELECT u.login, trim(coalesce(u.prenom, '') || ' ' || coalesce(u.nom, '')), min(c.debut) "
                        "FROM connexion c JOIN t_utilisateur u USING (id_utilisateur) "
-                       "WHERE c.id_journee = ? AND c.fin IS NULL ORDER BY c.debut", [id_journee]).fetchall()
+                       "WHERE c.id_journee = ? AND c.fin IS NULL GROUP BY ALL ORDER BY 3", [id_journee]).fetchall()
 
 
 # Validation.

@@ -117,6 +117,11 @@ PERIODS = [
 # The Z of each closed day as printed at its closing (R15), covered by the day's link: reprints print it.
 JOURNEE_Z = "CREATE TABLE IF NOT EXISTS journee_z (id_journee VARCHAR PRIMARY KEY, id_caisse BIGINT, detail VARCHAR)"
 
+# The drawer count being typed on Fermeture (a draft, not a record: the closing writes t_comptage once): a refresh,
+# or a second tab, finds it again.
+COMPTAGE_EN_COURS = """CREATE TABLE IF NOT EXISTS comptage_en_cours (
+    id_journee VARCHAR, cle VARCHAR, saisie VARCHAR, ts TIMESTAMP, id_utilisateur BIGINT, PRIMARY KEY (id_journee, cle))"""
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
@@ -136,6 +141,7 @@ MIGRATIONS: list[list[str]] = [
      "DROP TABLE IF EXISTS login_echec"],
     PERIODS,
     [JOURNEE_Z],
+    [COMPTAGE_EN_COURS],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -42,7 +42,13 @@ class TicketView:
 
     @property
     def rendu(self) -> Decimal:
-        return sum((p[3] or ZERO for p in self.payments), ZERO)
+        """The change given back (a gift cheque's rest is not change: it is `reste_cheque`)."""
+        return sum((p[3] or ZERO for p in self.payments if p[0] != "CHQCAD"), ZERO)
+
+    @property
+    def reste_cheque(self) -> Decimal:
+        """What the gift cheques brought beyond the ticket: a credit note issued, or lost (by the setting)."""
+        return sum((p[3] or ZERO for p in self.payments if p[0] == "CHQCAD"), ZERO)
 
 
 def record_ticket(con: duckdb.DuckDBPyConnection, *, id_ticket: str, id_caisse: int, caisse: str, id_journee: str,

@@ -21,7 +21,7 @@ from .config import Settings
 from .errors import CaisseError, SaleRefused
 from .fiscal.jet import record_event
 from .money import ZERO, eur, parse_amount, parse_quantity, qty
-from .payments import PaymentRequest, payment_methods
+from .payments import CREDIT_NOTE, VOUCHER, PaymentRequest, payment_methods, voucher_rest, voucher_value
 from .printing import open_drawer
 from .sales import pay_ticket
 from .sessions import Session, attach_ticket, clear_confirmation
@@ -30,7 +30,7 @@ from .tickets import TicketView, ticket_view
 from .workflow import print_note, print_receipt
 
 _QUANTITY = re.compile(r"^\s*(\d+(?:[.,]\d{1,3})?)\s*[*xX×]\s*(\S.*?)\s*$")
-NOTES = [Decimal(n) for n in ("5", "10", "20", "50", "100")]
+NOTES = [Decimal(n) for n in ("5", "10", "20", "50", "100", "200", "500")]
 SEARCH_LIMIT = 8
 
 
@@ -64,6 +64,7 @@ class Counter:
     change: Decimal  # to give back, from the cash handed over
     confirmation: TicketView | None  # the last ticket validated, shown until the next scan
     quick_cash: list[Decimal]  # the exact amount, then the next notes
+    reste_cheque: Decimal = ZERO  # a gift cheque's value beyond the ticket: a credit note at validation (or lost)
 
 
 def methods(store: Store) -> list[Method]:
@@ -84,15 +85,26 @@ def counter(store: Store, session: Session) -> Counter:
     total = ticket.total_ttc if ticket else ZERO
     paid = sum((p[1] for p in ticket.payments), ZERO) if ticket else ZERO
     remaining = max(total - paid, ZERO)
-    return Counter(ticket, total, paid, remaining, max(paid - total, ZERO) if ticket and ticket.lines else ZERO,
-                   confirmation, quick_amounts(remaining))
+    rest = ZERO
+    if ticket and ticket.lines:
+        cash = {m.code for m in methods(store) if m.rendu}
+        rest = voucher_rest([PaymentRequest(code, amount, numero) for code, amount, numero, *_ in ticket.payments],
+                            total, cash)
+    change = max(paid - total - rest, ZERO) if ticket and ticket.lines else ZERO
+    return Counter(ticket, total, paid, remaining, change, confirmation, quick_amounts(remaining, store.limits), rest)
 
 
-def quick_amounts(remaining: Decimal) -> list[Decimal]:
-    """The exact amount, then the next notes above it (5, 10, 20, 50 €), for a cash payment in one touch."""
+def quick_amounts(remaining: Decimal, limits=None) -> list[Decimal]:
+    """The exact amount, then the next notes above it (5, 10, 20, 50, 100 €; above 100 €, the next round
+    tens and hundreds), for a cash payment in one touch."""
     if remaining <= 0:
         return []
-    return [remaining] + [n for n in NOTES if n > remaining][:3]
+    rounded = {(remaining // step + 1) * step for step in (Decimal("10"), Decimal("50"), Decimal("100"))}
+    above = sorted({n for n in NOTES if n > remaining} | rounded)
+    if limits is not None:  # never a button the tender check would refuse
+        ceiling = min(limits.max_cash, max(remaining * limits.max_cash_factor, limits.largest_note))
+        above = [n for n in above if n <= ceiling]
+    return [remaining] + above[:3]
 
 
 def _draft(store: Store, session: Session) -> str:
@@ -121,6 +133,11 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
         found = [] if exact else search_articles(con, text, SEARCH_LIMIT + 1)
     if exact:
         return add(store, session, exact, quantity)
+    if not match:
+        with store.connect() as con:
+            voucher = voucher_code(con, text)
+        if voucher:  # a credit note's or a gift cheque's number (its printed barcode): taken as that payment
+            return pay(store, session, voucher, None, text)
     if not found:
         return Outcome(False, f"« {text} » : aucun article n'a ce code, cet EAN ou ce libellé.")
     if len(found) == 1 and match:
@@ -146,19 +163,47 @@ def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("
     return Outcome(True, f"{line[2]} : {qty(line[3])} × {eur(line[4])}" if line else "")
 
 
+def voucher_code(con, text: str) -> str | None:
+    """The payment method of a credit note's or a gift cheque's number, or None when it is neither."""
+    if con.execute("SELECT count(*) FROM t_avoir WHERE numero = ?", [text]).fetchall()[0][0]:
+        return CREDIT_NOTE
+    if con.execute("SELECT count(*) FROM t_cheque_cadeau WHERE numero = ?", [text]).fetchall()[0][0]:
+        return VOUCHER
+    return None
+
+
 def pay(store: Store, session: Session, code: str, amount: Decimal | str | None = None,
         numero: str | None = None) -> Outcome:
-    """A payment handed over with one method (`amount` None: what is left to pay)."""
+    """A payment handed over with one method (`amount` None: what is left to pay; for a credit note, what it
+    still holds up to that; for a gift cheque, its value, its rest then a credit note at validation)."""
     state = counter(store, session)
     if not state.ticket or not state.ticket.lines:
         raise SaleRefused("Scannez d'abord un article : le ticket est vide.")
+    numero = (numero or "").strip() or None
     if amount is None or (isinstance(amount, str) and not amount.strip()):
         if state.remaining <= 0:
             raise SaleRefused("Le ticket est déjà payé : validez-le.")
         amount = state.remaining
+        if code in (CREDIT_NOTE, VOUCHER) and numero:
+            with store.connect() as con:
+                value = voucher_value(con, code, numero, datetime.now())
+            amount = min(value, state.remaining) if code == CREDIT_NOTE else value
     elif isinstance(amount, str):
         amount = parse_amount(amount, "Le montant")
-    drafts.add_payment(store, state.ticket.id_ticket, session.user, PaymentRequest(code, amount, numero))
+    view = drafts.add_payment(store, state.ticket.id_ticket, session.user, PaymentRequest(code, amount, numero))
+    if code == CREDIT_NOTE and numero:
+        used = view.payments[-1][1]
+        with store.connect() as con:
+            left = voucher_value(con, code, numero, datetime.now()) - used
+        return Outcome(True, f"Avoir n°{numero} : {eur(used)} utilisés" + (f", il y restera {eur(left)}." if left > 0
+                                                                          else "."))
+    if code == VOUCHER and numero:
+        after = counter(store, session)
+        if after.reste_cheque:
+            where = ("remis au client en avoir à la validation" if store.limits.cheque_cadeau_reste == "avoir"
+                     else "perdu (réglage cheque_cadeau_reste)")
+            return Outcome(True, f"Chèque cadeau n°{numero} ({eur(amount)}) : le reste, {eur(after.reste_cheque)}, "
+                                 f"sera {where}.")
     return Outcome(True, "")
 
 
@@ -202,7 +247,8 @@ def validate(store: Store, settings: Settings, session: Session, now: datetime |
 
 def confirmation_text(ticket: TicketView) -> str:
     return (f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
-            + (f" · à rendre {eur(ticket.rendu)}" if ticket.rendu else "") + ".")
+            + (f" · à rendre {eur(ticket.rendu)}" if ticket.rendu else "")
+            + (f" · reste du chèque cadeau : {eur(ticket.reste_cheque)}" if ticket.reste_cheque else "") + ".")
 
 
 def park(store: Store, session: Session) -> Outcome:

@@ -10,11 +10,31 @@ after it; a cheque's, when the lot's row says it is used by that ticket.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import duckdb
 
 from .money import eur
+from .store import new_id, scalar
+
+CREDIT_NOTE_DAYS = 365
+REST_AS_CREDIT_NOTE, REST_LOST = "avoir", "perdu"  # setting cheque_cadeau_reste
+
+
+def issue_credit_note(con, amount: Decimal, id_caisse: int, caisse: str, id_ticket: str, now: datetime) -> str:
+    """A credit note from the register's own series (AV-C01-000001, no gap), usable at once: a return refunded
+    so, or the rest of a gift cheque worth more than the ticket."""
+    prefix = f"AV-{caisse}-"
+    last = scalar(con, "SELECT max(CAST(substr(numero, ?) AS BIGINT)) FROM t_avoir WHERE numero LIKE ? AND "
+                       "regexp_full_match(substr(numero, ?), '[0-9]+')", [len(prefix) + 1, prefix + "%",
+                                                                          len(prefix) + 1]) or 0
+    numero = f"{prefix}{last + 1:06d}"
+    con.execute("INSERT INTO t_avoir (id_avoir, numero, date_emission, date_validite, montant, montant_utilise, "
+                "id_caisse, statut, id_ticket_emission) VALUES (?, ?, ?, ?, ?, 0, ?, 'EMIS', ?)",
+                [new_id(), numero, now.date(), now.date() + timedelta(days=CREDIT_NOTE_DAYS), amount, id_caisse,
+                 id_ticket])
+    return numero
 
 
 def overlay_credit_notes(con: duckdb.DuckDBPyConnection, acknowledged: set[str], lot_made: datetime | None) \

@@ -15,6 +15,7 @@ from . import disk
 from .auth import User, require_now
 from .closing import Closed, close_day
 from .config import Settings
+from .corrections import cash_move
 from .errors import CaisseError, DiskFull, ExportFailed, disk_full_words
 from .export import ExportResult, run_export
 from .fiscal.archive import Archive, ArchiveRefused, copy_archive, make_archive
@@ -22,7 +23,7 @@ from .fiscal.jet import record_event
 from .fiscal.periods import MONTH, TYPE_WORDS, period_report
 from .history import Log, crash_point
 from .printing import Document, Printed, check_page, print_document
-from .receipts import credit_note_lines, note_lines, receipt_lines, receipt_ref
+from .receipts import credit_note_lines, move_lines, note_lines, receipt_lines, receipt_ref
 from .reports import period_lines, report_lines, x_report, z_report
 from .store import Store
 from .tickets import TicketView, ticket_by_number
@@ -196,6 +197,20 @@ def print_note(store: Store, settings: Settings, id_ticket: str, caisse: str, us
         lines = note_lines(con, id_ticket, settings.printer_width)
     ref = f"{caisse}-NOTE-{datetime.now():%Y%m%d%H%M%S%f}"
     return print_document(store, settings, Document("note", ref, caisse, lines), user=user)
+
+
+def print_move(store: Store, settings: Settings, id_mouvement: str, caisse: str, user: User) -> Printed:
+    """A cash move's slip, on paper (it goes with the cash: to the bank, in the drawer), archived as every document."""
+    with store.connect() as con:
+        ref, lines = move_lines(con, id_mouvement, settings.printer_width)
+    return print_document(store, settings, Document("mouvement", ref, caisse, lines), user=user)
+
+
+def record_cash_move(store: Store, settings: Settings, caisse: str, user: User, type_: str, montant: Decimal,
+                     reason: str, approver: User | None = None) -> tuple[str, Printed]:
+    """A cash move (the page's and the CLI's one way), then its slip; (id, the slip printed)."""
+    id_mouvement = cash_move(store, caisse, user, type_, montant, reason, approver)
+    return id_mouvement, print_move(store, settings, id_mouvement, caisse, user)
 
 
 def print_credit_note(store: Store, settings: Settings, caisse: str, numero: str, user: User) -> Printed:

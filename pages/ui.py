@@ -182,7 +182,7 @@ def confirm_password(user: caisse.User, password: str, caisse_code: str | None =
     settings, store = context()
     if not password:
         raise caisse.LoginFailed(user.login, "Saisissez votre mot de passe pour confirmer cette action.")
-    caisse.login(store, user.login, password, caisse=caisse_code)
+    caisse.login(store, user.login, password, caisse=caisse_code, sign_in=False)
 
 
 def current_user() -> caisse.User | None:

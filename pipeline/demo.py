@@ -63,6 +63,7 @@ FAMILIES = [
     ("JOU", "Jouets", ["Puzzle", "Ballon", "Peluche", "Jeu de cartes", "Toupie"], 1),
     ("LIB", "Librairie", ["Roman", "Bande dessinée", "Guide", "Livre de cuisine"], 4),
 ]
+BULK = {"Riz", "Farine", "Sucre", "Fromage"}  # sold by weight (t_unite KG): any quantity; the rest by the piece
 VARIANTS = ["bio", "nature", "classique", "premium", "familial", "mini", "maxi", "artisanal", "vanille",
             "citron", "framboise", "bleu", "rouge", "vert", "été", "hiver", "n°1", "n°2", "éco", "luxe",
             "découverte", "tradition", "fruité", "doux", "intense", "léger", "XL", "duo", "trio", "lot de 3",
@@ -151,7 +152,7 @@ def demo_tables(seed: int = 2026, articles: int = 2000) -> dict[str, tuple[list[
         price += rng.randrange(0, 10) / 10
         catalogue.append({"id_article": n, "code": f"ART{n:05d}", "ean": _ean13(f"376{n:09d}"),
                          "libelle": label, "id_famille_art": fam + 1, "id_tva": tva,
-                         "prix_ttc": f"{price:.2f}".replace(".", ","), "id_unite": 1,
+                         "prix_ttc": f"{price:.2f}".replace(".", ","), "id_unite": 2 if label.split()[0] in BULK else 1,
                          "actif": "oui" if n % 97 else "non"})
     t["t_article"] = (catalogue, {"encoding": "ISO-8859-1", "row_tag": "article"})
     t["t_avoir"] = ([{"id_avoir": f"AV-DEMO-{n:04d}", "numero": f"AV{n:06d}", "id_tiers": 100 + n,

@@ -142,7 +142,7 @@ def test_the_cli_rings_a_return_and_prints_the_credit_note(settings):
     run("sell", "--caisse", "C01", "--user", SELLER.login, "--article", "ART00001x2", "--pay", "ESP=30", user=SELLER)
     done = run("return", "--caisse", "C01", "--user", SELLER.login, "--ticket", "C01-T000001", "--line", "1=1",
                "--refund", "AVOIR", "--reason", "Taille", user=SELLER)
-    assert "Retour enregistré : ticket n°2, 10,70 € remboursés par un avoir (avoir n°AV-C01-000001)." in done.stdout
+    assert "Retour enregistré : ticket n°2, avoir n°AV-C01-000001 de 10,70 € émis." in done.stdout
     refused = run("return", "--caisse", "C01", "--user", SELLER.login, "--ticket", "1", "--line", "1=5", "--refund",
                   "ESP", "--reason", "x", user=SELLER, expect=1)
     assert "il reste 1 à reprendre sur les 2 vendu(s) du ticket n°1" in refused.stderr

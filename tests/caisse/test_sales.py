@@ -107,8 +107,23 @@ def test_a_gift_voucher_is_used_whole_once_and_only_when_sold(counter):
         one(store, seller, [Pay("CHQCAD", D("30"), "CC000001"), Pay("ESP", D("20"))], [("ART00002", 1)])
     with pytest.raises(SaleRefused, match="pas encore été vendu"):
         one(store, seller, [Pay("CHQCAD", D("20"), "CC000008"), Pay("ESP", D("30"))], [("ART00002", 1)])
-    with pytest.raises(SaleRefused, match="dépassent le total"):
-        one(store, seller, [Pay("CHQCAD", D("30"), "CC000001")], [("ART00001", 1)])
+
+
+@pytest.mark.parametrize("rest", ["avoir", "perdu"])
+def test_a_gift_cheque_worth_more_than_the_basket_pays_it_and_its_rest_is_a_credit_note(counter, monkeypatch, rest):
+    """CC000005 is worth 30,00 € and ART00001 costs 10,70 €: the cheque pays the ticket, and its 19,30 € rest is
+    issued at once as a credit note of the register (or lost, by the setting cheque_cadeau_reste)."""
+    store, seller, _ = counter
+    monkeypatch.setenv("CAISSE_CHEQUE_CADEAU_RESTE", rest)
+    from caisse import load_settings, open_store
+    store = open_store(load_settings())
+    done = one(store, seller, [Pay("CHQCAD", D("30"), "CC000005")], [("ART00001", 1)])
+    assert done.total_ttc == D("10.70") and done.rendu == 0 and done.reste_cheque == D("19.30")
+    assert table(store, "SELECT montant, rendu FROM t_reglement WHERE code_moyen = 'CHQCAD'") == [(D("30.00"),
+                                                                                                  D("19.30"))]
+    issued = table(store, "SELECT numero, montant, statut FROM t_avoir WHERE id_ticket_emission = ?", [done.id_ticket])
+    assert issued == ([("AV-C01-000001", D("19.30"), "EMIS")] if rest == "avoir" else [])
+    assert table(store, "SELECT statut FROM t_cheque_cadeau WHERE numero = 'CC000005'") == [("UTILISE",)]
 
 
 def test_an_unknown_payment_method_is_refused_with_the_known_ones(counter):

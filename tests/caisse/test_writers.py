@@ -231,7 +231,7 @@ def a_day_with_line_breaks(store, demo) -> Path:
     closed and exported; its lot's folder."""
     manager, seller = users(store)
     open_day(store, "C01", manager, Decimal("150.00"))
-    sell(store, seller, articles=(("ART00001", 2), ("ART00017", "1.5")))
+    sell(store, seller, articles=(("ART00001", 2), ("ART00084", "1.5")))  # sugar, sold by the kg
     sell(store, seller, articles=(("ART00002", 1),))
     cash_move(store, "C01", manager, "SORTIE", Decimal("12.30"), "Fleurs « Œillets » 10 € & co\r\nreçu n°4")
     close_day(store, "C01", manager, count={Decimal("100"): 1, Decimal("50"): 1, Decimal("0.10"): 3},
