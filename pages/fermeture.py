@@ -1,9 +1,11 @@
 """Fermeture de la caisse (seed 3.1): tickets in progress, users still connected, the table Moyen / Montant,
 Nombre de ticket, the grid Unité / Nombre / Total, expected and counted cash, then the Z.
 
-The count by denomination is kept apart from its widgets (st.session_state["comptage"]), so that switching
-to the direct amount and back keeps it; a count that is not a whole number, or is negative, is a sentence
-beside its line. Validating asks for the manager's password again."""
+Two columns, so that at 1024x768 the validation is on screen beside the count: the grid on the left, the figures
+and the validation on the right. The count is kept in the store as it is typed (a refresh, a second tab, another
+device find it); a count that is not a whole number, or is negative, is a sentence beside its line. Validating
+asks for the manager's password again. The Z shows at the end for the person who closed, even when the closing
+ended her own connection to the till."""
 
 import streamlit as st
 
@@ -11,13 +13,9 @@ import caisse
 from pages.ui import SyncWindow, confirm_password, context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
-sidebar_user()
-user = require("CAISSE_FERMER")
-st.title("Fermeture de la caisse")
-show_flash()
-
 done = st.session_state.get("ferme")
-if done:
+if done:  # before any sign-in check: a forced closing may have ended this browser's own till session
+    st.title("Fermeture de la caisse")
     st.success(plain(done["message"]))
     for note in done.get("periods", []):
         st.info(plain(note))
@@ -25,6 +23,8 @@ if done:
         st.warning(plain(warning))
     if done["z"]:
         st.code(done["z"], language=None)
+    if done.get("export"):  # auto mode: the export that followed, said on the page, its log below
+        st.success(plain(done["export"]))
     if done["log"]:
         with st.expander("Journal de l'export"):
             st.code("\n".join(done["log"]), language=None, wrap_lines=True)
@@ -33,16 +33,27 @@ if done:
         st.switch_page("pages/ouverture.py")
     st.stop()
 
+sidebar_user()
+user = require("CAISSE_FERMER")
+st.title("Fermeture de la caisse")
+show_flash()
+st.html("<style>.st-key-grille [data-testid='stVerticalBlock'] { gap: .15rem; } "
+        ".st-key-grille [data-testid='stTextInput'] input { padding: .15rem .5rem; } "
+        ".st-key-grille [data-testid='stMarkdownContainer'] p { margin: 0; }</style>")
+
 code = st.query_params.get("caisse") or st.session_state.get("fermeture")
 if code is None:
     st.info("Choisissez la caisse sur l'écran Ouverture, saisissez le mot de passe du responsable et cliquez sur "
             "Fermer la caisse.")
+    st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
     st.stop()
 
 try:
     summary = caisse.read_summary(store, code)
+    kept = caisse.kept_count(store, code)  # what was typed already, here or elsewhere
 except caisse.CaisseError as e:
     st.error(plain(e))
+    st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
     st.stop()
 
 st.caption(plain(f"Caisse {code} · ouverte le {summary.date_ouverture:%d/%m/%Y à %H:%M} · fond "
@@ -56,12 +67,12 @@ if summary.en_cours:
             reason = st.text_input("Motif de l'abandon", key=f"motif-{t.id_ticket}")
             if st.form_submit_button("Abandonner ce ticket", disabled=not user.can("CAISSE_ANNULER")):
                 try:
-                    caisse.cancel_draft(store, t.id_ticket, user, reason)
+                    st.session_state["flash"] = ("warning", caisse.cancel_draft(store, t.id_ticket, user, reason), [])
                     st.rerun()
                 except caisse.CaisseError as e:
                     st.error(plain(e))
     if not user.can("CAISSE_ANNULER"):
-        st.caption("Abandonner un ticket en cours demande le droit d'annuler un ticket.")
+        st.caption("Abandonner un ticket en cours est réservé à ceux qui peuvent annuler un ticket.")
     st.stop()
 
 for waiting in summary.en_attente:  # a month that did not add up: the day still closes
@@ -71,91 +82,101 @@ if summary.connectes:
     st.warning(plain(caisse.UsersConnected(code, [f"{name or login} (depuis {since:%H:%M})"
                                                   for login, name, since in summary.connectes])))
 
-table([{"Moyen": lib, "Montant": caisse.eur(amount)} for _, lib, amount in summary.per_method],
-      empty="Aucun règlement encaissé sur cette journée.", key="moyens")
-st.markdown(f"**Nombre de ticket : {summary.nb_tickets}**"
-            + (f" · tickets annulés : {summary.nb_annules}" if summary.nb_annules else "")
-            + (f" · retours : {summary.nb_retours}" if summary.nb_retours else ""))
 
-kept = st.session_state.setdefault("comptage", {})  # denomination -> the text typed, across toggles
-
-
-def keep(value) -> None:
-    kept[str(value)] = st.session_state[f"coupure-{value}"]
+def keep(key: str, widget: str) -> None:
+    """What was just typed goes to the store (a refresh, or another tab, finds it)."""
+    try:
+        caisse.keep_count(store, code, user, {key: st.session_state[widget]})
+    except caisse.CaisseError as e:
+        st.session_state["comptage_refus"] = str(e)
 
 
-direct = st.toggle("Saisir le montant des espèces sans détail", key="direct")
+count_side, check_side = st.columns([5, 6], gap="large")
 count, problems = None, []
-with st.container():  # either way of counting in one place: what follows keeps its place in the page, so the
-    #                     form below stays one element when the toggle switches (never two password fields)
-    if direct:
-        typed = st.text_input("Montant des espèces", key="montant_direct")
-        counted = None
-        if typed.strip():
-            try:
-                counted = caisse.parse_amount(typed, "Le montant des espèces")
-            except caisse.CaisseError as e:
-                st.error(plain(e))
-    else:
-        head = st.columns([1, 1, 1, 2])
-        for column, title in zip(head, ("Unité", "Nombre", "Total")):
-            column.markdown(f"**{title}**")
-        count = {}
-        for value in summary.coupures:
-            unit, number, total, said = st.columns([1, 1, 1, 2], vertical_alignment="center")
-            unit.text(caisse.eur(value))
-            text = number.text_input(caisse.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
-                                     label_visibility="collapsed", placeholder="0", on_change=keep, args=(value,))
-            try:
-                n = caisse.parse_count(text, value)
-            except caisse.CaisseError as e:
-                said.error(plain(e))
-                problems.append(value)
-                n = 0
-            total.text(caisse.eur(value * n))
-            if n:
-                count[value] = n
-        counted = sum((value * n for value, n in count.items()), caisse.parse_amount("0")) if count else None
-        if problems:
+with count_side:
+    direct = st.toggle("Saisir le montant des espèces sans détail", value=bool(kept.get("sans_detail")),
+                       key="direct", on_change=lambda: caisse.keep_count(
+                           store, code, user, {"sans_detail": "1" if st.session_state["direct"] else ""}))
+    with st.container(key="grille"):
+        if direct:
+            typed = st.text_input("Montant des espèces", value=kept.get("direct", ""), key="montant_direct",
+                                  on_change=keep, args=("direct", "montant_direct"))
             counted = None
-        st.markdown(f"**Total compté : {caisse.eur(counted or 0)}**")
+            if typed.strip():
+                try:
+                    counted = caisse.parse_amount(typed, "Le montant des espèces")
+                except caisse.CaisseError as e:
+                    st.error(plain(e))
+        else:
+            head = st.columns([2, 2, 3])
+            for column, title in zip(head, ("Unité", "Nombre", "Total")):
+                column.markdown(f"**{title}**")
+            count = {}
+            for value in sorted(summary.coupures, reverse=True):
+                unit, number, total = st.columns([2, 2, 3], vertical_alignment="center")
+                unit.markdown(caisse.eur(value))
+                text = number.text_input(caisse.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
+                                         label_visibility="collapsed", placeholder="0", on_change=keep,
+                                         args=(str(value), f"coupure-{value}"))
+                try:
+                    n = caisse.parse_count(text, value)
+                except caisse.CaisseError as e:
+                    total.error(plain(e))
+                    problems.append(value)
+                    n = 0
+                else:
+                    total.markdown(caisse.eur(value * n) if n else "—")
+                if n:
+                    count[value] = n
+            counted = sum((value * n for value, n in count.items()), caisse.parse_amount("0")) if count else None
+            if problems:
+                counted = None
+            st.markdown(f"**Total compté : {caisse.eur(counted or 0)}**")
+    if st.session_state.get("comptage_refus"):
+        st.error(plain(st.session_state.pop("comptage_refus")))
 
-a, b, c = st.columns(3)
-shown = counted is not None or not summary.comptage_aveugle
-a.metric("Espèces attendues", caisse.eur(summary.especes_theorique) if shown else "masqué (comptage à l'aveugle)")
-b.metric("Espèces comptées", caisse.eur(counted) if counted is not None else "—")
-if counted is not None:
-    c.metric("Écart", caisse.eur(counted - summary.especes_theorique))
-
-with st.form("valider"):
-    accept = st.checkbox("Le montant indiqué n'est pas celui attendu : valider la fermeture quand même",
-                         disabled=not user.can("CAISSE_VALIDER_ECART"))
-    comment = st.text_input("Commentaire de l'écart")
-    password = st.text_input("Mot de passe du responsable", type="password",
-                             help="Valider la fermeture demande à nouveau le mot de passe.")
-    left, right = st.columns(2)
-    submitted = left.form_submit_button("Valider la fermeture", type="primary", disabled=counted is None)
-    force = False
-    if summary.connectes:
-        force = right.checkbox("Forcer la fermeture (les vendeurs seront déconnectés)",
-                               disabled=not user.can("CAISSE_FORCER_FERMETURE"))
-if counted is None:
-    st.caption("Valider la fermeture est grisé tant que les espèces ne sont pas comptées.")
+with check_side:
+    table([{"Moyen": lib, "Montant": caisse.eur(amount)} for _, lib, amount in summary.per_method],
+          empty="Aucun règlement encaissé sur cette journée.", key="moyens")
+    st.markdown(f"**Nombre de ticket : {summary.nb_tickets}**"
+                + (f" · tickets annulés : {summary.nb_annules}" if summary.nb_annules else "")
+                + (f" · retours : {summary.nb_retours}" if summary.nb_retours else ""))
+    a, b, c = st.columns(3)
+    shown = counted is not None or not summary.comptage_aveugle
+    blind = "Comptage à l'aveugle : les espèces attendues s'affichent une fois le compte fait."
+    a.metric("Attendues", caisse.eur(summary.especes_theorique) if shown else "masqué", help=None if shown else blind)
+    b.metric("Comptées", caisse.eur(counted) if counted is not None else "—")
+    if counted is not None:
+        c.metric("Écart", caisse.eur(counted - summary.especes_theorique))
+    with st.form("valider"):
+        accept = st.checkbox("Valider la fermeture malgré l'écart", disabled=not user.can("CAISSE_VALIDER_ECART"))
+        comment = st.text_input("Commentaire de l'écart")
+        password = st.text_input("Mot de passe du responsable", type="password")
+        force = False
+        if summary.connectes:
+            force = st.checkbox("Forcer la fermeture (les vendeurs seront déconnectés)",
+                                disabled=not user.can("CAISSE_FORCER_FERMETURE"))
+        submitted = st.form_submit_button("Valider la fermeture", type="primary", disabled=counted is None,
+                                          use_container_width=True)
+    if counted is None:
+        st.caption("Valider la fermeture est grisé tant que les espèces ne sont pas comptées.")
 
 if submitted:
     window = None
     try:
         confirm_password(user, password, code)
-        window = SyncWindow("Synchronisation des données en cours ...") if settings.mode == "auto" else None
+        with check_side:
+            window = SyncWindow("Synchronisation des données en cours ...") if settings.mode == "auto" else None
         end = caisse.finish_day(store, settings, code, user, count=count if not direct else None,
                                 especes=counted if direct else None, force=force, accept_difference=accept,
                                 comment=comment, echo=window)
     except caisse.CaisseError as e:
         if window:
             window.box.update(label="Fermeture refusée", state="error")
-        st.error(plain(e))
+        with check_side:
+            st.error(plain(e))
     else:
-        for key in ("fermeture", "comptage", "direct", "montant_direct"):
+        for key in ("fermeture", "direct", "montant_direct"):
             st.session_state.pop(key, None)
         printed = ("" if end.z is None else "Le ticket récapitulatif est imprimé." if end.z.printed else
                    "Le ticket récapitulatif est archivé (aucune imprimante réglée)."
@@ -164,5 +185,6 @@ if submitted:
             "message": f"Caisse {code} fermée : Z n°{end.closed.numero_z}, écart {caisse.eur(end.closed.ecart)}. "
                        + printed,
             "warnings": end.warnings, "periods": end.periods,
+            "export": f"Journées exportées vers le serveur principal (lot {end.export.lot})." if end.export else "",
             "z": end.z.text_path.read_text(encoding="utf-8") if end.z else "", "log": window.lines if window else []}
         st.rerun()

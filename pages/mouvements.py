@@ -1,40 +1,74 @@
-"""Caisse du jour: cash moves of an open register (entrée, sortie, remise en banque: a right and a reason each,
-written once and chained), the day's moves, and the X report on screen and printed (the figures now, nothing
-closed)."""
+"""Caisse du jour: cash moves of an open register (entrée, sortie, remise en banque: a right, a type chosen by the
+person, an amount and a reason each; above a threshold a manager's password; written once and chained, a slip
+printed), the day's moves, and the X report on screen and printed (the figures now, nothing closed). A refused
+move keeps what was typed."""
 
 from decimal import Decimal
 
 import streamlit as st
 
 import caisse
-from pages.ui import context, plain, require, sidebar_user, table
+from pages.ui import context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
 user = require("CAISSE_MOUVEMENT")
 st.title("Caisse du jour")
+show_flash()
 
 days = {code: ident for code, ident, _ in caisse.open_days(store)}
 if not days:
     st.info("Aucune caisse n'est ouverte : les mouvements d'espèces et le rapport X se font sur une journée ouverte "
             "(écran Ouverture, bouton Ouvrir).")
+    st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
     st.stop()
 code = st.selectbox("Caisse", list(days))
+ceiling = settings.move_manager_above
+FIELDS = ("mvt_type", "mvt_montant", "mvt_motif", "mvt_resp", "mvt_resp_mdp")
+
+
+def record() -> None:
+    """The form's action: a refused move keeps every field as typed (the type above all: a deposit must never
+    come back as an entry); a recorded one empties them and says what was recorded."""
+    state = st.session_state
+    try:
+        type_ = state.get("mvt_type")
+        if type_ is None:
+            raise caisse.CaisseError("Choisissez le type du mouvement : entrée d'espèces, sortie d'espèces ou remise "
+                                     "en banque.")
+        value = caisse.parse_amount(state.get("mvt_montant", ""), "Le montant")
+        approver = None
+        if (state.get("mvt_resp") or "").strip():
+            approver = caisse.login(store, state["mvt_resp"].strip(), state.get("mvt_resp_mdp", ""), caisse=code,
+                                    sign_in=False)
+        _, slip = caisse.record_cash_move(store, settings, code, user, type_, value, state.get("mvt_motif", ""),
+                                          approver)
+    except caisse.CaisseError as e:
+        state["mvt_refus"] = str(e)
+        state["mvt_resp_mdp"] = ""  # a password is never kept
+        return
+    said = (f"{caisse.MOVE_TYPES[type_]} de {caisse.eur(value)} enregistrée sur la caisse {code}, motif : "
+            f"« {state['mvt_motif'].strip()} ». Bordereau " + ("imprimé." if slip.printed else "archivé."))
+    state["flash"] = ("success", said + (f" {slip.warning}" if slip.warning else ""), [])
+    for key in FIELDS:
+        state.pop(key, None)
+
 
 st.subheader("Mouvement d'espèces")
-with st.form("mouvement", clear_on_submit=True):
-    kind, amount = st.columns(2)
-    type_ = kind.radio("Type", list(caisse.MOVE_TYPES), format_func=caisse.MOVE_TYPES.get, horizontal=True)
-    typed = amount.text_input("Montant", placeholder="20,00")
-    reason = st.text_input("Motif", placeholder="par exemple : achat de timbres, dépôt à la banque")
-    if st.form_submit_button("Enregistrer le mouvement", type="primary"):
-        try:
-            value = caisse.parse_amount(typed, "Le montant")
-            caisse.cash_move(store, code, user, type_, value, reason)
-            st.success(plain(f"{caisse.MOVE_TYPES[type_]} de {caisse.eur(value)} enregistrée sur la caisse {code} : "
-                             f"{reason.strip()}."))
-        except caisse.CaisseError as e:
-            st.error(plain(e))
+with st.form("mouvement"):
+    st.radio("Type", list(caisse.MOVE_TYPES), format_func=caisse.MOVE_TYPES.get, horizontal=True, index=None,
+             key="mvt_type")
+    amount, reason = st.columns([1, 2])
+    amount.text_input("Montant (€)", placeholder="par exemple 20,00", key="mvt_montant")
+    reason.text_input("Motif", placeholder="par exemple : achat de timbres, dépôt à la banque", key="mvt_motif")
+    st.caption(plain(f"Au-delà de {caisse.eur(ceiling)}, un responsable autorise le mouvement avec son mot de passe "
+                     "(inutile si vous êtes responsable)."))
+    who, secret = st.columns(2)
+    who.text_input("Responsable (identifiant)", key="mvt_resp")
+    secret.text_input("Mot de passe du responsable", type="password", key="mvt_resp_mdp")
+    st.form_submit_button("Enregistrer le mouvement", type="primary", on_click=record)
+if st.session_state.get("mvt_refus"):
+    st.error(plain(st.session_state.pop("mvt_refus")))
 
 WORDS = {**caisse.MOVE_TYPES, "FOND": "Fond de caisse", "ECART": "Écart de caisse"}
 moves = caisse.day_moves(store, days[code])
@@ -47,7 +81,7 @@ if moves:
 
 st.subheader("Rapport X")
 if not user.can("CAISSE_FERMER"):
-    st.caption("Le rapport X demande le droit de fermer la caisse.")
+    st.caption("Le rapport X est réservé aux responsables (ceux qui ferment la caisse).")
 else:
     show, paper = st.columns(2)
     if show.button("Afficher le rapport X"):

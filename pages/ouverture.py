@@ -5,6 +5,7 @@ import streamlit as st
 
 import caisse
 from pages.ui import (
+    FAREWELLS,
     SyncWindow,
     context,
     current_user,
@@ -22,6 +23,8 @@ settings, store = context()
 sidebar_user()
 st.title("Ouverture de la caisse")
 show_flash()
+if st.query_params.get("au_revoir") in FAREWELLS:
+    st.info(FAREWELLS[st.query_params["au_revoir"]])
 try:
     view = caisse.read_overview(store)
 except caisse.CaisseError as e:

@@ -209,8 +209,14 @@ def sign_in(user: caisse.User, then: str = "", caisse_code: str | None = None, i
     st.rerun()
 
 
-def sign_out() -> None:
-    """End the session (and the seller's connection to the register), and forget the token."""
+FAREWELLS = {"fin": "Vous êtes déconnecté.",
+             "attente": "Vous êtes déconnecté. Le ticket en cours a été mis en attente : reprenez-le avec Reprise "
+                        "après vous être connecté."}
+
+
+def sign_out(said: str = "fin") -> None:
+    """End the session (and the seller's connection to the register), forget the token, and go to the opening
+    screen, which says `said` (a key of FAREWELLS: nothing from the address is ever shown as is)."""
     settings, store = context()
     session = current_session()
     if session and session.id_connexion:
@@ -218,9 +224,10 @@ def sign_out() -> None:
     caisse.close_session(store, _raw_token())
     st.session_state.clear()
     if st.context.headers:
-        set_cookie(None, 0, "./")
+        set_cookie(None, 0, f"./?au_revoir={said if said in FAREWELLS else 'fin'}")
         st.stop()
-    st.rerun()
+    st.session_state["flash"] = ("info", FAREWELLS.get(said, FAREWELLS["fin"]), [])
+    st.switch_page("pages/ouverture.py")
 
 
 def sidebar_user() -> None:
@@ -272,15 +279,19 @@ def paused() -> None:
 
 
 def require(right: str) -> caisse.User:
-    """The session's user, or stop the page with a sentence."""
+    """The session's user, or stop the page with a sentence and the way back to Ouverture (never a dead end)."""
     user = current_user()
     if user is None:
         paused()
-        st.warning("Identifiez-vous d'abord sur l'écran Ouverture.")
+        if not st.session_state.get("en_pause"):
+            st.warning("Identifiez-vous d'abord : sur l'écran Ouverture pour une caisse, ou dans la barre de gauche "
+                       "(Back-office) pour les écrans de gestion.")
+        st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
         st.stop()
     if not user.can(right):
-        st.error(plain(f"{user.login} n'a pas accès à cet écran : il faut le droit de "
+        st.error(plain(f"{user.display} n'a pas accès à cet écran : il faut le droit de "
                        f"{caisse.RIGHT_WORDS.get(right, right)}."))
+        st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
         st.stop()
     return user
 

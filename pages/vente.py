@@ -13,13 +13,16 @@ from pages.browser import scanner
 from pages.ui import context, current_session, guarded, plain, require, sidebar_user, sign_out, unexpected
 
 settings, store = context()
+session = current_session()
+if session is None or not session.caisse or not session.id_connexion:  # never a dead end: the way in is Ouverture
+    if not st.session_state.get("en_pause"):
+        st.session_state["flash"] = ("info", "La vente se fait sur une caisse ouverte : choisissez la caisse et le "
+                                             "vendeur, puis Connecter." if session is None else
+                                     "Vous n'êtes connecté à aucune caisse : choisissez-la, puis Connecter.", [])
+        st.switch_page("pages/ouverture.py")
 st.html(f"<style>{(Path(__file__).parent / 'assets' / 'vente.css').read_text(encoding='utf-8')}</style>")
 sidebar_user()
 user = require("CAISSE_VENDRE")
-session = current_session()
-if not session.caisse or not session.id_connexion:
-    st.info("Vous n'êtes connecté à aucune caisse : choisissez-la sur l'écran Ouverture et cliquez sur Connecter.")
-    st.stop()
 SHORTCUTS = {"F2": {"kind": "cash_exact"}, "F4": {"kind": "card_exact"}, "F8": {"kind": "park"},
              "F9": {"kind": "validate"}, "Ctrl+Enter": {"kind": "validate"}}
 METHODS = caisse.till_methods(store)
@@ -47,8 +50,12 @@ def _run_now(cmd: dict) -> caisse.TillOutcome:
     session = current_session(fresh=True, in_callback=True)
     if session is None:
         return caisse.TillOutcome(False, "Votre session est terminée : identifiez-vous à nouveau.")
-    if cmd["kind"] == "cash_exact":
-        cmd = {"kind": "pay", "code": CASH.code}
+    if cmd["kind"] == "cash_exact":  # F2: what was typed in « Montant remis », else the exact amount
+        cmd = {"kind": "pay", "code": CASH.code, "amount": st.session_state.get("montant", "")}
+        outcome = caisse.till_run(store, settings, session, cmd)
+        if outcome.ok:
+            st.session_state["montant"] = ""
+        return outcome
     elif cmd["kind"] == "card_exact":
         cmd = {"kind": "pay", "code": CARD.code}
     return caisse.till_run(store, settings, session, cmd)
@@ -65,24 +72,40 @@ def on_scan() -> None:
 def pay_typed(code: str) -> None:
     amount = st.session_state.get("montant", "")
     command("pay", code=code, amount=amount, numero=st.session_state.get("numero", ""))
+    st.session_state["numero"] = ""  # a number is typed (or scanned) for one attempt: never glued to the next
     if st.session_state["issue"].ok:
-        st.session_state["montant"] = st.session_state["numero"] = ""
+        st.session_state["montant"] = ""
+
+
+def resume(ident: str) -> None:
+    command("resume", id=ident)
+    st.session_state["reprise"] = False  # the popover closes: the ticket taken back is on screen
+
+
+def leave() -> None:
+    """Sortir: a ticket in progress is parked (and said so), the seller signed out, back to Ouverture."""
+    current = current_session(fresh=True, in_callback=True)
+    parked_one = False
+    if current is not None and current.id_ticket:
+        state = caisse.till_counter(store, current)
+        if state.ticket and state.ticket.lines:
+            parked_one = caisse.till_run(store, settings, current, {"kind": "park"}).ok
+    st.session_state["sortie"] = "attente" if parked_one else "fin"
 
 
 head, actions = st.columns([3, 2])
 head.markdown(f"#### Caisse {plain(session.caisse)} · {plain(user.display)}")
 with actions:
-    park, waiting, leave = st.columns([1, 1.2, 1])
+    park, waiting, exit_button = st.columns([1, 1.2, 1])
     park.button("Attente", icon=":material/pause:", help="Mettre le ticket en attente (F8)", on_click=command,
                 args=("park",), use_container_width=True)
-    with waiting.popover("Reprise", icon=":material/list:", help="Reprendre un ticket en attente",
-                         use_container_width=True):
+    with waiting.popover("Reprise", icon=":material/list:", help="Reprendre un ticket en attente, et les autres "
+                         "actions hors vente", use_container_width=True, key="reprise", on_change="rerun"):
         parked = [t for t in caisse.read_parked(store, session.caisse) if t.id_ticket != session.id_ticket]
-        if not parked:
-            st.caption("Aucun ticket en attente.")
+        st.caption("Tickets en attente" if parked else "Aucun ticket en attente.")
         for ticket in parked:
-            st.button(plain(caisse.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=command,
-                      args=("resume",), kwargs={"id": ticket.id_ticket})
+            st.button(plain(caisse.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=resume,
+                      args=(ticket.id_ticket,))
         st.button("Imprimer une note provisoire", icon=":material/receipt:", on_click=command, args=("note",),
                   help="Le détail du ticket en cours, marqué « document provisoire » : il ne vaut pas ticket")
         if user.can("CAISSE_RETOUR"):
@@ -92,8 +115,10 @@ with actions:
             reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir")
             if st.button("Ouvrir le tiroir"):
                 answer(caisse.till_drawer(store, settings, session, reason))
-    if leave.button("Sortir", icon=":material/logout:", help="Déconnecter le vendeur", use_container_width=True):
-        sign_out()
+    exit_button.button("Sortir", icon=":material/logout:", help="Déconnecter le vendeur (un ticket en cours est mis "
+                       "en attente)", use_container_width=True, on_click=leave)
+if st.session_state.get("sortie"):
+    sign_out(st.session_state.pop("sortie"))
 
 
 def lines_table(lines) -> str:

@@ -58,16 +58,23 @@ def test_validating_the_closing_asks_for_the_managers_password_again(opened):
 
 def test_cash_moves_and_the_x_report_from_the_browser(opened):
     at = manager_at(opened, "pages/mouvements.py")
-    at.radio[0].set_value("REMISE")
-    text_input(at, "Montant").set_value("1e3")
-    text_input(at, "Motif").set_value("Banque")
-    click(at, "Enregistrer le mouvement")
-    assert said(at.error) == ["Le montant « 1e3 » n'est pas un montant : écrivez par exemple 150,00."]
-    at.radio[0].set_value("REMISE")
-    text_input(at, "Montant").set_value("40,00")
+    assert at.radio[0].value is None  # no type by default: the person chooses it
+    text_input(at, "Montant (€)").set_value("40,00")
     text_input(at, "Motif").set_value("Dépôt à la banque")
     click(at, "Enregistrer le mouvement")
-    assert said(at.success) == ["Remise en banque de 40,00 € enregistrée sur la caisse C01 : Dépôt à la banque."]
+    assert said(at.error) == ["Choisissez le type du mouvement : entrée d'espèces, sortie d'espèces ou remise en "
+                              "banque."]
+    at.radio[0].set_value("REMISE")
+    text_input(at, "Montant (€)").set_value("1e3")
+    click(at, "Enregistrer le mouvement")
+    assert said(at.error) == ["Le montant « 1e3 » n'est pas un montant : écrivez par exemple 150,00."]
+    # a refused form keeps what was typed: the deposit stays a deposit
+    assert at.radio[0].value == "REMISE" and text_input(at, "Motif").value == "Dépôt à la banque"
+    text_input(at, "Montant (€)").set_value("40,00")
+    click(at, "Enregistrer le mouvement")
+    assert said(at.success) == ["Remise en banque de 40,00 € enregistrée sur la caisse C01, motif : « Dépôt à la "
+                                "banque ». Bordereau archivé."]
+    assert at.radio[0].value is None and text_input(at, "Montant (€)").value == ""
     moves = tables(at)[0]
     assert [(m["Type"], m["Montant"], m["Motif"]) for m in moves][-1] == ("Remise en banque", "40,00 €",
                                                                         "Dépôt à la banque")
@@ -80,7 +87,7 @@ def test_cash_moves_and_the_x_report_from_the_browser(opened):
 def test_a_seller_moves_cash_but_sees_no_x_report(opened):
     at = as_user(AppTest.from_file(APP, default_timeout=60), opened, SELLER)
     at.switch_page("pages/mouvements.py").run()
-    assert "Le rapport X demande le droit de fermer la caisse." in said(at.caption)
+    assert "Le rapport X est réservé aux responsables (ceux qui ferment la caisse)." in said(at.caption)
     assert not [b for b in at.button if "rapport X" in b.label]
 
 
