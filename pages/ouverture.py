@@ -15,6 +15,7 @@ from pages.ui import (
     show_flash,
     sidebar_user,
     sign_in,
+    sign_out,
     table,
     training_code,
 )
@@ -67,29 +68,39 @@ else:
                 + (f" — {state.jours_a_exporter} journée(s) à exporter" if state.jours_a_exporter else ""))
 retry = settings.mode == "auto" and state is not None and state.etat in ("echec_export", "a_exporter")
 
+in_training = bool(training or training_code())
+sync_refused = ("en mode formation, rien n'est importé ni exporté : la caisse travaille sur une copie des données "
+                "(un responsable revient au mode réel dans Réglages).") if in_training else None
 with st.form("ouverture", clear_on_submit=True):
     password = st.text_input("Mot de passe", type="password")
-    amount = st.text_input("Montant", value="0,00", help="Fond de caisse") if actions.montant and not restricted \
-        else None
-    buttons = st.columns(3)
+    amount = st.text_input("Montant", value="0,00") if actions.montant and not restricted else None
     if restricted or actions.connecter:
+        buttons = st.columns(3)
         clicked = {"connecter": buttons[0].form_submit_button("Connecter", disabled=not actions.connecter),
                    "fermer": not restricted and buttons[1].form_submit_button("Fermer la caisse", type="primary")}
     else:
-        clicked = {"ouvrir": buttons[0].form_submit_button("Ouvrir", type="primary", disabled=not actions.ouvrir)}
+        offered = [("ouvrir", "Ouvrir", actions.ouvrir, "primary")]
         if settings.mode == "manual":
-            clicked["importer"] = buttons[1].form_submit_button("Importer", disabled=not actions.importer)
-            clicked["exporter"] = buttons[2].form_submit_button("Exporter", disabled=not actions.exporter)
-        elif retry:  # auto mode: the export of the closing did not go; the same lot is sent again from here
-            clicked["exporter"] = buttons[1].form_submit_button("Réessayer l'export")
+            offered += [("importer", "Importer", actions.importer and not in_training, "secondary"),
+                        ("exporter", "Exporter", actions.exporter and not in_training, "secondary")]
+        elif retry and not in_training:  # auto mode: the export of the closing did not go; sent again from here
+            offered.append(("exporter", "Réessayer l'export", True, "secondary"))
+        offered.sort(key=lambda o: not o[2])  # the first enabled one first: Enter in the password field does it
+        buttons = st.columns(3)
+        clicked = {name: buttons[i].form_submit_button(label, type=kind if enabled else "secondary",
+                                                       disabled=not enabled)
+                   for i, (name, label, enabled, kind) in enumerate(offered)}
+        stay = st.checkbox("Rester connecté au back-office après l'ouverture", key="rester",
+                           help="Sinon l'écran revient à l'ouverture, prêt pour les vendeurs : la caisse est partagée.")
+
     if restricted:
         st.caption(f"{plain(user)} peut se connecter à une caisse ouverte ; l'ouverture, l'import, l'export et la "
                    "fermeture demandent un responsable.")
     elif not actions.connecter:
         greyed = [("Ouvrir", actions.pourquoi_ouvrir)]
         if settings.mode == "manual":
-            greyed += [("Importer", view.import_blocker if not actions.importer else None),
-                       ("Exporter", actions.pourquoi_exporter)]
+            greyed += [("Importer", sync_refused or (view.import_blocker if not actions.importer else None)),
+                       ("Exporter", sync_refused or actions.pourquoi_exporter)]
         for button, why in greyed:
             if why:
                 st.caption(plain(f"{button} est grisé : {why}"))
@@ -124,7 +135,11 @@ try:
         st.session_state["flash"] = ("success", f"La caisse {code} est ouverte (fond de caisse "
                                                 f"{caisse.eur(opened.fond)}). Les vendeurs peuvent se connecter.",
                                      window.lines if window else [])
-        signed(opened.user, query=f"?ouverte={code}")
+        if stay:
+            signed(opened.user, query=f"?ouverte={code}")
+        elif current_user() is not None:  # the back-office does not stay signed in on a shared till
+            sign_out("ouverte", opened=code)
+        st.query_params["ouverte"] = code
         st.rerun()
     elif clicked.get("exporter"):
         who = caisse.login(store, user, password, caisse=code)

@@ -103,20 +103,22 @@ with reprint.form("reimprimer"):
     st.markdown("**Réimprimer un ticket**")
     number = st.selectbox("Ticket n°", numbers, key="reimpression", placeholder="Choisissez un ticket…",
                           disabled=not numbers)
+    reprint_password = st.text_input("Votre mot de passe", type="password", key="mdp-reimpression")
     again = st.form_submit_button("Réimprimer (DUPLICATA)", disabled=not numbers)
 if again and number:
     try:
+        confirm_password(user, reprint_password, code)  # a duplicate is a record: who asked for it, confirmed
         printed_message(caisse.reprint_receipt(store, settings, code, number, user), f"Ticket n°{number}")
     except caisse.CaisseError as e:
         st.error(plain(e))
 if numero_z is None:
-    with void.form("annuler", clear_on_submit=True):
+    with void.form("annuler"):
         st.markdown("**Annuler une vente de la journée en cours**")
         sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE"]
         number = st.selectbox("Vente n°", sales, key="annulation", placeholder="Choisissez une vente…",
                               disabled=not sales)
         reason = st.text_input("Motif de l'annulation")
-        password = st.text_input("Votre mot de passe", type="password")
+        password = st.text_input("Votre mot de passe", type="password", key="mdp-annulation")
         cancel = st.form_submit_button("Annuler la vente", disabled=not (sales and user.can("CAISSE_ANNULER")))
     if not user.can("CAISSE_ANNULER"):
         void.caption("Annuler une vente demande le droit d'annuler un ticket.")
@@ -132,9 +134,11 @@ if numero_z is None:
 else:
     with void.form("reimprimer-z"):
         st.markdown(f"**Ticket Z n°{numero_z}**")
+        z_password = st.text_input("Votre mot de passe", type="password", key="mdp-z")
         z_again = st.form_submit_button(f"Réimprimer le Z n°{numero_z} (DUPLICATA)")
     if z_again:
         try:
+            confirm_password(user, z_password, code)
             printed_message(caisse.print_z(store, settings, code, user, numero_z), f"Z n°{numero_z}")
         except caisse.CaisseError as e:
             st.error(plain(e))

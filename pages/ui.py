@@ -8,6 +8,7 @@ import functools
 import re
 from datetime import timedelta
 from html import escape
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -210,13 +211,15 @@ def sign_in(user: caisse.User, then: str = "", caisse_code: str | None = None, i
 
 
 FAREWELLS = {"fin": "Vous êtes déconnecté.",
+             "ouverte": "Vous êtes déconnecté du back-office : la caisse reste prête pour les vendeurs.",
              "attente": "Vous êtes déconnecté. Le ticket en cours a été mis en attente : reprenez-le avec Reprise "
                         "après vous être connecté."}
 
 
-def sign_out(said: str = "fin") -> None:
+def sign_out(said: str = "fin", opened: str | None = None) -> None:
     """End the session (and the seller's connection to the register), forget the token, and go to the opening
-    screen, which says `said` (a key of FAREWELLS: nothing from the address is ever shown as is)."""
+    screen, which says `said` (a key of FAREWELLS: nothing from the address is ever shown as is); `opened`: the
+    register just opened, which the opening screen then says so."""
     settings, store = context()
     session = current_session()
     if session and session.id_connexion:
@@ -224,9 +227,12 @@ def sign_out(said: str = "fin") -> None:
     caisse.close_session(store, _raw_token())
     st.session_state.clear()
     if st.context.headers:
-        set_cookie(None, 0, f"./?au_revoir={said if said in FAREWELLS else 'fin'}")
+        set_cookie(None, 0, f"./?au_revoir={said if said in FAREWELLS else 'fin'}"
+                   + (f"&ouverte={quote(opened)}" if opened else ""))
         st.stop()
     st.session_state["flash"] = ("info", FAREWELLS.get(said, FAREWELLS["fin"]), [])
+    if opened:
+        st.query_params["ouverte"] = opened
     st.switch_page("pages/ouverture.py")
 
 

@@ -99,6 +99,10 @@ def test_a_void_and_the_reprints_from_rapprochement(opened):
     assert [row["N°"] for row in tables(at)[-1]] == ["1"]  # the open day's tickets
     at.selectbox(key="reimpression").set_value(1)
     click(at, "Réimprimer (DUPLICATA)")
+    assert said(at.error) == ["Saisissez votre mot de passe pour confirmer cette action."]  # a reprint asks it
+    at.selectbox(key="reimpression").set_value(1)
+    at.text_input(key="mdp-reimpression").set_value(MANAGER.password)
+    click(at, "Réimprimer (DUPLICATA)")
     assert "Ticket n°1 : DUPLICATA n°1 enregistré (aucune imprimante réglée" in said(at.success)[0]
     at.selectbox(key="annulation").set_value(1)
     text_input(at, "Motif de l'annulation").set_value("Erreur de saisie")
@@ -106,7 +110,7 @@ def test_a_void_and_the_reprints_from_rapprochement(opened):
     assert said(at.error) == ["Saisissez votre mot de passe pour confirmer cette action."]
     at.selectbox(key="annulation").set_value(1)
     text_input(at, "Motif de l'annulation").set_value("Erreur de saisie")
-    text_input(at, "Votre mot de passe").set_value(MANAGER.password)
+    at.text_input(key="mdp-annulation").set_value(MANAGER.password)
     click(at, "Annuler la vente")
     assert said(at.success) == ["Vente n°1 annulée par le ticket n°2 (-10,70 €) : Erreur de saisie."]
     at.run()
