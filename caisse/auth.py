@@ -125,6 +125,15 @@ def record_failure(con: duckdb.DuckDBPyConnection, login: str, source: str, now:
                      now=now)
 
 
+def known_login(con, login: str | None) -> str | None:
+    """`login` when it is a user's, else None: what someone typed in a login field (a password, by mistake) is never
+    written in the journal for ever."""
+    if not login:
+        return None
+    return login if con.execute("SELECT count(*) FROM t_utilisateur WHERE login = ?", [login]).fetchall()[0][0] \
+        else None
+
+
 def held_message(until: datetime, now: datetime) -> str:
     seconds = max(1, int((until - now).total_seconds() + 0.999))
     return (f"Trop de mots de passe erronés depuis ce poste : patientez {seconds} seconde(s) avant de réessayer, "

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import CaisseError
+from .money import plural
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class SyncRun:
     lignes: int
 
 
-RUN_WORDS = {"reussi": "réussi", "echec": "échec"}  # a run's outcome, as people read it
+RUN_WORDS = {"reussi": "réussi", "echec": "échec", "rien": "rien de neuf"}  # a run's outcome, as people read it
 
 Log = Callable[[str], None]
 _PAUSE_AT = os.environ.get("CAISSE_TEST_PAUSE_AT", "")
@@ -138,5 +139,8 @@ def outcome(run: SyncRun) -> str:
     """A run's result in a sentence, for the screens."""
     what = "Import" if run.sens == "import" else "Export"
     if run.statut == "reussi":
-        return f"{what} réussi : lot {run.lot}, {run.fichiers} fichier(s), {run.lignes} ligne(s)."
+        return (f"{what} réussi : lot {run.lot}, {plural(run.fichiers or 0, 'fichier')}, "
+                f"{plural(run.lignes or 0, 'ligne')}.")
+    if run.statut == "rien":
+        return f"Rien de neuf à importer : {run.message}"
     return f"{what} non effectué : {run.message}"

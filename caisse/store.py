@@ -120,7 +120,8 @@ JOURNEE_Z = "CREATE TABLE IF NOT EXISTS journee_z (id_journee VARCHAR PRIMARY KE
 # The drawer count being typed on Fermeture (a draft, not a record: the closing writes t_comptage once): a refresh,
 # or a second tab, finds it again.
 COMPTAGE_EN_COURS = """CREATE TABLE IF NOT EXISTS comptage_en_cours (
-    id_journee VARCHAR, cle VARCHAR, saisie VARCHAR, ts TIMESTAMP, id_utilisateur BIGINT, PRIMARY KEY (id_journee, cle))"""
+    id_journee VARCHAR, cle VARCHAR, saisie VARCHAR, ts TIMESTAMP, id_utilisateur BIGINT,
+    PRIMARY KEY (id_journee, cle))"""
 
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [

@@ -31,6 +31,7 @@ from pipeline.manifest import check_files, check_rows, sha256_file
 from pipeline.staging import Staged, stage_file
 
 from . import auth, parameters
+from .auth import known_login
 from .config import Settings
 from .errors import (
     CaisseError,
@@ -102,10 +103,13 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     except (CaisseError, PipelineError) as e:
         log(f"Import interrompu : {e}")
         log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
+        nothing = isinstance(e, NothingToImport)  # the main server sent nothing new: not a failure
         with store.transaction() as con:
-            record_run(con, "import", id_run, result.lot, caisse, login, result.host, now, "echec", str(e), 0, 0)
+            record_run(con, "import", id_run, result.lot, caisse, known_login(con, login), result.host, now,
+                       "rien" if nothing else "echec", str(e), 0, 0)
             save_log(con, id_run, log)
-            record_event(con, 115, caisse=caisse, login=login, detail=str(e), now=now)
+            if not nothing:
+                record_event(con, 115, caisse=caisse, login=known_login(con, login), detail=str(e), now=now)
         log.close()
         shutil.rmtree(settings.received_dir / id_run, ignore_errors=True)  # a refused reception is not kept
         if isinstance(e, (DropUnavailable, DropRefused)):

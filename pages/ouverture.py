@@ -38,7 +38,7 @@ if opened_now and any(c.code == opened_now and c.etat == "ouverte" for c in view
     last = caisse.read_history(store, 1)
     if settings.mode == "auto" and last:  # what the import of this opening did, said in a sentence
         run, lines = last[0]
-        (st.success if run.statut == "reussi" else st.warning)(plain(caisse.sync_outcome(run)))
+        {"reussi": st.success, "rien": st.info}.get(run.statut, st.warning)(plain(caisse.sync_outcome(run)))
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
 

@@ -35,14 +35,20 @@ def cells(lines: list[tuple[datetime, str]]) -> list[tuple[str, list[tuple[datet
 
 view = caisse.read_overview(store)
 codes = [c.code for c in view.caisses]
+code = st.selectbox("Caisse", codes, key="sync-caisse") if codes else st.text_input("Caisse", value="C01")
+actions = caisse.allowed_actions(view, code, "manual")  # the opening screen's rules, whatever the mode
+in_training = caisse.in_training(store, code) or settings.formation
+why_not_import = ("en mode formation, rien n'est importé ni exporté" if in_training else view.import_blocker
+                  or (None if actions.importer else "la caisse ne peut pas importer maintenant."))
+why_not_export = "en mode formation, rien n'est importé ni exporté" if in_training else actions.pourquoi_exporter
 with st.form("sync"):
-    code = st.selectbox("Caisse", codes) if codes else st.text_input("Caisse", value="C01")
     password = st.text_input("Votre mot de passe", type="password")
     a, b = st.columns(2)
-    do_import = a.form_submit_button("Importer", disabled=view.import_blocker is not None)
-    do_export = b.form_submit_button("Exporter")
-if view.import_blocker:
-    st.caption(plain(f"Importer est grisé : {view.import_blocker}"))
+    do_import = a.form_submit_button("Importer", disabled=why_not_import is not None)
+    do_export = b.form_submit_button("Exporter", disabled=why_not_export is not None)
+for button, why in (("Importer", why_not_import), ("Exporter", why_not_export)):
+    if why:
+        st.caption(plain(f"{button} est grisé : {why}"))
 if do_import or do_export:
     window = SyncWindow("Synchronisation des données en cours ...")
     try:
@@ -61,11 +67,11 @@ if do_import or do_export:
         st.error(plain(e))
 
 for run, lines in caisse.read_history(store):
-    icon = ":material/check_circle:" if run.statut == "reussi" else ":material/error:"
+    icon = {"reussi": ":material/check_circle:", "rien": ":material/info:"}.get(run.statut, ":material/error:")
     label = f"{run.debut:%d/%m/%Y %H:%M:%S} · {run.sens} · caisse {run.caisse} · lot {run.lot or '—'}"
     with st.expander(plain(label), icon=icon):
         if run.message:
-            st.error(plain(run.message))
+            (st.info if run.statut == "rien" else st.error)(plain(run.message))
         for step, step_lines in cells(lines):
             seconds = (step_lines[-1][0] - step_lines[0][0]).total_seconds()
             failed = any("interrompu" in m for _, m in step_lines)
