@@ -26,7 +26,7 @@ _NAMES = {  # module: the names it gives the package, "public=own" where the pac
     "home": "initialise open_store",
     "lifecycle": "STATE_WORDS Actions Overview RegisterState allowed_actions import_blocker read_overview "
                  "register_states register_states_of",
-    "money": "eur parse_amount parse_count parse_quantity qty",
+    "money": "eur parse_amount parse_count parse_quantity plural qty",
     "opening": "open_day open_day_auto",
     "payments": "PaymentRequest",
     "printing": "check_page print_document printer_words",

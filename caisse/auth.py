@@ -14,6 +14,7 @@ from pipeline.passwords import check_hash
 from .errors import LoginFailed, RightMissing
 from .fiscal.jet import record_event
 from .store import Store
+from .words import plural
 
 FREE_TRIES = 3  # failed sign-ins in a row from one place before its tries are slowed
 SLOWED_AT = 5  # the failure recorded as an event of its own (86)
@@ -136,8 +137,8 @@ def known_login(con, login: str | None) -> str | None:
 
 def held_message(until: datetime, now: datetime) -> str:
     seconds = max(1, int((until - now).total_seconds() + 0.999))
-    return (f"Trop de mots de passe erronés depuis ce poste : patientez {seconds} seconde(s) avant de réessayer, "
-            "ou demandez à un responsable de débloquer ce poste (Réglages).")
+    return (f"Trop de mots de passe erronés depuis ce poste : patientez {plural(seconds, 'seconde')} avant de "
+            "réessayer, ou demandez à un responsable de débloquer ce poste (Réglages).")
 
 
 def login(store: Store, login: str, password: str, *, caisse: str | None = None,

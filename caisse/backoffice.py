@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import duckdb
 
+from .money import plural
 from .store import Store
 
 
@@ -70,11 +71,12 @@ def reconciliation(store: Store, start: date, end: date, caisse: str | None = No
 def reconciliation_rows(days: list[DayLine]) -> list[dict]:
     """The reconciliation as rows with their French headings and typed values (amounts as Decimal, moments as
     datetime): what the screen formats and the CSV writes."""
-    return [{"Caisse": d.caisse, "Z": d.numero_z, "Ouverture": d.ouverture, "Fermeture": d.fermeture,
-             "Fond": d.fond, "Espèces": d.especes, "Carte": d.carte, "Autres": d.autres, "Mouvements": d.mouvements,
-             "Attendu": d.theorique, "Compté": d.compte, "Écart": d.ecart, "Écart validé par": d.valide_par or None,
-             "Commentaire": d.commentaire or None, "Fermeture forcée": d.forcee, "Tickets": d.nb_tickets}
-            for d in days]
+    # what a manager checks first (expected, counted, difference) before the takings that make it up
+    return [{"Caisse": d.caisse, "Z": d.numero_z, "Fermeture": d.fermeture, "Attendu": d.theorique,
+             "Compté": d.compte, "Écart": d.ecart, "Écart validé par": d.valide_par or None, "Fond": d.fond,
+             "Espèces": d.especes, "Carte": d.carte, "Autres": d.autres, "Mouvements": d.mouvements,
+             "Tickets": d.nb_tickets, "Ouverture": d.ouverture, "Commentaire": d.commentaire or None,
+             "Fermeture forcée": d.forcee} for d in days]
 
 
 def reconciliation_csv(days: list[DayLine]) -> bytes:
@@ -143,7 +145,7 @@ def test_drop(settings) -> str:
     try:
         with open_drop(settings.drop, **settings.drop_options()) as drop:
             names = drop.list(folder)
-            return f"Connexion réussie à {drop.host} : {len(names)} fichier(s) en attente d'import."
+            return f"Connexion réussie ({drop.place(folder)}) : {plural(len(names), 'fichier')} en attente d'import."
     except PipelineError as e:
         raise DropFailed(str(e)) from e
 

@@ -23,6 +23,7 @@ from .errors import CaisseError, ConfigError, DiskFull
 from .fiscal.keys import load_keys
 from .fiscal.periods import pending_periods
 from .home import initialise, open_store
+from .money import plural
 from .store import SCHEMA_VERSION
 
 
@@ -61,7 +62,7 @@ def cmd_status(args, settings) -> int:
     if not states:
         print("Aucune caisse : importez les données du serveur principal (caisse import --caisse C01 --user ...).")
     for s in states:
-        pending = f"  ({s.jours_a_exporter} journée(s) à exporter)" if s.jours_a_exporter else ""
+        pending = f"  ({plural(s.jours_a_exporter, 'journée')} à exporter)" if s.jours_a_exporter else ""
         practice = "  — MODE FORMATION (caisse training off pour revenir au réel)" if s.code in practising else ""
         print(f"  {s.code:<6} {s.libelle:<24} {s.etat:<13} {s.etat_libelle}{pending}{practice}")
         for sentence in waiting[s.code]:

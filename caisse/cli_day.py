@@ -15,7 +15,7 @@ from .corrections import MOVE_TYPES, void_ticket
 from .errors import BadArgument, ConfigError, ExportFailed
 from .export import run_export
 from .home import open_store, rotate_integrity_key
-from .money import eur, parse_amount
+from .money import eur, parse_amount, plural
 from .opening import open_day, open_day_auto
 from .printing import printer_words
 from .returns import REFUNDS, return_goods
@@ -156,7 +156,7 @@ def cmd_close(args, settings) -> int:
     end = finish_day(store, settings, args.caisse, user, count=count, especes=especes, force=args.force,
                      accept_difference=args.accept_difference, comment=args.comment or "", echo=print)
     closed = end.closed
-    print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {closed.nb_tickets} ticket(s), "
+    print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {plural(closed.nb_tickets, 'ticket')}, "
           f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
           f"(écart {eur(closed.ecart)}).")
     if end.z is not None:
@@ -172,7 +172,7 @@ def cmd_close(args, settings) -> int:
 def cmd_export(args, settings) -> int:
     store, user, _ = _login(args, settings)
     result = run_export(store, settings, args.caisse, user, echo=print)
-    print(f"Lot {result.lot} envoyé à {result.host} ({len(result.days)} journée(s)).")
+    print(f"Lot {result.lot} envoyé dans {result.where} ({plural(len(result.days), 'journée')}).")
     return 0
 
 
@@ -183,7 +183,8 @@ def cmd_verify(args, settings) -> int:
     if result.broken:
         for line in result.broken:
             print(f"Chaîne rompue : {line}", file=sys.stderr)
-        print(f"{len(result.broken)} rupture(s) : l'événement est inscrit au journal (code 90).", file=sys.stderr)
+        print(f"{plural(len(result.broken), 'rupture')} : l'événement est inscrit au journal (code 90).",
+              file=sys.stderr)
         return 1
     print("Intégrité vérifiée : toutes les chaînes (tickets, clôtures, mouvements, duplicatas, événements) sont "
           "intactes et concordent avec les tickets archivés, les têtes de chaîne et le dernier lot envoyé.")

@@ -10,6 +10,7 @@ from .errors import BadArgument, CaisseError
 from .fiscal import periods
 from .fiscal.archive import public_keys
 from .home import open_store
+from .money import plural
 from .printing import printer_words
 from .workflow import archive_period, period_document, print_period
 
@@ -74,8 +75,8 @@ def cmd_purge(args, settings) -> int:
     if not done:
         print(f"Rien à purger avant {args.avant} : aucun mois archivé et pas encore purgé.")
     for p in done:
-        print(f"Caisse {p.caisse}, {p.periode} : {p.tickets} ticket(s) retirés de la base ; l'archive {p.archive} les "
-              "garde, clôtures et totaux restent dans la base.")
+        print(f"Caisse {p.caisse}, {p.periode} : {plural(p.tickets, 'ticket')} retirés de la base ; l'archive "
+              f"{p.archive} les garde, clôtures et totaux restent dans la base.")
     return 0
 
 

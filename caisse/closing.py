@@ -20,9 +20,10 @@ from .errors import CaisseError, EcartNonValide, TicketsEnCours, UsersConnected
 from .figures import day_figures
 from .fiscal import chains, periods
 from .fiscal.jet import record_event, record_settings
+from .fiscal.records import heads_words
 from .fiscal.registry import record_survey
 from .fiscal.verify import HEAD_LABELS
-from .money import ZERO, cents, eur
+from .money import ZERO, cents, eur, plural
 from .reports import day_report
 from .sales import connected_sellers, open_day_of
 from .sessions import end_sessions_of_day
@@ -155,8 +156,8 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
         end_sessions_of_day(con, summary.id_journee, now)
         record_settings(con, store.settings_words, login=user.login, now=now)
         record_event(con, 50, caisse=caisse, login=user.login,
-                     detail=f"Z n°{numero_z} : {summary.nb_tickets} vente(s), {eur(summary.total_ttc)}, espèces "
-                            f"comptées {eur(counted)} pour {eur(summary.especes_theorique)} attendues ; "
+                     detail=f"Z n°{numero_z} : {plural(summary.nb_tickets, 'vente')}, {eur(summary.total_ttc)}, "
+                            f"espèces comptées {eur(counted)} pour {eur(summary.especes_theorique)} attendues ; "
                             + heads_text(con, id_caisse), now=now)
         if forced:
             record_event(con, 130, caisse=caisse, login=user.login,
@@ -172,8 +173,8 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
 def heads_text(con, id_caisse: int) -> str:
     """The register's chain heads in a line (the JET keeps them beside each closing and export)."""
     found = chains.heads(con, id_caisse)
-    return "têtes de chaîne " + ", ".join(f"{kind} n°{numero} {link[:16]}" for kind, (numero, link) in
-                                           sorted(found.items()))
+    return "têtes de chaîne : " + ", ".join(f"{heads_words({kind: head})} {head[1][:16]}"
+                                             for kind, head in found.items())
 
 
 def _write_day(con, id_caisse: int, summary: Summary, user, counted, ecart, validated_by, forced, comment, count,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .words import plural
+
 
 class CaisseError(Exception):
     """Root of the domain's errors. `exit_code` is the CLI status (DESIGN section 11)."""
@@ -69,9 +71,9 @@ class ImportNotAllowed(CaisseError):
 
 
 class NothingToImport(CaisseError):
-    def __init__(self, where: str, host: str):
-        self.where, self.host = where, host
-        super().__init__(f"Aucun fichier à importer dans {where} sur {host} : le serveur principal n'a "
+    def __init__(self, where: str):
+        self.where = where
+        super().__init__(f"Aucun fichier à importer dans {where} : le serveur principal n'a "
                          "rien déposé depuis le dernier import.")
 
 
@@ -111,7 +113,7 @@ class TicketsEnCours(CaisseError):
         self.caisse, self.tickets = caisse, tickets
         from .money import eur
         listed = "; ".join(describe_draft(t, eur) for t in tickets)
-        super().__init__(f"Fermeture impossible : {len(tickets)} ticket(s) en cours sur la caisse {caisse} : "
+        super().__init__(f"Fermeture impossible : {plural(len(tickets), 'ticket')} en cours sur la caisse {caisse} : "
                          f"{listed}. Terminez-les, ou faites-les abandonner avec un motif par un responsable.")
 
 
@@ -135,8 +137,8 @@ class EcartNonValide(CaisseError):
         self.caisse, self.attendu, self.compte, self.ecart, self.tolerance = caisse, attendu, compte, ecart, tolerance
         super().__init__(f"Le montant indiqué n'est pas celui attendu : {eur(compte)} comptés pour {eur(attendu)} "
                          f"attendus (écart {'+' if ecart > 0 else ''}{eur(ecart)}, tolérance {eur(tolerance)}). "
-                         "Recomptez, ou validez la fermeture quand même avec un commentaire (droit "
-                         "CAISSE_VALIDER_ECART).")
+                         "Recomptez, ou faites valider la fermeture malgré l'écart, avec un commentaire, par "
+                         "une personne qui a le droit de valider un écart.")
 
 
 class NothingToExport(CaisseError):

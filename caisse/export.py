@@ -28,6 +28,7 @@ from .fiscal.keys import load_keys
 from .fiscal.registry import record_survey
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .lifecycle import OUVERTE, register_state, valid_code
+from .money import plural
 from .reports import frozen_server_head
 from .store import Store
 
@@ -70,6 +71,7 @@ class ExportResult:
     days: list[tuple[str, int]] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    where: str = ""  # the folder the lot was put in, for a sentence
 
     @property
     def rows(self) -> int:
@@ -104,7 +106,7 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
     result = ExportResult(id_run, lot, caisse, "local", [(d, z) for d, z, _ in days])
     try:
         log("Synchronisation des données en cours ...")
-        log(f"Export du lot {lot} : {len(days)} journée(s), Z n°{days[0][1]} à {days[-1][1]}.")
+        log(f"Export du lot {lot} : {plural(len(days), 'journée')}, Z n°{days[0][1]} à {days[-1][1]}.")
         folder = _write_lot(store, settings, result, days[-1][2], log)
         _upload(settings, folder, result, log)
     except (PipelineError, OSError, DiskFull) as e:
@@ -135,7 +137,7 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
                    len(result.files), result.rows)
         save_log(con, id_run, log)
         record_event(con, 120, caisse=caisse, login=user.login,
-                     detail=f"lot {lot} : {len(days)} journée(s), {result.rows} lignes ; "
+                     detail=f"lot {lot} : {plural(len(days), 'journée')}, {result.rows} lignes ; "
                             + ", ".join(f"{k} n°{n} {e[:16]}" for k, (n, e) in sorted(result.heads.items())), now=now)
         record_survey(con, f"export du lot {lot}", login=user.login, now=now)
     log.close()
@@ -185,7 +187,7 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
 def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
     remote = f"{settings.export_dir.replace('{caisse}', result.caisse).rstrip('/')}/{result.lot}"
     with open_drop(settings.drop, **settings.drop_options()) as drop:
-        result.host = drop.host
+        result.host, result.where = drop.host, drop.place(remote)
         for name in [f"{t}.xml" for t in EXPORT_TABLES] + [EXPORT_MANIFEST]:  # the manifest last
             drop.put(folder / name, remote, name)
-            log(f"Envoi de {folder / name} vers {drop.display(remote, name)} sur {drop.host} réussi.")
+            log(f"Envoi de {folder / name} vers {drop.display(remote, name)} sur {drop.named} réussi.")

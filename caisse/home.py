@@ -14,6 +14,7 @@ from .fiscal.chains import publish_heads
 from .fiscal.jet import record_event
 from .fiscal.keys import KeyProblem, create_key, load_keys, rotate_key
 from .store import SCHEMA_VERSION, Store, scalar
+from .words import plural
 
 HEADS_WITH_COMMIT = 8  # the schema version from which heads files keep the commit under way
 
@@ -56,8 +57,9 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
     if key_path.exists():
         load_keys(key_path)  # refused when readable by others or unreadable, with the command that fixes it
     elif links:
-        raise KeyProblem(f"La clé d'intégrité {key_path} est introuvable alors que la base contient {links} "
-                         "enregistrement(s) chaîné(s) : une nouvelle clé ne permettrait plus de les vérifier. "
+        raise KeyProblem(f"La clé d'intégrité {key_path} est introuvable alors que la base contient "
+                         f"{plural(links, 'enregistrement chaîné', 'enregistrements chaînés')} : une nouvelle "
+                         "clé ne permettrait plus de les vérifier. "
                          "Restaurez la clé depuis votre sauvegarde (elle n'est jamais recréée).")
     else:
         create_key(key_path)

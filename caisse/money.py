@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import CaisseError
+from .words import plural  # noqa: F401  (re-exported: messages count with it)
 
 
 class BadAmount(CaisseError):
@@ -48,9 +49,10 @@ def parse_quantity(text) -> Decimal:
         value = Decimal(raw)
     except InvalidOperation:
         raise BadAmount(f"La quantité « {text} » n'est pas un nombre positif : écrivez par exemple 2 ou 1,5.") from None
-    if value <= 0 or value != value.quantize(Decimal("0.001")) or value >= 10**9:
-        raise BadAmount(f"La quantité « {text} » doit être positive, sous 1 000 000 000, avec au plus trois "
-                        "décimales.")
+    if value >= 10**9:
+        raise BadAmount(f"La quantité « {text} » est bien trop grande : vérifiez ce qui a été tapé ou scanné.")
+    if value <= 0 or value != value.quantize(Decimal("0.001")):
+        raise BadAmount(f"La quantité « {text} » doit être positive, avec au plus trois décimales (par exemple 1,5).")
     return value.quantize(Decimal("0.001"))
 
 
@@ -81,8 +83,3 @@ def parse_count(text, value: Decimal | None = None) -> int:
         what = f"de {eur(value)}" if value is not None else "de pièces ou de billets"
         raise BadAmount(f"Le nombre {what} « {text} » doit être un nombre entier, positif ou nul (par exemple 3).")
     return int(raw)
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """« 1 ligne », « 2 lignes » (`many` for a word whose plural is not word + s)."""
-    return f"{count} {word if abs(count) <= 1 else (many or word + 's')}"

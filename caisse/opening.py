@@ -37,7 +37,8 @@ def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool
         raise OpenNotAllowed(caisse, "le fond de caisse doit être un montant positif ou nul, au centime près.")
     if fond > store.limits.max_float:
         raise OpenNotAllowed(caisse, f"un fond de caisse de {eur(fond)} dépasse {eur(store.limits.max_float)} : "
-                                     "vérifiez le montant (réglage max_float).")
+                                     "vérifiez le montant ; s'il est juste, l'administrateur peut relever le "
+                                     "plafond du fond de caisse.")
     now = now or datetime.now()
     with store.transaction() as con:
         require_now(con, user, "CAISSE_OUVRIR")

@@ -87,13 +87,23 @@ _SUBSTITUTES = str.maketrans({"Œ": "OE", "œ": "oe", "’": "'", "‘": "'", "�
                               "…": "...", "\u00a0": " ", "\u202f": " "})
 
 
-def printable(lines: list[str]) -> list[str]:
-    """The lines as the printer's code page can show them: common typography substituted, anything else
-    outside CP858 shown as '?', so that the archived text is exactly what came out on paper."""
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
+
+
+def printable(lines: list[str], width: int | None = None) -> list[str]:
+    """The lines as the printer's code page can show them, so that the archived text is exactly what came out
+    on paper: a line break inside a text (a label, a reason) is a space, so that the layout holds, control
+    characters (which would be printer commands: cut, drawer, code page) are dropped, common typography is
+    substituted, anything else outside CP858 is shown as '?', and no line is wider than the paper."""
     out = []
     for line in lines:
-        line = line.translate(_SUBSTITUTES)
-        out.append(line.encode("cp858", errors="replace").decode("cp858"))
+        line = _CONTROLS.sub("", _BREAKS.sub(" ", line.replace("\t", " "))).translate(_SUBSTITUTES)
+        line = line.encode("cp858", errors="replace").decode("cp858")
+        while width and len(line) > width:  # every document's layout keeps within the width; this is the guard
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
     return out
 
 
@@ -239,7 +249,7 @@ def print_document(store: Store, settings: Settings, doc: Document, *, user: Use
         if settings.formation:
             from .training import with_mark
             lines = with_mark(lines, settings.printer_width)
-        lines = printable(lines)
+        lines = printable(lines, settings.printer_width)
         text = "\n".join(lines) + "\n"
         data = render(lines, doc.barcode)
         folder = settings.home / "tickets" / f"{now:%Y-%m-%d}"
@@ -281,5 +291,7 @@ def check_page(settings: Settings, now: datetime | None = None) -> Document:
     width = settings.printer_width
     lines = ["TICKET DE TEST".center(width).rstrip(), "-" * width, "0123456789" * (width // 10) + "01234567"[
         :width % 10], "Crème brûlée, Œuf, Ça, À côté, été", f"{'Total':<{width - 8}}{'12,50 €':>8}",
-             f"Imprimante : {settings.printer}"[:width], f"Largeur : {width} colonnes", f"{now:%d/%m/%Y %H:%M:%S}"]
+             ("Imprimante : aucune (aperçu)" if settings.printer in ("", "preview")
+              else f"Imprimante : {settings.printer}")[:width],
+             f"Largeur : {width} colonnes", f"{now:%d/%m/%Y %H:%M:%S}"]
     return Document("test", f"TEST-{now:%Y%m%d%H%M%S}", "", lines)

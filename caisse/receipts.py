@@ -130,16 +130,34 @@ def note_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 42) 
 def credit_note_lines(con: duckdb.DuckDBPyConnection, numero: str, width: int = 42) -> list[str]:
     """The credit note a return issued: its number (and barcode), amount, validity, the return it comes from."""
     rows = con.execute("""
-        SELECT a.montant, a.date_emission, a.date_validite, c.code, t.numero FROM t_avoir a
+        SELECT a.montant, a.date_emission, a.date_validite, c.code, t.numero, t.type_ticket, o.numero FROM t_avoir a
         LEFT JOIN t_caisse c ON c.id_caisse = a.id_caisse LEFT JOIN t_ticket t ON t.id_ticket = a.id_ticket_emission
+        LEFT JOIN t_ticket o ON o.id_ticket = t.id_ticket_origine
         WHERE a.numero = ?""", [numero]).fetchall()
-    montant, emission, validite, caisse, ticket = rows[0]
+    montant, emission, validite, caisse, ticket, type_, origin = rows[0]
     rule = RULE * width
     out = [line.center(width).rstrip() for line in shop_header(con)]
     out += [rule, "AVOIR".center(width).rstrip(), f"n°{numero}".center(width).rstrip(), rule,
             columns("Montant", eur(montant), width), columns("Émis le", f"{emission:%d/%m/%Y}", width),
             columns("Valable jusqu'au", f"{validite:%d/%m/%Y}", width)]
-    if ticket:
+    if ticket and type_ == RETOUR:
         out.append(columns("Retour", f"caisse {caisse}, ticket n°{ticket}", width))
-    out += [rule, "À présenter en caisse : utilisable en une ou", "plusieurs fois.", signature_line()[:width], numero]
+        if origin:
+            out.append(columns("Vente d'origine", f"ticket n°{origin}", width))
+    elif ticket:
+        out.append(columns("Reste du chèque cadeau", f"ticket n°{ticket}", width))
+    out += [rule, *wrapped("À présenter en caisse : utilisable en une ou plusieurs fois.", width),
+            signature_line()[:width], numero]
     return out
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """A sentence cut at spaces into lines of at most `width` columns (paper never gets a longer line)."""
+    out, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return out + ([line] if line else [])

@@ -139,8 +139,8 @@ def _lines_of_sale(con, sale: TicketView, quantities: dict[int, Decimal]) -> lis
         id_line, _, article, code, label, sold, price, discount, rate, ttc, ht = rows[number]
         left = done[number].reste
         if quantity < 0 or quantity > left:
-            raise SaleRefused(f"{code} : {qty(quantity)} demandé(s), mais il reste {qty(left)} à "
-                              f"reprendre sur les {qty(sold)} vendu(s) du ticket n°{sale.numero}.")
+            raise SaleRefused(f"{code} : on demande d'en reprendre {qty(quantity)}, mais il reste {qty(left)} à "
+                              f"reprendre sur la quantité vendue de {qty(sold)} au ticket n°{sale.numero}.")
         back_ttc, back_ht, back_discount = taken.get(id_line, (ZERO, ZERO, ZERO))
         if quantity == left:  # the rest of the line: exactly what is left, so that amounts add up to the cent
             amount, amount_ht, remise = ttc - back_ttc, ht - back_ht, discount - back_discount

@@ -47,6 +47,7 @@ from .fiscal.registry import record_survey
 from .history import Log, RunLog, new_run_id, record_run, save_log
 from .home import private_dir
 from .lifecycle import import_blocker, valid_code
+from .money import plural
 from .store import Store, own_table_names, replace_table
 from .vouchers import overlay_credit_notes, overlay_gift_cheques
 
@@ -94,7 +95,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     caisse = valid_code(caisse)
     if settings.formation:
         raise CaisseError(f"La caisse {caisse} est en mode formation : elle travaille sur une copie des données "
-                          "réelles. Revenez au mode réel pour importer (caisse training off).")
+                          "réelles. Revenez au mode réel pour importer (écran Réglages, « Mode formation »).")
     id_run = new_run_id("import", caisse, now)
     log = RunLog(settings.logs_dir, id_run, echo)
     result = ImportResult(id_run, "", caisse, "local")
@@ -145,7 +146,7 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
         listing = drop.listing(folder)
         names = [check_name(n) for n in sorted(listing)]
         if not names:
-            raise NothingToImport(drop.display(folder, ""), drop.host)
+            raise NothingToImport(drop.place(folder))
         for name in names:  # from the listing, before any byte is copied
             if refused := too_large(name, listing[name], max_bytes):
                 raise refused
@@ -161,11 +162,11 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
             result.digests[name] = drop.fetch(folder, name, received / name, max_bytes)
             if name.lower() == IMPORT_MANIFEST:
                 manifest = read_manifest(received / name)
-                if drop.host == "local" and manifest.serveur:
-                    drop.host = manifest.serveur
+                if manifest.serveur:
+                    log(f"Lot {manifest.lot} préparé par le serveur principal {manifest.serveur}.")
                 result.reapplied = _applied_once(store, manifest.lot, reapply)
-            log(f"Réception de {drop.display(folder, name)} depuis {drop.host} en tant que {received / name} réussi.")
-        result.host = drop.host
+            log(f"Réception de {drop.display(folder, name)} depuis {drop.named} en tant que {received / name} réussi.")
+        result.host = manifest.serveur if drop.host == "local" and manifest and manifest.serveur else drop.host
 
         tables: dict[str, Staged] = {}
         try:
@@ -180,10 +181,10 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
         for name in names:
             try:
                 drop.remove(folder, name)
-                log(f"Suppression de {drop.display(folder, name)} sur {drop.host} réussie.")
+                log(f"Suppression de {drop.display(folder, name)} sur {drop.named} réussie.")
             except DropUnavailable as e:
                 result.warnings.append(str(e))
-                log(f"Suppression de {drop.display(folder, name)} sur {drop.host} impossible : {e.reason}. "
+                log(f"Suppression de {drop.display(folder, name)} sur {drop.named} impossible : {e.reason}. "
                     "Les données sont importées ; le fichier sera simplement relu au prochain import.")
     log(f"Import terminé : {len(result.tables)} tables, {result.rows} lignes (lot {result.lot}).")
     if result.missing_core:
@@ -296,8 +297,9 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
                 keep, key = SHARED.get(table, (None, ()))
                 result.tables[table] = replace_table(con, table, tables[table], keep, key)
                 if keep and result.tables[table] < tables[table].rows:
-                    log(f"{tables[table].rows - result.tables[table]} ligne(s) de {table} concernent les journées de "
-                        "ce serveur caisse : elles sont gardées telles qu'il les a enregistrées.")
+                    kept = tables[table].rows - result.tables[table]
+                    log(f"{plural(kept, 'ligne')} de {table} concernent les journées de ce serveur caisse : "
+                        "elles sont gardées telles qu'il les a enregistrées.")
             if "t_avoir" in tables:  # what the register used and the lot does not know yet stays used
                 for said in overlay_credit_notes(con, result.acknowledged or set(), result.lot_made):
                     log(said)

@@ -20,7 +20,7 @@ from .auth import require_now
 from .config import Settings
 from .errors import CaisseError, SaleRefused
 from .fiscal.jet import record_event
-from .money import ZERO, eur, parse_amount, parse_quantity, qty
+from .money import ZERO, eur, parse_amount, parse_quantity, plural, qty
 from .payments import CREDIT_NOTE, VOUCHER, PaymentRequest, payment_methods, voucher_rest, voucher_value
 from .printing import open_drawer
 from .sales import pay_ticket
@@ -144,8 +144,8 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
         return add(store, session, found[0][0], quantity)
     results = [(code, label, eur(price)) for code, _, label, price in found[:SEARCH_LIMIT]]
     more = " (les premiers ; précisez la recherche)" if len(found) > SEARCH_LIMIT else ""
-    return Outcome(True, f"{len(results)} article(s) pour « {text} »{more} : choisissez avec les flèches puis Entrée.",
-                   results)
+    return Outcome(True, f"{plural(len(results), 'article')} pour « {text} »{more} : choisissez avec les flèches "
+                         "puis Entrée.", results)
 
 
 def _exact(con, text: str) -> str | None:

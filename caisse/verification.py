@@ -22,6 +22,7 @@ from .fiscal.jet import record_event
 from .fiscal.keys import Keys, load_keys
 from .fiscal.registry import record_survey
 from .fiscal.verify import SERVER_WITNESS, Witness, codes_of, printed_witnesses, registers, verify_chains
+from .money import plural
 from .store import Store
 
 _LOT = re.compile(r"^(?P<caisse>.+)-Z(?P<first>\d{6})-Z(?P<last>\d{6})$")
@@ -174,8 +175,11 @@ def run_verify(store: Store, settings: Settings, user: User | None = None, *, us
                                                        archives=settings.home / "archives")] + outside
         checked = sum(len(v) for v in found.values())
         codes = [code for ident, code in known if ident != SERVER]
-        detail = (f"{len(result.broken)} rupture(s) : " + " ; ".join(result.broken[:5])) if result.broken else \
-            f"toutes les chaînes intactes ({len(codes)} caisse(s), {checked} témoin(s) extérieur(s))"
+        if result.broken:
+            detail = f"{plural(len(result.broken), 'rupture')} : " + " ; ".join(result.broken[:5])
+        else:
+            witnesses = plural(checked, "témoin extérieur", "témoins extérieurs")
+            detail = f"toutes les chaînes intactes ({plural(len(codes), 'caisse')}, {witnesses})"
         record_event(con, 90 if result.broken else 95, login=user.login if user else None, detail=detail[:2000])
         record_survey(con, "vérification", login=user.login if user else None)
     return result

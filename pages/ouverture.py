@@ -65,7 +65,8 @@ if state is None:
             + ("Importer." if settings.mode == "manual" else "Ouvrir (l'import se fait à l'ouverture)."))
 else:
     st.markdown(f"**État de la caisse {plain(code)}** : {plain(state.etat_libelle)}"
-                + (f" — {state.jours_a_exporter} journée(s) à exporter" if state.jours_a_exporter else ""))
+                + (f" — {caisse.plural(state.jours_a_exporter, 'journée')} à exporter" if state.jours_a_exporter
+                   else ""))
 retry = settings.mode == "auto" and state is not None and state.etat in ("echec_export", "a_exporter")
 
 in_training = bool(training or training_code())

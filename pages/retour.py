@@ -15,7 +15,8 @@ st.title("Retour de marchandise")
 show_flash()
 session = current_session()
 if not session.caisse or not session.id_connexion:
-    st.info("Connectez-vous d'abord à la caisse ouverte (écran Ouverture, bouton Connecter).")
+    st.info("Les retours se font sur la caisse ouverte : connectez-vous-y (écran Ouverture, bouton Connecter).")
+    st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
     st.stop()
 code = session.caisse
 REFUND_WORDS = {"ESP": "Espèces", "ORIGINE": "Moyen de paiement de la vente", "AVOIR": "Avoir"}
@@ -23,8 +24,9 @@ REFUND_WORDS = {"ESP": "Espèces", "ORIGINE": "Moyen de paiement de la vente", "
 
 def finish(done) -> None:
     caisse.print_receipt(store, settings, done.ticket, user)
-    message = (f"Retour enregistré : ticket n°{done.ticket.numero}, {caisse.eur(-done.ticket.total_ttc)} "
-               "remboursés" + (f", avoir n°{done.avoir} imprimé." if done.avoir else "."))
+    message = f"Retour enregistré : ticket n°{done.ticket.numero}, " + (
+        f"avoir n°{done.avoir} de {caisse.eur(-done.ticket.total_ttc)} émis et imprimé : remettez-le au client."
+        if done.avoir else f"{caisse.eur(-done.ticket.total_ttc)} remboursés.")
     if done.avoir:
         printed = caisse.print_credit_note(store, settings, code, done.avoir, user)
         st.session_state["avoir"] = printed.text_path.read_text(encoding="utf-8")
@@ -56,15 +58,20 @@ with with_ticket:
             st.caption(plain(f"Ticket n°{sale.numero} du {sale.date_validation:%d/%m/%Y %H:%M}, vendeur "
                              f"{sale.vendeur}, {caisse.eur(sale.total_ttc)}"))
             with st.form("reprendre"):
+                lines_side, refund_side = st.columns([3, 2], gap="medium")  # the button beside the lines, on screen
                 quantities = {}
-                for line in found.lines:
-                    left = line.reste
-                    quantities[line.num_ligne] = st.number_input(
-                        plain(f"{line.libelle} ({line.code}) : reste {caisse.qty(left)} sur {caisse.qty(line.vendu)}"),
-                        min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
-                refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get, horizontal=True)
-                reason = st.text_input("Motif du retour")
-                if st.form_submit_button("Valider le retour", type="primary"):
+                with lines_side:
+                    for line in found.lines:
+                        left = line.reste
+                        quantities[line.num_ligne] = st.number_input(
+                            plain(f"{line.libelle} ({line.code}) : reste {caisse.qty(left)} sur "
+                                  f"{caisse.qty(line.vendu)}"),
+                            min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
+                with refund_side:
+                    refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get)
+                    reason = st.text_input("Motif du retour")
+                    go = st.form_submit_button("Valider le retour", type="primary", use_container_width=True)
+                if go:
                     try:
                         finish(caisse.return_goods(store, code, user, refund=refund, reason=reason, sale=ref,
                                                    quantities={n: Decimal(q) for n, q in quantities.items() if q}))

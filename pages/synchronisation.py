@@ -76,5 +76,6 @@ for run, lines in caisse.read_history(store):
             seconds = (step_lines[-1][0] - step_lines[0][0]).total_seconds()
             failed = any("interrompu" in m for _, m in step_lines)
             duration = f"{seconds:.2f}".replace(".", ",")
-            st.markdown(f"{'❌' if failed else '✔'} **{plain(step)}** · {len(step_lines)} ligne(s) · {duration} s")
+            st.markdown(f"{'❌' if failed else '✔'} **{plain(step)}** · {caisse.plural(len(step_lines), 'ligne')} · "
+                        f"{duration} s")
             st.code("\n".join(f"{ts:%H:%M:%S} {m}" for ts, m in step_lines), language=None, wrap_lines=True)

@@ -115,6 +115,15 @@ class Drop:
         folder = clean_folder(folder)
         return f"/{folder}/{name}" if folder else f"/{name}"
 
+    @property
+    def named(self) -> str:
+        """The drop for a sentence: the main server's host (« depuis srv-appli2 », as the manual's log)."""
+        return self.host
+
+    def place(self, folder: str, name: str = "") -> str:
+        """A folder or file of the drop for a sentence: « /import/t_avoir.xml sur srv-appli2 »."""
+        return f"{self.display(folder, name).rstrip('/') or '/'} sur {self.named}"
+
     def __enter__(self):
         return self
 
@@ -133,6 +142,15 @@ class LocalDrop(Drop):
 
     def _folder(self, folder: str) -> Path:
         return self.root / clean_folder(folder)
+
+    @property
+    def named(self) -> str:
+        return f"le dossier local {self.root}"
+
+    def place(self, folder: str, name: str = "") -> str:
+        """A local drop is a folder of this machine: its full path says where, there is no host to name."""
+        path = self._folder(folder) / name if name else self._folder(folder)
+        return str(path)
 
     def listing(self, folder: str = "") -> dict[str, int]:
         path = self._folder(folder)

@@ -58,8 +58,12 @@ class DropUnavailable(PipelineError):
 
     def __init__(self, host: str, reason: str):
         self.host, self.reason = host, reason
-        super().__init__(f"Le serveur principal {host} n'est pas joignable ou refuse l'opération : {reason}. "
-                         "Vérifiez la connexion puis réessayez ; contactez la hotline si cela persiste.")
+        if host == "local":  # the embedded default: a folder of this machine stands for the main server
+            super().__init__(f"Le dossier de dépôt local n'est pas utilisable : {reason}. Vérifiez le dossier "
+                             "(réglage CAISSE_DROP) puis réessayez ; contactez la hotline si cela persiste.")
+        else:
+            super().__init__(f"Le serveur principal {host} n'est pas joignable ou refuse l'opération : {reason}. "
+                             "Vérifiez la connexion puis réessayez ; contactez la hotline si cela persiste.")
 
 
 class DropRefused(PipelineError):
@@ -69,4 +73,5 @@ class DropRefused(PipelineError):
 
     def __init__(self, host: str, reason: str):
         self.host, self.reason = host, reason
-        super().__init__(f"Le serveur principal {host} refuse l'opération : {reason}.")
+        who = "Le dossier de dépôt local" if host == "local" else f"Le serveur principal {host}"
+        super().__init__(f"{who} refuse l'opération : {reason}.")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from . import chains
+from .records import heads_words
 
 CODES = {
     10: "Démarrage du logiciel", 20: "Archive réalisée", 30: "Archive en échec", 40: "Déconnexion",
@@ -99,8 +100,8 @@ def detail_words(code: int, detail: str | None) -> str:
         try:
             data = json.loads(detail or "")
             return f"{data['motif']} : " + " ; ".join(
-                f"{c.get('code') or 'caisse n°' + str(c['id_caisse'])} "
-                + ", ".join(f"{kind} n°{n}" for kind, (n, _) in sorted(c["chaines"].items())) for c in data["caisses"])
+                f"{c.get('code') or 'caisse n°' + str(c['id_caisse'])} : {heads_words(c['chaines'])}"
+                for c in data["caisses"])
         except (ValueError, KeyError, TypeError):
             pass
     return detail or ""

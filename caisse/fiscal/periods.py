@@ -22,7 +22,7 @@ from decimal import Decimal
 import duckdb
 
 from ..errors import CaisseError
-from ..money import ZERO, eur
+from ..money import ZERO, eur, plural
 from ..store import current_store
 from . import chains
 from .keys import load_keys
@@ -180,7 +180,7 @@ def _event_words(con, kind: str, id_caisse: int, period: str) -> str:
     numero, nb, total, grand = con.execute(
         "SELECT numero, nb_tickets, total_ttc, grand_total FROM cloture_periode WHERE id_cloture = ?",
         [period_id(kind, id_caisse, period)]).fetchall()[0]
-    return (f"{TYPE_WORDS[kind]} n°{numero} de {period} : {nb} vente(s), {eur(total)}, grand total perpétuel "
+    return (f"{TYPE_WORDS[kind]} n°{numero} de {period} : {plural(nb, 'vente')}, {eur(total)}, grand total perpétuel "
             f"{eur(grand)}")
 
 

@@ -23,6 +23,7 @@ from pipeline.manifest import sha256_file
 
 from ..auth import User, require_now
 from ..errors import CaisseError
+from ..money import plural
 from ..store import Store
 from .archive import public_keys
 from .jet import record_event
@@ -142,8 +143,9 @@ def purge(store: Store, home: Path, before: str, user: User, now: datetime | Non
             con.execute("DELETE FROM t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))", [days])
             con.execute("UPDATE archive SET purgee = ? WHERE id_archive = ?", [now, ident])
             record_event(con, 215, caisse=code, login=user.login,
-                         detail=f"{period} : {count} ticket(s) et leurs lignes et règlements retirés de la base, "
-                                f"l'archive {path.name} vérifiée les garde ; clôtures et totaux conservés", now=now)
+                         detail=f"{period} : {plural(count, 'ticket')} et leurs lignes et règlements retirés de la "
+                                f"base, l'archive {path.name} vérifiée les garde ; clôtures et totaux conservés",
+                         now=now)
             done.append(Purged(code, period, count, path))
     return done
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..money import eur
+from ..money import eur, plural
 from .chains import (
     GENESIS,
     SERVER,
@@ -203,7 +203,7 @@ def _verify_heads(con, keys: Keys, key_path: Path, id_caisse: int, code: str) ->
     if found is None:
         if not store_heads:
             return []
-        return [Broken(code, kind, None, f"la chaîne a {numero} maillon(s) mais son fichier de têtes a disparu "
+        return [Broken(code, kind, None, f"la chaîne a {plural(numero, 'maillon')} mais son fichier de têtes a disparu "
                                          f"({heads_dir(key_path)})")
                 for kind, (numero, _) in sorted(store_heads.items())]
     out = []

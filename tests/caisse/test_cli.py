@@ -38,7 +38,7 @@ def test_init_demo_import_and_status_on_the_embedded_default(settings):
     assert status()["caisses"] == []
     done = caisse("import", "--caisse", "C01", "--user", MANAGER.login, password=MANAGER.password)
     assert done.returncode == 0, done.stderr
-    assert "Réception de /t_avoir.xml depuis srv-appli2" in done.stdout
+    assert "Lot GESPX" in done.stdout and "préparé par le serveur principal srv-appli2" in done.stdout
     assert "DELETE FROM t_caisse" in done.stdout
     assert [(c["code"], c["etat"]) for c in status()["caisses"]] == [("C01", "prete"), ("C02", "a_importer")]
     lot = status()["synchronisations"][0]["lot"]
@@ -71,7 +71,7 @@ def test_a_drop_that_cannot_be_reached_exits_3(settings, tmp_path):
     caisse("init")
     done = caisse("import", "--caisse", "C01", "--user", "responsable", password="x",
                   env={"CAISSE_DROP": (tmp_path / "absent").as_uri()})
-    assert done.returncode == 3 and "n'est pas joignable" in done.stderr
+    assert done.returncode == 3 and "n'est pas utilisable" in done.stderr
 
 
 def test_a_bad_mode_is_a_usage_error(settings):

@@ -90,8 +90,8 @@ def test_an_import_killed_at_any_step_is_wholly_before_or_wholly_after(imported,
 
 EXPORT_STEPS = {
     "writing the lot": "Écriture de t_ticket.xml",
-    "half uploaded": "t_ligne_ticket.xml sur local réussi",
-    "uploaded, manifest last": "infos_export.xml sur local réussi",
+    "half uploaded": "/t_ligne_ticket.xml sur le dossier local",
+    "uploaded, manifest last": "/infos_export.xml sur le dossier local",
     "uploaded, not yet marked": "Export terminé",
 }
 

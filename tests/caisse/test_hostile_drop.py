@@ -158,7 +158,7 @@ def test_the_rows_of_the_registers_own_days_are_kept_whatever_the_lot_says(histo
     with store.connect() as con:
         rows = con.execute("SELECT * FROM t_livre_de_caisse ORDER BY id_mouvement").fetchall()
     assert sorted(rows) == sorted(own + [r for r in rows if r[0] == "SIEGE-1"]) and len(rows) == len(own) + 1
-    assert any("2 ligne(s) de t_livre_de_caisse concernent les journées de ce serveur caisse" in line
+    assert any("2 lignes de t_livre_de_caisse concernent les journées de ce serveur caisse" in line
                for line in lines)
 
 

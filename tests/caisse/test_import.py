@@ -54,9 +54,11 @@ def test_the_first_import_fills_the_store_and_logs_the_seeds_lines_in_order(demo
     removed = [i for i, line in enumerate(lines) if line.startswith("Suppression de ")]
     assert len(received) == len(removed) == 20 and len(deletes) == 19
     assert max(received) < banner < min(deletes) <= max(deletes) < min(removed)
-    assert re.fullmatch(r"Réception de /t_avoir\.xml depuis srv-appli2 en tant que .*/t_avoir\.xml réussi\.",
-                        lines[received[2]])
-    assert "Suppression de /t_avoir.xml sur srv-appli2 réussie." in lines
+    assert re.fullmatch(r"Réception de /t_avoir\.xml depuis le dossier local .*/home/\S+ en tant que .*/t_avoir\.xml "
+                        r"réussi\.", lines[received[2]])
+    assert any(re.fullmatch(r"Suppression de /t_avoir\.xml sur le dossier local .*/home/\S+ réussie\.", line)
+               for line in lines)
+    assert "Lot GESPX-DEMO-0001 préparé par le serveur principal srv-appli2." in lines
     assert lines[deletes[0]] == "DELETE FROM t_caisse" and lines[deletes[1]] == "DELETE FROM t_utilisateur"
     assert result.lot == "GESPX-DEMO-0001" and result.tables["t_article"] == 2000
     assert states(demo) == {"C01": "prete", "C02": "a_importer"}

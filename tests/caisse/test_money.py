@@ -4,8 +4,9 @@ then the closing and the exported lot."""
 from __future__ import annotations
 
 import random
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from caisse.articles import WHOLE_UNITS
 from caisse.closing import close_day, read_summary
 from caisse.payments import PaymentRequest as Pay
 from caisse.sales import LineRequest, connect_seller, ring_ticket
@@ -22,7 +23,10 @@ def test_ten_thousand_random_tickets_add_up_to_the_cent(imported, opened, tmp_pa
     write_demo_shop(tmp_path / "ref")
     articles = read_table(tmp_path / "ref" / "t_article.xml")
     rates = dict(zip(*read_table(tmp_path / "ref" / "tr_tva.xml")[["id_tva", "taux"]].T.values))
-    catalogue = [(r.code, r.prix_ttc, rates[r.id_tva]) for r in articles.itertuples() if r.actif]
+    units = dict(zip(*read_table(tmp_path / "ref" / "t_unite.xml")[["id_unite", "code"]].T.values))
+    catalogue = [(r.code, r.prix_ttc, rates[r.id_tva], units.get(r.id_unite) in WHOLE_UNITS)
+                 for r in articles.itertuples() if r.actif]
+    assert {whole for *_, whole in catalogue} == {True, False}  # pieces and weights both drawn
     manager, seller = users(opened)
     connect_seller(opened, "C01", seller)
     rng = random.Random(20261123)
@@ -30,8 +34,10 @@ def test_ten_thousand_random_tickets_add_up_to_the_cent(imported, opened, tmp_pa
     for _ in range(TICKETS):
         lines, total, total_ht = [], Decimal("0"), Decimal("0")
         for _ in range(rng.randint(1, 4)):
-            code, price, rate = rng.choice(catalogue)
+            code, price, rate, whole = rng.choice(catalogue)
             quantity = rng.choice(QUANTITIES)
+            if whole:  # a piece is sold by whole numbers
+                quantity = quantity.to_integral_value(ROUND_CEILING)
             gross = (quantity * price).quantize(CENT, ROUND_HALF_UP)
             discount = min(gross, Decimal(rng.choice([0, 0, 0, 5, 10, 99])) / 100)
             amount = gross - discount

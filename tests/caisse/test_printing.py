@@ -182,3 +182,49 @@ def test_r16_each_x_report_is_an_original_and_r15_a_z_never_printed_is_printed_a
     assert reprint.duplicata == 1 and "DUPLICATA n°1" in reprint.text_path.read_text()
     assert reprint.text_path.read_text().replace("*** DUPLICATA n°1 ***".center(42).rstrip() + "\n", "") == \
         original.text_path.read_text()  # the same values, chain heads included
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def paper_lines(home):
+    """Every line of every document archived as printed, with the document it comes from."""
+    for path in sorted((home / "tickets").rglob("*.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            yield path.name, line
+
+
+def test_every_document_of_a_day_keeps_within_the_paper_and_holds_no_printer_command(history):
+    store, settings = history
+    from caisse.workflow import print_credit_note
+    manager, _ = users(store)
+    print_test_page = __import__("caisse.workflow", fromlist=["print_test_page"]).print_test_page
+    print_test_page(store, settings, manager)
+    print_credit_note(store, settings, "C01", "AV-C01-000001", manager)
+    seen = {name for name, _ in paper_lines(settings.home)}
+    assert {"AV-C01-000001.txt", "C01-T000009.txt", "C01-Z000002.txt", "C01-Z000001-DUPLICATA-1.txt"} <= seen, seen
+    for name, line in paper_lines(settings.home):
+        assert len(line) <= settings.printer_width, (name, line)
+        assert not CONTROL.search(line), (name, line)
+
+
+def test_a_line_break_or_a_control_character_typed_or_imported_never_reaches_the_paper_as_such(opened, monkeypatch):
+    """An article label from the main server with a line break and a C1 control, a reason typed with CR LF and an
+    escape sequence (ESC i cuts the paper, ESC p opens the drawer): a break is a space (the layout holds),
+    controls are dropped, nothing runs past the paper's 48 columns."""
+    monkeypatch.setenv("CAISSE_PRINTER_WIDTH", "48")
+    settings = load_settings()
+    manager, seller = users(opened)
+    with opened.connect() as con:  # what an import of such a label leaves (XML 1.0 carries LF and C1)
+        con.execute("UPDATE t_article SET libelle = ? WHERE code = 'ART00001'",
+                    ["Bocal de miel\nde lavande\x85 du Ventoux en édition limitée numérotée"])
+    ticket = sell(opened, seller, articles=(("ART00001", 1),), pay=[Pay("CB", D("10.70"))])
+    from caisse.workflow import record_cash_move
+    print_receipt(opened, settings, ticket, seller)
+    record_cash_move(opened, settings, "C01", manager, "SORTIE", D("2"), "Timbres\r\nposte\x1bi\x1bp\x00\x9b2J fin")
+    lines = [line for _, line in paper_lines(settings.home)]
+    assert any(line.startswith("Bocal de miel de lavande") and line.endswith("10,70 €") for line in lines)
+    assert any(line.startswith("Motif : Timbres") and line.endswith("posteip2J fin") for line in lines), lines
+    for line in lines:
+        assert len(line) <= 48 and not CONTROL.search(line), line
+    assert printable(["a\tb\u2028c\x1b", "x" * 50], 42) == ["a b c", "x" * 42, "x" * 8]

@@ -60,7 +60,7 @@ def test_r05_a_return_is_a_ticket_of_type_retour_referring_to_the_sale(sale):
 def test_never_more_than_was_sold_across_several_returns_and_the_last_one_adds_up_to_the_cent(sale):
     store, _, seller, _ = sale
     returned(store, seller, refund="ESP", reason="a", sale="1", quantities={1: D("2")})
-    with pytest.raises(SaleRefused, match="il reste 1 à reprendre sur les 3 vendu"):
+    with pytest.raises(SaleRefused, match="il reste 1 à reprendre sur la quantité vendue de 3"):
         returned(store, seller, refund="ESP", reason="b", sale="1", quantities={1: D("2")})
     returned(store, seller, refund="ESP", reason="c", sale="1", quantities={1: D("1"), 2: D("1")})
     left = read_returnable(store, "C01", "1").lines
@@ -145,5 +145,5 @@ def test_the_cli_rings_a_return_and_prints_the_credit_note(settings):
     assert "Retour enregistré : ticket n°2, avoir n°AV-C01-000001 de 10,70 € émis." in done.stdout
     refused = run("return", "--caisse", "C01", "--user", SELLER.login, "--ticket", "1", "--line", "1=5", "--refund",
                   "ESP", "--reason", "x", user=SELLER, expect=1)
-    assert "il reste 1 à reprendre sur les 2 vendu(s) du ticket n°1" in refused.stderr
+    assert "il reste 1 à reprendre sur la quantité vendue de 2 au ticket n°1" in refused.stderr
     assert run("verify", "--local").returncode == 0
