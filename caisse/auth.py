@@ -49,6 +49,12 @@ class User:
         return right in self.rights
 
 
+def person(alias: str = "u") -> str:
+    """The SQL of a user's name as screens and paper show it (« Claire Martin »; the login when no name)."""
+    return (f"coalesce(nullif(trim(coalesce({alias}.prenom, '') || ' ' || coalesce({alias}.nom, '')), ''), "
+            f"{alias}.login)")
+
+
 def require(user: User, right: str) -> None:
     """Raise RightMissing unless the user holds `right`."""
     if not user.can(right):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import duckdb
 
+from .auth import person
 from .money import plural
 from .store import Store
 
@@ -33,7 +34,7 @@ class DayLine:
     forcee: bool
 
 
-_RECONCILIATION = """
+_RECONCILIATION = f"""
 WITH days AS (
     SELECT j.*, c.code FROM t_journee j JOIN t_caisse c USING (id_caisse)
     WHERE j.numero_z IS NOT NULL AND CAST(j.date_fermeture AS DATE) BETWEEN $1 AND $2
@@ -53,7 +54,7 @@ moves AS (
     FROM t_livre_de_caisse WHERE id_journee IN (SELECT id_journee FROM days) GROUP BY id_journee)
 SELECT d.code, d.numero_z, d.date_ouverture, d.date_fermeture, d.fond_caisse, coalesce(p.especes, 0),
        coalesce(p.carte, 0), coalesce(p.autres, 0), coalesce(mv.mouvements, 0), d.especes_theorique,
-       d.especes_compte, d.ecart, coalesce(u.login, ''), d.nb_tickets, d.id_journee,
+       d.especes_compte, d.ecart, coalesce({person()}, ''), d.nb_tickets, d.id_journee,
        coalesce(d.commentaire, ''), coalesce(d.fermeture_forcee, false)
 FROM days d LEFT JOIN pay p USING (id_journee) LEFT JOIN moves mv USING (id_journee)
 LEFT JOIN t_utilisateur u ON u.id_utilisateur = d.ecart_valide_par
@@ -92,19 +93,19 @@ def open_days(store: Store) -> list[tuple[str, str, datetime]]:
 
 
 def day_moves(store: Store, id_journee: str) -> list[tuple]:
-    """(moment, type, montant, libellé, login) of a day's cash-book moves, in their order."""
+    """(moment, type, montant, libellé, personne) of a day's cash-book moves, in their order."""
     with store.connect() as con:
-        return con.execute("SELECT m.date_mouvement, m.type, m.montant, m.libelle, u.login FROM t_livre_de_caisse m "
-                           "LEFT JOIN t_utilisateur u USING (id_utilisateur) WHERE m.id_journee = ? "
-                           "ORDER BY m.date_mouvement", [id_journee]).fetchall()
+        return con.execute(f"SELECT m.date_mouvement, m.type, m.montant, m.libelle, {person()} "
+                           "FROM t_livre_de_caisse m LEFT JOIN t_utilisateur u USING (id_utilisateur) "
+                           "WHERE m.id_journee = ? ORDER BY m.date_mouvement", [id_journee]).fetchall()
 
 
 def day_tickets(store: Store, id_journee: str) -> list[tuple]:
     """(numero, heure, vendeur, type, total TTC, [(libellé du moyen, montant net)], n° du ticket d'origine) of a
     day's tickets, in their order."""
     with store.connect() as con:
-        return con.execute("""
-            SELECT t.numero, t.date_validation, u.login, t.type_ticket, t.total_ttc,
+        return con.execute(f"""
+            SELECT t.numero, t.date_validation, {person()}, t.type_ticket, t.total_ttc,
                    list((coalesce(m.libelle, r.code_moyen), r.montant - coalesce(r.rendu, 0)) ORDER BY r.id_reglement)
                        FILTER (WHERE r.id_reglement IS NOT NULL),
                    o.numero

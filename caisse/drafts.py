@@ -13,7 +13,7 @@ from decimal import Decimal
 import duckdb
 
 from .articles import Line, find_article, make_line
-from .auth import User, require_now
+from .auth import User, person, require_now
 from .errors import RegisterNotOpen, SaleRefused
 from .fiscal.jet import record_event
 from .money import ZERO, cents, eur, plural
@@ -49,7 +49,8 @@ def selling_context(con, caisse: str, user: User) -> tuple[int, str]:
         raise RegisterNotOpen(caisse)
     id_caisse, id_journee, connected = rows[0]
     if not connected:
-        raise SaleRefused(f"{user.login} n'est pas connecté à la caisse {caisse} : cliquez d'abord sur Connecter.")
+        raise SaleRefused(f"{user.display} n'a pas de connexion ouverte à la caisse {caisse} : cliquez d'abord sur "
+                          "Connecter.")
     return id_caisse, id_journee
 
 
@@ -171,7 +172,7 @@ def draft_payments(con, id_ticket: str) -> list[PaymentRequest]:
 
 
 def draft_view(con: duckdb.DuckDBPyConnection, id_ticket: str) -> TicketView:
-    rows = con.execute("SELECT d.id_ticket, d.statut, c.code, u.login, d.date_creation FROM ticket_attente d "
+    rows = con.execute(f"SELECT d.id_ticket, d.statut, c.code, {person()}, d.date_creation FROM ticket_attente d "
                        "JOIN t_caisse c USING (id_caisse) LEFT JOIN t_utilisateur u USING (id_utilisateur) "
                        "WHERE d.id_ticket = ?", [id_ticket]).fetchall()
     if not rows:

@@ -11,7 +11,7 @@ from decimal import Decimal
 import duckdb
 
 from .articles import Line
-from .auth import User
+from .auth import User, person
 from .errors import SaleRefused
 from .fiscal import chains
 from .money import ZERO
@@ -89,8 +89,8 @@ def insert_rows(con, table: str, rows: list[tuple]) -> None:
                     [value for row in rows for value in row])
 
 
-_VIEW = """
-    SELECT t.id_ticket, t.numero, c.code, u.login, t.total_ttc, t.total_ht, m.empreinte, t.date_validation,
+_VIEW = f"""
+    SELECT t.id_ticket, t.numero, c.code, {person()}, t.total_ttc, t.total_ht, m.empreinte, t.date_validation,
            t.type_ticket, o.numero, t.motif, t.date_creation,
            (SELECT min(a.numero) FROM t_ticket a
             WHERE a.id_ticket_origine = t.id_ticket AND a.type_ticket = 'ANNULATION')

@@ -23,7 +23,7 @@ from pages.ui import (
 settings, store = context()
 sidebar_user()
 st.title("Ouverture de la caisse")
-show_flash()
+flashed = show_flash()
 if st.query_params.get("au_revoir") in FAREWELLS:
     st.info(FAREWELLS[st.query_params["au_revoir"]])
 try:
@@ -34,13 +34,15 @@ except caisse.CaisseError as e:
 
 opened_now = st.query_params.get("ouverte")
 if opened_now and any(c.code == opened_now and c.etat == "ouverte" for c in view.caisses):
-    st.success(f"La caisse {plain(opened_now)} est ouverte : les vendeurs peuvent se connecter.")
+    if not flashed:  # after a sign-out the session's message is gone: the address still says it
+        st.success(f"La caisse {plain(opened_now)} est ouverte : les vendeurs peuvent se connecter.")
     last = caisse.read_history(store, 1)
     if settings.mode == "auto" and last:  # what the import of this opening did, said in a sentence
         run, lines = last[0]
         {"reussi": st.success, "rien": st.info}.get(run.statut, st.warning)(plain(caisse.sync_outcome(run)))
-        with st.expander("Journal de la synchronisation"):
-            st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
+        if not flashed:  # the message of the opening carries the same journal
+            with st.expander("Journal de la synchronisation"):
+                st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
 
 codes = [c.code for c in view.caisses]
 left, right = st.columns(2)

@@ -320,11 +320,13 @@ def flash(kind: str, message: str, log: list[str] | None = None) -> None:
     st.rerun()
 
 
-def show_flash() -> None:
+def show_flash() -> bool:
+    """Show the message the last action left, once; say whether there was one."""
     if "flash" not in st.session_state:
-        return
+        return False
     kind, message, log = st.session_state.pop("flash")
     getattr(st, kind)(plain(message))
     if log:
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(log), language=None, wrap_lines=True)
+    return True

@@ -44,7 +44,7 @@ def test_the_reconciliation_csv_says_who_validated_the_difference_and_why(opened
     head, *lines = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert head[:4] == ["Caisse", "Z", "Fermeture", "Attendu"] and "Écart validé par" in head
     row = dict(zip(head, lines[0]))
-    assert row["Écart"] == "-3,00" and row["Écart validé par"] == "responsable" and row["Commentaire"] == "'@SUM(A1)"
+    assert row["Écart"] == "-3,00" and row["Écart validé par"] == "Claire Martin" and row["Commentaire"] == "'@SUM(A1)"
     assert len(row["Fermeture"]) == 19 and row["Fermeture"][2] == "/"  # dd/mm/yyyy hh:mm:ss, no microseconds
 
 

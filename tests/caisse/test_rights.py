@@ -74,7 +74,7 @@ def test_paying_a_ticket_needs_the_seller_connected_now(shop):
     add_to_draft(store, draft, seller, LineRequest("ART00001", Decimal("1")))
     add_payment(store, draft, seller, PaymentRequest("ESP", Decimal("20")))
     disconnect_seller(store, connection)
-    with pytest.raises(SaleRefused, match="n'est pas connecté à la caisse C01"):
+    with pytest.raises(SaleRefused, match="n'a pas de connexion ouverte à la caisse C01"):
         pay_ticket(store, draft, seller)
 
 

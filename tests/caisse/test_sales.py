@@ -134,7 +134,7 @@ def test_an_unknown_payment_method_is_refused_with_the_known_ones(counter):
 
 def test_a_seller_must_be_connected_and_the_register_open(opened):
     _, seller = users(opened)
-    with pytest.raises(SaleRefused, match="pas connecté"):
+    with pytest.raises(SaleRefused, match="pas de connexion ouverte à la caisse C01 : cliquez d.abord sur Connecter"):
         one(opened, seller, [Pay("ESP", D("20"))])
 
 

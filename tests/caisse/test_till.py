@@ -150,7 +150,7 @@ def test_a_parked_ticket_is_named_by_its_seller_time_first_article_and_total(til
     do(store, token, kind="scan", text="ART00002")
     assert do(store, token, kind="park").ok and counter(store, resume(store, token, IDLE)).ticket is None
     (parked,) = read_parked(store, "C01")
-    assert describe_draft(parked).startswith("vendeur1 depuis ") and describe_draft(parked).endswith(
+    assert describe_draft(parked).startswith("Paul Durand depuis ") and describe_draft(parked).endswith(
         " et autres, 51,30 €")
     assert do(store, token, kind="resume", id=parked.id_ticket).ok
     assert lines(store, token) == [("ART00001", D("1.000")), ("ART00002", D("1.000"))]

@@ -72,11 +72,11 @@ def test_r26_training_in_the_browser_and_the_monthly_closing_on_the_journal(demo
             expect(page.get_by_text("est en mode formation")).to_be_visible(timeout=30_000)
             sign_out(page)
             sign_in(page, url, MANAGER)  # Ouverture now opens C01 in its training home
-            expect(page.get_by_text("MODE FORMATION")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("La caisse C01 est en MODE FORMATION")).to_be_visible(timeout=30_000)
             page.get_by_label("Montant", exact=True).fill("20,00")
             page.get_by_role("button", name="Ouvrir", exact=True).click()
             expect(page.get_by_text("La caisse C01 est ouverte")).to_be_visible(timeout=30_000)
-            sign_out(page)
+            expect(page.get_by_label("Identifiant du back-office")).to_be_visible()  # opening signs the manager out
             sign_in(page, url, SELLER)
             page.get_by_role("button", name="Connecter", exact=True).click()
             scan = page.get_by_role("textbox", name="Article (code, EAN ou libellé)")

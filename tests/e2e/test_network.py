@@ -150,7 +150,7 @@ def test_a_copied_streamlit_session_id_without_the_cookie_carries_nobody(shop):
                                      f" return new Native(u, [p[0], p[1], '{session_id}']); }};"
                                      " window.WebSocket.prototype = Native.prototype; })();")
             attacker.goto(f"{url}/journal")
-            expect(attacker.get_by_text("Identifiez-vous d'abord sur l'écran Ouverture.")).to_be_visible(
+            expect(attacker.get_by_text("Identifiez-vous d'abord : sur l'écran Ouverture")).to_be_visible(
                 timeout=30_000)
             expect(attacker.get_by_role("link", name="Journal")).to_have_count(0)
             browser.close()
