@@ -257,7 +257,7 @@ def park(store: Store, session: Session) -> Outcome:
     if not state.ticket or not state.ticket.lines:
         return Outcome(False, "Le ticket est vide : rien à mettre en attente.")
     attach_ticket(store, session, None)
-    return Outcome(True, "Ticket mis en attente : reprenez-le dans « Tickets en attente ».")
+    return Outcome(True, "Ticket mis en attente : reprenez-le avec le bouton « Reprise ».")
 
 
 def resume(store: Store, session: Session, id_ticket: str) -> Outcome:

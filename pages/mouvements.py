@@ -50,8 +50,8 @@ def record() -> None:
     said = (f"{caisse.MOVE_TYPES[type_]} de {caisse.eur(value)} enregistrée sur la caisse {code}, motif : "
             f"« {state['mvt_motif'].strip()} ». Bordereau " + ("imprimé." if slip.printed else "archivé."))
     state["flash"] = ("success", said + (f" {slip.warning}" if slip.warning else ""), [])
-    for key in FIELDS:
-        state.pop(key, None)
+    for key in FIELDS:  # set, not deleted: a deleted key may leave the browser showing the old value
+        state[key] = None if key == "mvt_type" else ""
 
 
 st.subheader("Mouvement d'espèces")

@@ -102,7 +102,7 @@ with actions:
     with waiting.popover("Reprise", icon=":material/list:", help="Reprendre un ticket en attente, et les autres "
                          "actions hors vente", use_container_width=True, key="reprise", on_change="rerun"):
         parked = [t for t in caisse.read_parked(store, session.caisse) if t.id_ticket != session.id_ticket]
-        st.caption("Tickets en attente" if parked else "Aucun ticket en attente.")
+        st.caption("Reprendre un ticket mis en attente :" if parked else "Aucun ticket en attente.")
         for ticket in parked:
             st.button(plain(caisse.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=resume,
                       args=(ticket.id_ticket,))
@@ -110,6 +110,9 @@ with actions:
                   help="Le détail du ticket en cours, marqué « document provisoire » : il ne vaut pas ticket")
         if user.can("CAISSE_RETOUR"):
             st.page_link("pages/retour.py", label="Retour de marchandise", icon=":material/undo:")
+        if user.can("CAISSE_MOUVEMENT"):
+            st.page_link("pages/mouvements.py", label="Entrée ou sortie d'espèces, remise en banque",
+                         icon=":material/payments:")
         if user.can("CAISSE_TIROIR"):
             st.divider()
             reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir")

@@ -1,8 +1,9 @@
-"""Money is Decimal end to end: 10,000 random tickets, every total checked against Decimal sums made here,
-then the closing and the exported lot."""
+"""Money is Decimal end to end: random tickets (2,000 in the suite; CAISSE_MONEY_TICKETS=10000 for the deep run
+before a release), every total checked against Decimal sums made here, then the closing and the exported lot."""
 
 from __future__ import annotations
 
+import os
 import random
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
@@ -14,12 +15,12 @@ from pipeline import read_table
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import export, users
 
-TICKETS = 10_000
+TICKETS = int(os.environ.get("CAISSE_MONEY_TICKETS", "2000"))  # about 40 ms each
 CENT = Decimal("0.01")
 QUANTITIES = [Decimal(q) for q in ("1", "1", "2", "3", "0.5", "1.25", "0.333", "12")]
 
 
-def test_ten_thousand_random_tickets_add_up_to_the_cent(imported, opened, tmp_path):
+def test_thousands_of_random_tickets_add_up_to_the_cent(imported, opened, tmp_path):
     write_demo_shop(tmp_path / "ref")
     articles = read_table(tmp_path / "ref" / "t_article.xml")
     rates = dict(zip(*read_table(tmp_path / "ref" / "tr_tva.xml")[["id_tva", "taux"]].T.values))
