@@ -112,3 +112,16 @@ def test_a_lot_that_acknowledges_the_uses_is_taken_as_it_is(imported):
         (D("20.60"), "EMIS")]  # not 41,20: the lot already counts the use
     assert rows(store, "SELECT statut, id_ticket FROM t_cheque_cadeau WHERE numero = 'CC000001'") == [
         ("UTILISE", cheque_ticket)]
+
+
+def test_caisse_init_demo_again_deposits_the_next_demo_lot_and_it_imports(imported, capsys):
+    """The README's way to a new demo day after an export: `caisse init --demo` deposits GESPX-DEMO-0002, a lot
+    not applied yet, which imports; the credit note used before stays used."""
+    store = open_store(imported)
+    _spend(store, imported)
+    assert main(["init", "--demo"]) == 0
+    assert read_manifest(imported.local_drop_dir / IMPORT_MANIFEST).lot == "GESPX-DEMO-0002"
+    assert do_import(imported).lot == "GESPX-DEMO-0002"
+    assert rows(store, "SELECT montant_utilise FROM t_avoir WHERE numero = 'AV000003'") == [(D("20.60"),)]
+    assert main(["init", "--demo"]) == 0
+    assert read_manifest(imported.local_drop_dir / IMPORT_MANIFEST).lot == "GESPX-DEMO-0003"
