@@ -43,6 +43,7 @@ const WORDS = {
 };
 const PATTERNS = [[/^Help for (.+)$/, 'Aide : $1']];
 const ATTRIBUTES = ['placeholder', 'title', 'aria-label'];
+const EYES = new Set(['Show password', 'Hide password', 'Afficher le mot de passe', 'Masquer le mot de passe']);
 
 function translated(text) {
   const key = text.trim();
@@ -66,6 +67,8 @@ function translate(root) {
       const french = value && translated(value);
       if (french) { element.setAttribute(name, french); }
     }
+    // The eye of a password field is for the finger, not for Tab: the keyboard goes from field to field.
+    if (element.tagName === 'BUTTON' && EYES.has(element.getAttribute('aria-label'))) { element.tabIndex = -1; }
   }
 }
 

@@ -144,6 +144,15 @@ def test_a_day_of_the_shop_through_the_screens_with_the_keyboard(shop):
         back.wait_for_timeout(1_000)
         back.reload()
         expect(back.get_by_label("10,00 €", exact=True)).to_have_value("1", timeout=30_000)
+        # An amount typed « sans détail » survives switching to the grid and back.
+        back.get_by_text("Saisir le montant des espèces sans détail").click()
+        back.get_by_label("Montant des espèces", exact=True).fill("10,70")
+        back.get_by_label("Montant des espèces", exact=True).press("Tab")
+        back.get_by_text("Saisir le montant des espèces sans détail").click()
+        expect(back.get_by_label("10,00 €", exact=True)).to_have_value("1", timeout=15_000)
+        back.get_by_text("Saisir le montant des espèces sans détail").click()
+        expect(back.get_by_label("Montant des espèces", exact=True)).to_have_value("10,70", timeout=15_000)
+        back.get_by_text("Saisir le montant des espèces sans détail").click()
         back.get_by_label("0,50 €", exact=True).fill("1")
         back.get_by_label("0,50 €", exact=True).press("Tab")
         back.get_by_label("0,20 €", exact=True).fill("1")
@@ -153,7 +162,11 @@ def test_a_day_of_the_shop_through_the_screens_with_the_keyboard(shop):
         expect(back.get_by_test_id("stMetricValue").nth(2)).to_have_text("0,00 €")
         shot(back, "05-comptage")
         back.get_by_label("Mot de passe du responsable", exact=True).fill(MANAGER.password)
-        back.get_by_text("Forcer la fermeture (les vendeurs seront déconnectés)").click()
+        back.keyboard.press("Tab")  # past the password's eye, straight to the next field
+        force = back.get_by_role("checkbox", name="Forcer la fermeture (les vendeurs seront déconnectés)")
+        expect(force).to_be_focused()
+        back.keyboard.press("Space")
+        expect(force).to_be_checked()
         validate = back.get_by_role("button", name="Valider la fermeture")
         box = validate.bounding_box()
         assert box and box["y"] + box["height"] <= VIEWPORT["height"], box  # on screen at 1024x768
