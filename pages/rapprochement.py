@@ -9,12 +9,13 @@ from decimal import Decimal
 import streamlit as st
 
 import caisse
-from pages.ui import bars, confirm_password, context, plain, require, sidebar_user, table
+from pages.ui import bars, confirm_password, context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
 user = require("BACKOFFICE")
 st.title("Rapprochement")
+show_flash()
 
 today = date.today()
 PERIODS = {"Les 31 derniers jours": (today - timedelta(days=30), today),
@@ -114,7 +115,8 @@ if again and number:
 if numero_z is None:
     with void.form("annuler"):
         st.markdown("**Annuler une vente de la journée en cours**")
-        sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE"]
+        voided = {origin for _, _, _, kind, _, _, origin in tickets if kind == "ANNULATION"}
+        sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE" and n not in voided]
         number = st.selectbox("Vente n°", sales, key="annulation", placeholder="Choisissez une vente…",
                               disabled=not sales)
         reason = st.text_input("Motif de l'annulation")
@@ -126,11 +128,17 @@ if numero_z is None:
         try:
             confirm_password(user, password, code)
             done = caisse.void_ticket(store, code, user, number, reason)
-            caisse.print_receipt(store, settings, done, user)
-            st.success(plain(f"Vente n°{number} annulée par le ticket n°{done.numero} "
-                             f"({caisse.eur(done.total_ttc)}) : {reason.strip()}."))
         except caisse.CaisseError as e:
             st.error(plain(e))
+        else:  # shown again from the top: the day's tickets list the void, the sale is no longer offered
+            said = (f"Vente n°{number} annulée par le ticket n°{done.numero} ({caisse.eur(done.total_ttc)}) : "
+                    f"{reason.strip()}.")
+            try:  # the void is recorded: its receipt failing is a warning, never a refusal
+                warning = caisse.print_receipt(store, settings, done, user).warning
+            except caisse.CaisseError as e:
+                warning = str(e)
+            st.session_state["flash"] = ("warning" if warning else "success", f"{said} {warning}".strip(), [])
+            st.rerun()
 else:
     with void.form("reimprimer-z"):
         st.markdown(f"**Ticket Z n°{numero_z}**")

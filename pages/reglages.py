@@ -5,12 +5,23 @@ manager lets them in again). The settings themselves change in caisse.toml, neve
 import streamlit as st
 
 import caisse
-from pages.ui import confirm_password, context, home_context, plain, require, sidebar_user, table, training_code
+from pages.ui import (
+    confirm_password,
+    context,
+    home_context,
+    plain,
+    require,
+    show_flash,
+    sidebar_user,
+    table,
+    training_code,
+)
 
 settings, store = context()
 sidebar_user()
 user = require("BACKOFFICE")
 st.title("Réglages")
+show_flash()
 st.caption("Ces réglages se changent dans le fichier caisse.toml du serveur caisse (voir le README), puis en "
            "relançant le serveur caisse : jamais depuis un navigateur.")
 
@@ -71,9 +82,12 @@ else:
             if enter or leave:
                 try:
                     confirm_password(user, password)
-                    st.success(plain(caisse.training_switch(real_store, real_settings, code, user, bool(enter))))
+                    said = caisse.training_switch(real_store, real_settings, code, user, bool(enter))
                 except caisse.CaisseError as e:
                     st.error(plain(e))
+                else:  # shown again from the top: the list of registers in training says the new state
+                    st.session_state["flash"] = ("success", said, [])
+                    st.rerun()
 
 st.subheader("Postes ralentis après des mots de passe erronés")
 held = caisse.held_sources(store)
@@ -88,6 +102,9 @@ if held:
             try:
                 confirm_password(user, password)
                 caisse.release_source(store, user, source)
-                st.success(plain(f"Le poste {source} peut de nouveau se connecter (enregistré au journal)."))
             except caisse.CaisseError as e:
                 st.error(plain(e))
+            else:  # shown again from the top: the table no longer lists the post
+                st.session_state["flash"] = ("success", f"Le poste {source} peut de nouveau se connecter (enregistré "
+                                                        "au journal).", [])
+                st.rerun()

@@ -137,11 +137,15 @@ def line_editor(lines) -> None:
     """A line's quantity changed or the line removed, in a popover so that the lines keep their room."""
     with st.popover("Modifier une ligne", icon=":material/edit:"):
         labels = {num: f"{i}. {lib} ({caisse.qty(q)})" for i, (num, _, lib, q, *_) in enumerate(lines, 1)}
-        num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get, key="ligne")
+        # Keys that follow the ticket: a new line is the one offered, a quantity changed (by a scan, by this
+        # form) is the one shown; what was typed and refused stays while the line is as it was.
+        num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get,
+                           key=f"ligne-{len(lines)}-{lines[-1][0]}")
         current = next(q for n, _, _, q, *_ in lines if n == num)
-        st.text_input("Nouvelle quantité", value=caisse.qty(current), key=f"qte-{num}")
+        typed = f"qte-{num}-{caisse.qty(current)}"
+        st.text_input("Nouvelle quantité", value=caisse.qty(current), key=typed)
         st.button("Changer la quantité", use_container_width=True,
-                  on_click=lambda: command("quantity", num=num, quantity=st.session_state[f"qte-{num}"]))
+                  on_click=lambda: command("quantity", num=num, quantity=st.session_state[typed]))
         st.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num},
                   use_container_width=True)
 

@@ -70,6 +70,7 @@ def test_r26_training_in_the_browser_and_the_monthly_closing_on_the_journal(demo
             page.get_by_label("Votre mot de passe pour le mode formation", exact=True).fill(MANAGER.password)
             page.get_by_role("button", name="Passer en mode formation").click()
             expect(page.get_by_text("est en mode formation")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Caisses en formation : C01.")).to_be_visible()  # the state, said at once
             sign_out(page)
             sign_in(page, url, MANAGER)  # Ouverture now opens C01 in its training home
             expect(page.get_by_text("La caisse C01 est en MODE FORMATION")).to_be_visible(timeout=30_000)

@@ -84,9 +84,24 @@ def test_a_day_of_the_shop_through_the_screens_with_the_keyboard(shop):
         scan.click()
         till.keyboard.press("F9")
         expect(till.get_by_text("Ticket n°1 validé")).to_be_visible(timeout=15_000)
-        # Ticket 2: cash, the exact amount (F2), validated (F9).
+        # Ticket 2: a line's quantity as it is now, not as it was when the editor was last opened; then cash,
+        # the exact amount (F2), validated (F9).
         till.keyboard.type("ART00001\n")
         expect(till.get_by_role("cell", name="1 × 10,70 €", exact=True)).to_be_visible(timeout=15_000)
+        till.get_by_role("button", name="Modifier une ligne").click()
+        expect(till.get_by_label("Nouvelle quantité", exact=True)).to_have_value("1", timeout=10_000)
+        till.keyboard.press("Escape")
+        scan.click()
+        till.keyboard.type("ART00001\n")  # scanned again: the line says 2
+        expect(till.get_by_role("cell", name="2 × 10,70 €", exact=True)).to_be_visible(timeout=15_000)
+        till.get_by_role("button", name="Modifier une ligne").click()
+        quantity = till.get_by_label("Nouvelle quantité", exact=True)
+        expect(quantity).to_have_value("2", timeout=10_000)
+        quantity.fill("1")
+        till.get_by_role("button", name="Changer la quantité").click()
+        expect(till.get_by_role("cell", name="1 × 10,70 €", exact=True)).to_be_visible(timeout=15_000)
+        till.keyboard.press("Escape")
+        scan.click()
         till.keyboard.press("F2")
         expect(till.get_by_text("Espèces 10,70 €")).to_be_visible(timeout=10_000)
         till.keyboard.press("F9")
