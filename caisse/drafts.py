@@ -129,7 +129,9 @@ def remove_line(store: Store, id_ticket: str, user: User, num_ligne: int) -> Tic
 def _write_line(con, id_ticket: str, line: Line, replace: bool = False) -> None:
     if replace:
         con.execute("DELETE FROM ligne_attente WHERE id_ticket = ? AND num_ligne = ?", [id_ticket, line.num_ligne])
-    con.execute("INSERT INTO ligne_attente VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO ligne_attente (id_ticket, num_ligne, id_article, code_article, libelle, quantite, "
+                "prix_unitaire_ttc, remise, taux_tva, montant_ttc, montant_ht) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [id_ticket, line.num_ligne, line.id_article, line.code_article, line.libelle, line.quantite,
                  line.prix_unitaire_ttc, line.remise, line.taux_tva, line.montant_ttc, line.montant_ht])
 
@@ -146,7 +148,8 @@ def add_payment(store: Store, id_ticket: str, user: User, request: PaymentReques
             request = PaymentRequest(request.code, remaining, request.numero)  # what is due: the rest stays on it
         check_request(con, request, remaining, view.payments, now or datetime.now(), store.limits, view.total_ttc)
         num = scalar(con, "SELECT coalesce(max(num), 0) + 1 FROM reglement_attente WHERE id_ticket = ?", [id_ticket])
-        con.execute("INSERT INTO reglement_attente VALUES (?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO reglement_attente (id_ticket, num, code_moyen, montant, numero_piece)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     [id_ticket, num, request.code.upper(), cents(request.montant), (request.numero or "").strip()
                      or None])
         return draft_view(con, id_ticket)

@@ -132,7 +132,8 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         raise failed from e
     log(f"Export terminé : lot {lot}, {len(result.files)} fichiers, {result.rows} lignes.")
     with store.transaction() as con:
-        con.execute("INSERT INTO lot_envoye SELECT unnest(?::VARCHAR[]), ?, ?", [[d for d, _ in result.days], lot, now])
+        con.execute("INSERT INTO lot_envoye (id_journee, lot, ts) SELECT unnest(?::VARCHAR[]), ?, ?",
+                    [[d for d, _ in result.days], lot, now])
         record_run(con, "export", id_run, lot, caisse, user.login, result.host, now, "reussi", "",
                    len(result.files), result.rows)
         save_log(con, id_run, log)

@@ -92,15 +92,17 @@ class RunLog:
 
 def record_run(con, sens, id_run, lot, caisse, login, host, debut, statut, message, fichiers, lignes,
                files=()) -> None:
-    con.execute("INSERT INTO sync_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO sync_run (id_run, sens, lot, caisse, login, hote, debut, fin, statut, message, fichiers, "
+                "lignes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [id_run, sens, lot, caisse, login, host, debut, datetime.now(), statut, message, fichiers, lignes])
     if files:  # DuckDB refuses executemany with no rows
-        con.executemany("INSERT INTO sync_fichier VALUES (?, ?, ?, ?, ?)", [(id_run, *f) for f in files])
+        con.executemany("INSERT INTO sync_fichier (id_run, nom, table_name, lignes, sha256)"
+                        " VALUES (?, ?, ?, ?, ?)", [(id_run, *f) for f in files])
 
 
 def save_log(con, id_run: str, log: RunLog) -> None:
     if log.lines:
-        con.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?)",
+        con.executemany("INSERT INTO sync_log (id_run, seq, ts, message) VALUES (?, ?, ?, ?)",
                         [(id_run, i, ts, message) for i, (ts, message) in enumerate(log.lines, 1)])
 
 

@@ -187,11 +187,15 @@ def _credit_note(con, p: Payment, now: datetime) -> tuple[str, Decimal, Decimal]
     return id_avoir, montant, used
 
 
+_INSERT_USE = ("INSERT INTO t_avoir_utilise (id_avoir_utilise, id_avoir, date_utilisation, montant, id_caisse, "
+               "id_ticket) VALUES (?, ?, ?, ?, ?, ?)")  # columns named: a lot may widen the table
+
+
 def _use_credit_note(con, p: Payment, id_ticket: str, id_caisse: int, now: datetime) -> None:
     id_avoir, montant, used = _credit_note(con, p, now)
     con.execute("UPDATE t_avoir SET montant_utilise = ?, statut = ? WHERE id_avoir = ?",
                 [used + p.montant, "UTILISE" if used + p.montant == montant else "EMIS", id_avoir])
-    con.execute("INSERT INTO t_avoir_utilise VALUES (?, ?, ?, ?, ?, ?)",
+    con.execute(_INSERT_USE,
                 [str(uuid.uuid4()), id_avoir, now, p.montant, id_caisse, id_ticket])
 
 
@@ -225,7 +229,7 @@ def give_back(con, original: str, correction: str, id_caisse: int, now: datetime
                                          "GROUP BY id_avoir", [original]).fetchall():
         con.execute("UPDATE t_avoir SET montant_utilise = montant_utilise - ?, statut = 'EMIS' WHERE id_avoir = ?",
                     [montant, id_avoir])
-        con.execute("INSERT INTO t_avoir_utilise VALUES (?, ?, ?, ?, ?, ?)",
+        con.execute(_INSERT_USE,
                     [str(uuid.uuid4()), id_avoir, now, -montant, id_caisse, correction])
     con.execute("UPDATE t_cheque_cadeau SET statut = 'VENDU', date_utilisation = NULL, id_ticket = NULL "
                 "WHERE id_ticket = ?", [original])

@@ -54,7 +54,8 @@ def open_session(store: Store, user: User, caisse: str | None = None, id_connexi
     now = now or datetime.now()
     token = secrets.token_urlsafe(32)
     with store.transaction() as con:
-        con.execute("INSERT INTO session_caisse VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, NULL, NULL)",
+        con.execute("INSERT INTO session_caisse (jeton, id_utilisateur, caisse, id_connexion, debut, vu)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     [_hash(token), user.id_utilisateur, caisse, id_connexion, now, now])
     return token
 

@@ -266,7 +266,7 @@ class Store:
                     continue
                 for sql in statements:
                     con.execute(sql)
-                con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, datetime.now()])
+                con.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [version, datetime.now()])
             add_missing_columns(con)
         return SCHEMA_VERSION
 

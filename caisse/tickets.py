@@ -67,11 +67,14 @@ def record_ticket(con: duckdb.DuckDBPyConnection, *, id_ticket: str, id_caisse: 
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [id_ticket, numero, type_ticket, id_caisse, id_journee, user.id_utilisateur, created, now, total,
                  total_ht, origine, motif])
-    insert_rows(con, "t_ligne_ticket", [(new_id(), id_ticket, line.num_ligne, line.id_article, line.code_article,
+    insert_rows(con, "t_ligne_ticket", "id_ligne_ticket, id_ticket, num_ligne, id_article, code_article, libelle, "
+                "quantite, prix_unitaire_ttc, remise, taux_tva, montant_ttc, montant_ht, id_ligne_origine",
+                [(new_id(), id_ticket, line.num_ligne, line.id_article, line.code_article,
                                          line.libelle, line.quantite, line.prix_unitaire_ttc, line.remise,
                                          line.taux_tva, line.montant_ttc, line.montant_ht, line.id_ligne_origine)
                                         for line in lines])
-    insert_rows(con, "t_reglement", [(ident, id_ticket, p.id_moyen_paiement, p.code, p.montant, p.numero, rendu)
+    insert_rows(con, "t_reglement", "id_reglement, id_ticket, id_moyen_paiement, code_moyen, montant, numero_piece, "
+                "rendu", [(ident, id_ticket, p.id_moyen_paiement, p.code, p.montant, p.numero, rendu)
                                      for ident, p, rendu in payments])
     link = chains.link(con, "ticket", id_caisse, id_ticket, now, after=last)
     return TicketView(id_ticket, numero, "VALIDE", caisse, user.login, total, total_ht,
@@ -81,11 +84,11 @@ def record_ticket(con: duckdb.DuckDBPyConnection, *, id_ticket: str, id_caisse: 
                       type_ticket, None, motif, created)
 
 
-def insert_rows(con, table: str, rows: list[tuple]) -> None:
-    """One multi-row INSERT (DuckDB pays per statement, not per row)."""
+def insert_rows(con, table: str, columns: str, rows: list[tuple]) -> None:
+    """One multi-row INSERT (DuckDB pays per statement, not per row), its columns named."""
     if rows:
         marks = "(" + ", ".join("?" * len(rows[0])) + ")"
-        con.execute(f"INSERT INTO {table} VALUES {', '.join([marks] * len(rows))}",
+        con.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}",
                     [value for row in rows for value in row])
 
 

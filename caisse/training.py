@@ -122,7 +122,8 @@ def _copy_reference(real: Store, training: Store, caisse: str, now: datetime) ->
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM copie")
             con.unregister("copie")
-        con.execute("INSERT INTO sync_run VALUES (?, 'import', 'formation', ?, NULL, NULL, ?, ?, 'reussi', ?, ?, NULL)",
+        con.execute("INSERT INTO sync_run (id_run, sens, lot, caisse, debut, fin, statut, message, fichiers) "
+                    "VALUES (?, 'import', 'formation', ?, ?, ?, 'reussi', ?, ?)",
                     [new_id(), caisse, now, now, "données copiées de la base réelle pour le mode formation",
                      len(data)])
 

@@ -73,6 +73,7 @@ TYPE_WORDS = {
     "TS": "un horodatage (2026-11-22T10:15:00, avec ou sans fuseau, ou 20261122101500)",
     "BOOL": "un booléen (1/0, true/false, oui/non)",
 }
+EXTRA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")  # a valid XML element name, and safe quoted in SQL
 RULE_WORDS = {
     "identifiant": f"un identifiant valide ({IDENTIFIER_WORDS})",
     "taux": "un taux entre 0 et 100",
@@ -92,6 +93,12 @@ def to_arrow(rows: list[dict], first_row: int, name: str, contract: Contract, ex
         rows = [{renames.get(k, k): v for k, v in row.items()} for row in rows]
         present = {renames.get(k, k) for k in present}
     extras.extend(sorted(present.difference(contract.by_name, extras)))
+    for extra in extras:  # kept, then exported as an element name: it must be one, and a plain one
+        if not EXTRA_NAME.fullmatch(extra) or extra.lower().startswith("xml"):
+            raise BadTableFile(name, f"la colonne hors contrat « {extra} » n'a pas un nom utilisable (une lettre, puis "
+                                     "lettres, chiffres, _, - ou ., sans « xml » au début : il devient le nom d'un "
+                                     "élément XML à l'export) : renommez-la ou "
+                                     "retirez-la du fichier", row=first_row)
     if len(extras) > contract.max_extras:
         raise BadTableFile(name, f"il apporte {len(extras)} colonnes inconnues du serveur caisse "
                                  f"({', '.join(extras[:5])}...), au plus {contract.max_extras} sont gardées "

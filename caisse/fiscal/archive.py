@@ -66,7 +66,7 @@ def signing_key(con: duckdb.DuckDBPyConnection, key_path: Path, now: datetime) -
                              "sauvegarde.") from None
     public = key.public_key().public_bytes_raw().hex()
     if not scalar(con, "SELECT count(*) FROM cle_archive WHERE cle_publique = ?", [public]):
-        con.execute("INSERT INTO cle_archive VALUES (?, ?)", [public, now])
+        con.execute("INSERT INTO cle_archive (cle_publique, creee) VALUES (?, ?)", [public, now])
     return key
 
 
@@ -381,7 +381,9 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     with store.transaction() as con:
         if scalar(con, "SELECT count(*) FROM archive WHERE id_archive = ?", [ident]):  # made meanwhile, elsewhere
             return Archive(path, sig_path, size, sha, public, False)
-        con.execute("INSERT INTO archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+        con.execute("INSERT INTO archive (id_archive, id_caisse, type, periode, ts, fichier, taille, sha256, "
+                    "cle_publique, signature, version_logiciel, version_noyau) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [ident, id_caisse, kind, period, date, f"{caisse}/{path.name}", size, sha, public, signature,
                      *versions])
         chains.link(con, "archive", id_caisse, ident, now)

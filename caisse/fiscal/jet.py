@@ -52,7 +52,9 @@ def _append(con, code: int, caisse: str | None, login: str | None, detail: str, 
         rows = con.execute("SELECT id_caisse FROM t_caisse WHERE code = ?", [caisse]).fetchall()
         id_caisse = rows[0][0] if rows else chains.SERVER
     ident = str(uuid.uuid4())
-    con.execute("INSERT INTO jet VALUES (?, ?, ?, ?, ?, ?, ?)", [ident, id_caisse, now, code, caisse, login, detail])
+    con.execute("INSERT INTO jet (id_evenement, id_caisse, ts, code, caisse, login, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [ident, id_caisse, now, code, caisse, login, detail])
     chains.link(con, "jet", id_caisse, ident, now)
     return ident
 

@@ -127,6 +127,7 @@ def purge(store: Store, home: Path, before: str, user: User, now: datetime | Non
                 "AND p.date_comptable >= CAST(? || '-01' AS DATE) AND p.date_comptable < CAST(? || '-01' AS DATE)",
                 [id_caisse, period, next_month(period)]).fetchall()]
             con.execute("""INSERT INTO purge_journee
+                (id_journee, id_caisse, nb, max_numero, empreinte, min_numero, id_archive, ts)
                 SELECT t.id_journee, t.id_caisse, count(*), max(t.numero), arg_max(m.empreinte, t.numero),
                        min(t.numero), ?, ? FROM t_ticket t
                 LEFT JOIN maillon m ON m.id_caisse = t.id_caisse AND m.chaine = 'ticket' AND m.numero = t.numero
