@@ -37,7 +37,7 @@ def private_dir(path: Path) -> Path:
 
 def open_store(settings: Settings) -> Store:
     return Store(settings.store_path, settings.lock_timeout, settings.integrity_key_path, settings.limits,
-                 settings.calendar, settings.fiscal_words())
+                 settings.calendar, settings.fiscal_words(), training=settings.formation)
 
 
 def initialise(settings: Settings, demo: bool = False) -> InitReport:

@@ -18,6 +18,8 @@ from .lifecycle import A_EXPORTER, A_IMPORTER, ECHEC_EXPORT, OUVERTE, PRETE, reg
 from .money import eur
 from .store import Store, new_id
 from .sync import Log, run_import
+from .training import training_on
+from .turns import import_under_way
 
 
 @dataclass
@@ -50,6 +52,13 @@ def open_day(store: Store, caisse: str, user: User, fond: Decimal, *, auto: bool
             raise OpenNotAllowed(caisse, f"les données sont incomplètes (tables vides : {', '.join(empty)}). "
                                          "Importez les données du serveur principal.")
         _check_state(caisse, states, auto)
+        if not store.training and training_on(con, caisse):  # checked in the transaction that opens
+            raise OpenNotAllowed(caisse, "elle est en mode formation : elle s'ouvre sur sa copie de formation "
+                                         "(écran Ouverture ou commandes de cette caisse), jamais sur la base réelle.")
+        running = import_under_way(store.path)
+        if running:
+            raise OpenNotAllowed(caisse, f"un import des données du serveur principal est en cours ({running}) : "
+                                         "attendez qu'il se termine, puis ouvrez.")
         id_journee = new_id()
         id_caisse = states[caisse].id_caisse
         con.execute("INSERT INTO t_journee (id_journee, id_caisse, date_ouverture, id_utilisateur_ouverture, "

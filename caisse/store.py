@@ -163,7 +163,7 @@ class Store:
     """The store's path and settings, never an open connection (safe to cache in the app)."""
 
     def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None, limits=None,
-                 calendar=None, settings_words: dict[str, str] | None = None):
+                 calendar=None, settings_words: dict[str, str] | None = None, training: bool = False):
         from .config import Limits
         from .fiscal.periods import Calendar
         self.path = Path(path)
@@ -172,6 +172,7 @@ class Store:
         self.limits = limits or Limits()  # what people may type (settings), read by the rules
         self.calendar = calendar or Calendar()  # when a business day starts, the fiscal year's first month
         self.settings_words = settings_words  # the settings whose change the journal records (240)
+        self.training = training  # the copy a register in training works on, not the real store
 
     @property
     def _db(self) -> Database:

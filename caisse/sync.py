@@ -49,6 +49,7 @@ from .home import private_dir
 from .lifecycle import import_blocker, valid_code
 from .money import plural
 from .store import Store, own_table_names, replace_table
+from .turns import ImportWindow
 from .vouchers import overlay_credit_notes, overlay_gift_cheques
 
 BANNER = "*** Début de vidage des tables du serveur nomade ***"
@@ -100,7 +101,8 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     log = RunLog(settings.logs_dir, id_run, echo)
     result = ImportResult(id_run, "", caisse, "local")
     try:
-        _import(store, settings, caisse, login, password, log, result, now, reapply)
+        with ImportWindow(store.path, f"pour la caisse {caisse}"):  # no opening while it runs
+            _import(store, settings, caisse, login, password, log, result, now, reapply)
     except (CaisseError, PipelineError) as e:
         log(f"Import interrompu : {e}")
         log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
@@ -291,6 +293,9 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
     """Replace the lot's tables in one transaction; on a first import, check the user against the lot."""
     try:
         with store.transaction() as con:
+            blocker = import_blocker(con)  # again, in the transaction that loads: nothing opened meanwhile
+            if blocker:
+                raise ImportNotAllowed(caisse, blocker)
             log(BANNER)
             for table in sorted(tables, key=LOAD_ORDER.index):
                 log(f"DELETE FROM {table}")

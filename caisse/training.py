@@ -22,6 +22,7 @@ from .errors import CaisseError
 from .fiscal.jet import record_event
 from .lifecycle import OUVERTE, register_state
 from .store import Store, new_id, scalar
+from .turns import import_under_way
 
 MARK = "*** MODE FORMATION ***"
 RIGHT = "BACKOFFICE"
@@ -42,7 +43,7 @@ _SWITCHES = """SELECT c.code, arg_max(j.code, m.numero) = 200 FROM jet j
     JOIN t_caisse c ON c.id_caisse = j.id_caisse WHERE j.code IN (200, 205) {where} GROUP BY c.code"""
 
 
-def _in_training(con, caisse: str) -> bool:
+def training_on(con, caisse: str) -> bool:
     rows = con.execute(_SWITCHES.format(where="AND c.code = ?"), [caisse]).fetchall()
     return bool(rows and rows[0][1])
 
@@ -51,7 +52,7 @@ def in_training(store: Store, caisse: str) -> bool:
     if not store.path.exists():
         return False
     with store.connect() as con:
-        return _in_training(con, caisse)
+        return training_on(con, caisse)
 
 
 def trained(store: Store) -> set[str]:
@@ -78,7 +79,7 @@ def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, 
         state = register_state(con, caisse)
         if state is None:
             raise CaisseError(f"La caisse {caisse} n'existe pas.")
-        current = _in_training(con, caisse)
+        current = training_on(con, caisse)
     training = training_settings(settings, caisse)
     if on == current:
         return f"La caisse {caisse} est déjà {'en mode formation' if on else 'en mode réel'}."
@@ -96,6 +97,12 @@ def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, 
                                   "de revenir au mode réel.")
     code, words = (200, "entrée en mode formation") if on else (205, "retour au mode réel")
     with store.transaction() as con:
+        if on and register_state(con, caisse).etat == OUVERTE:  # opened while the copy was made
+            raise CaisseError(f"La caisse {caisse} vient d'être ouverte en mode réel : fermez-la avant de passer en "
+                              "mode formation.")
+        if on and import_under_way(store.path):
+            raise CaisseError(f"Un import des données est en cours : attendez qu'il se termine avant de passer la "
+                              f"caisse {caisse} en mode formation.")
         con.execute("INSERT INTO mode_formation (caisse, actif, ts, id_utilisateur) VALUES (?, ?, ?, ?)",
                     [caisse, on, now, user.id_utilisateur])
         record_event(con, code, caisse=caisse, login=user.login, detail=words, now=now)

@@ -23,7 +23,7 @@ import re
 import time
 from pathlib import Path
 
-from .errors import StoreBusy
+from .errors import CaisseError, StoreBusy
 
 COUNTER = "compteur"
 POLL = (0.002, 0.02)  # first and longest pause between two looks at the queue, in seconds
@@ -127,3 +127,60 @@ def _first_alive(folder: Path, mine: Turn) -> tuple[int, int | None]:
             os.close(fd)
         path.unlink(missing_ok=True)  # nobody holds it: its process died
     return mine.number, os.getpid()
+
+
+# The import's window: one writer of the reference data at a time. An import holds an exclusive flock on a file
+# beside the store (`caisse.duckdb.import`) from its first check to its last write; an opening (or a switch to
+# training) that finds it held is refused in a sentence. A process that dies lets go of its lock with it, so a
+# killed import never blocks the shop.
+
+def _window_path(store_path: Path) -> Path:
+    return Path(f"{store_path}.import")
+
+
+class ImportWindow:
+    """Held while an import runs: `with ImportWindow(store.path, "C01 par responsable"):`."""
+
+    def __init__(self, store_path: Path, what: str):
+        self.path, self.what, self.fd = _window_path(store_path), what, -1
+
+    def __enter__(self) -> ImportWindow:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise CaisseError(f"Import impossible : un autre import est en cours ({self.holder()}). Attendez qu'il "
+                              "se termine, puis relancez.") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"lancé à {time.strftime('%H:%M')} {self.what}".encode())
+        return self
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8", errors="replace").strip() or "lancé à l'instant"
+        except OSError:
+            return "lancé à l'instant"
+
+    def __exit__(self, *_) -> None:
+        os.ftruncate(self.fd, 0)
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def import_under_way(store_path: Path) -> str | None:
+    """What the import under way says of itself ("09:12 C01 par responsable"), or None when none runs."""
+    path = _window_path(store_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "lancé à l'instant"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
