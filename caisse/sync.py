@@ -196,6 +196,24 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
         log(warning)
 
 
+def _keep_identities(con, caisse: str, lived: dict[int, str]) -> None:
+    """A register that has days keeps its number (its chains, Z and lots are counted under it) and stays listed
+    (its days stay reachable): a lot that renumbers or drops it is refused, naming it."""
+    now_ = dict(con.execute("SELECT id_caisse, code FROM t_caisse").fetchall())
+    numbers = {code: ident for ident, code in now_.items()}
+    for ident, code in sorted(lived.items()):
+        if ident in now_:
+            continue
+        if code in numbers:
+            raise ImportNotAllowed(caisse, f"le lot donne à la caisse {code} le numéro {numbers[code]}, alors que ses "
+                                           f"journées, tickets et Z sont enregistrés sous le numéro {ident} : un "
+                                           "numéro de caisse ne change jamais. Corrigez t_caisse sur le serveur "
+                                           "principal ; rien n'a été chargé.")
+        raise ImportNotAllowed(caisse, f"le lot ne contient plus la caisse {code} (numéro {ident}), qui a des "
+                                       "journées enregistrées : une caisse qui a servi reste dans t_caisse (mettez-la "
+                                       "inactive). Corrigez t_caisse sur le serveur principal ; rien n'a été chargé.")
+
+
 def _applied_once(store: Store, lot: str, reapply: bool) -> str:
     """A lot is applied once: one applied already is refused with its date, unless `reapply` ("" when new)."""
     if not lot:
@@ -297,6 +315,8 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
             if blocker:
                 raise ImportNotAllowed(caisse, blocker)
             log(BANNER)
+            lived = dict(con.execute("SELECT id_caisse, code FROM t_caisse WHERE id_caisse IN "
+                                     "(SELECT id_caisse FROM t_journee)").fetchall())
             for table in sorted(tables, key=LOAD_ORDER.index):
                 log(f"DELETE FROM {table}")
                 keep, key = SHARED.get(table, (None, ()))
@@ -305,6 +325,8 @@ def _load(store, tables, caisse, login, password, first_import, log, result, now
                     kept = tables[table].rows - result.tables[table]
                     log(f"{plural(kept, 'ligne')} de {table} concernent les journées de ce serveur caisse : "
                         "elles sont gardées telles qu'il les a enregistrées.")
+            if "t_caisse" in tables:
+                _keep_identities(con, caisse, lived)
             if "t_avoir" in tables:  # what the register used and the lot does not know yet stays used
                 for said in overlay_credit_notes(con, result.acknowledged or set(), result.lot_made):
                     log(said)

@@ -97,3 +97,31 @@ def test_training_is_not_entered_during_an_import_and_a_register_in_training_nev
     assert rows(store, "SELECT count(*) FROM t_journee") == [(0,)]
     trainee = open_store(training.training_settings(imported, "C01"))
     open_day(trainee, "C01", manager, D("20.00"))  # its copy opens
+
+
+@pytest.mark.parametrize("change", ["renumbered", "dropped"])
+def test_a_lot_may_not_renumber_or_drop_a_register_that_has_days(imported, change):
+    """Last round C01 with another id_caisse restarted at ticket n°1 and Z n°1 and overwrote its first lot; a lot
+    without C01 hid its closed days. Now the lot is refused naming the register, and nothing changes."""
+    from pipeline.demo import demo_tables
+    from tests.caisse.helpers import export, full_day
+    from tests.conftest import snapshot
+    store = open_store(imported)
+    manager, seller = users(store)
+    full_day(imported, store, manager, seller)
+    export(imported, store, manager)
+    tables = demo_tables()
+    registers, style = tables["t_caisse"]
+    if change == "renumbered":
+        registers[0]["id_caisse"] = 7
+    else:
+        del registers[0]
+    write_demo_shop(imported.local_drop_dir, tables=tables, lot=new_lot())
+    before = snapshot(imported)
+    expected = ("le lot donne à la caisse C01 le numéro 7, alors que ses journées, tickets et Z sont enregistrés sous "
+                "le numéro 1" if change == "renumbered" else "le lot ne contient plus la caisse C01 (numéro 1), qui a "
+                "des journées enregistrées")
+    with pytest.raises(CaisseError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        run_import(store, imported, "C02" if change == "dropped" else "C01", MANAGER.login, MANAGER.password)
+    assert snapshot(imported) == before
+    assert rows(store, "SELECT id_caisse, code FROM t_caisse WHERE code = 'C01'") == [(1, "C01")]
