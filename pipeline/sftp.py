@@ -116,8 +116,36 @@ class SftpDrop(Drop):
             client.close()
             raise
         self.client = client
-        self.sftp = client.open_sftp()
+        self.sftp = self._open_sftp(client)
         self.sftp.get_channel().settimeout(self.timeout)
+
+    def _open_sftp(self, client: paramiko.SSHClient) -> paramiko.SFTPClient:
+        """The SFTP session on the connection, within `timeout`: paramiko waits for the subsystem's answer and for
+        the server's version with no deadline of its own (a stuck sftp-server, a hung NFS export would hold the
+        import, and auto mode's morning opening, for ever). Past the deadline the connection is closed from a
+        timer, which wakes paramiko's waits; the failure is then said as a silence, and retried as one."""
+        abandoned = threading.Event()
+
+        def abandon() -> None:
+            abandoned.set()
+            client.close()
+
+        timer = threading.Timer(self.timeout, abandon)
+        timer.daemon = True
+        timer.start()
+        try:
+            return client.open_sftp()
+        except paramiko.SFTPError:
+            client.close()
+            raise DropRefused(self.where, "le serveur accepte la connexion SSH mais ne répond pas en SFTP (réponse "
+                                          "illisible : un message d'accueil ou un programme à la place du service "
+                                          "sftp) : vérifiez le compte sur le serveur principal") from None
+        except (OSError, EOFError, paramiko.SSHException):
+            if abandoned.is_set():
+                raise TimeoutError(f"session SFTP sans réponse en {self.timeout:g} s") from None
+            raise
+        finally:
+            timer.cancel()
 
     def _retrying(self, what: str, operation, connect: bool = True):
         """Run `operation`, reconnecting and retrying transient failures `retries` times with backoff."""

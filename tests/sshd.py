@@ -27,13 +27,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ensure_user() -> pwd.struct_passwd:
-    """The unprivileged account the SFTP sessions run as (made once; root is needed, as in CI)."""
+def ensure_user(name: str = USER, shell: str = "/usr/sbin/nologin") -> pwd.struct_passwd:
+    """The unprivileged account the SFTP sessions run as (made once; root is needed, as in CI). An external
+    sftp program runs through the account's shell: that account needs a real one."""
     try:
-        return pwd.getpwnam(USER)
+        return pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", USER], check=True)
-        return pwd.getpwnam(USER)
+        subprocess.run(["useradd", "--no-create-home", "--shell", shell, name], check=True)
+        return pwd.getpwnam(name)
 
 
 def keygen(path: Path) -> None:
@@ -41,9 +42,13 @@ def keygen(path: Path) -> None:
 
 
 class SshServer:
-    def __init__(self):
-        self.user = ensure_user()
-        subprocess.run(["chpasswd"], input=f"{USER}:{PASSWORD}", text=True, check=True)
+    def __init__(self, sftp: str = "internal-sftp"):
+        """`sftp`: the program behind the sftp subsystem (`/bin/sleep 3600`: a server that accepts the session and
+        then says nothing, as a stuck sftp-server or a hung NFS export does)."""
+        self.sftp = sftp
+        self.login = USER if sftp == "internal-sftp" else f"{USER}x"
+        self.user = ensure_user(self.login, "/usr/sbin/nologin" if sftp == "internal-sftp" else "/bin/sh")
+        subprocess.run(["chpasswd"], input=f"{self.login}:{PASSWORD}", text=True, check=True)
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         self.base = Path(tempfile.mkdtemp(prefix="caisse-sshd-", dir="/tmp"))
         self.base.chmod(0o755)
@@ -63,10 +68,10 @@ class SshServer:
 
     @property
     def url(self) -> str:
-        return f"sftp://{USER}@127.0.0.1:{self.port}{self.remote}"
+        return f"sftp://{self.login}@127.0.0.1:{self.port}{self.remote}"
 
     def url_through(self, port: int) -> str:
-        return f"sftp://{USER}@127.0.0.1:{port}{self.remote}"
+        return f"sftp://{self.login}@127.0.0.1:{port}{self.remote}"
 
     def env(self, **extra) -> dict[str, str]:
         return {"CAISSE_DROP": self.url, "CAISSE_SFTP_KEY": str(self.client_key),
@@ -83,8 +88,9 @@ class SshServer:
             f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {self.host_key}",
             f"PidFile {self.base / 'sshd.pid'}", f"AuthorizedKeysFile {self.base / 'authorized_keys'}",
             "PubkeyAuthentication yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication no",
-            "PermitRootLogin no", f"AllowUsers {USER}", "UsePAM no", "StrictModes no",
-            "Subsystem sftp internal-sftp", "ForceCommand internal-sftp", "MaxStartups 50",
+            "PermitRootLogin no", f"AllowUsers {self.login}", "UsePAM no", "StrictModes no",
+            f"Subsystem sftp {self.sftp}", "MaxStartups 50",
+            *(["ForceCommand internal-sftp"] if self.sftp == "internal-sftp" else []),
         ]) + "\n")
         return cfg
 

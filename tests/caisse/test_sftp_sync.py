@@ -12,7 +12,7 @@ import pytest
 from caisse import load_settings, open_store, run_import
 from caisse.errors import DropFailed, ExportFailed
 from pipeline.demo import write_demo_shop
-from tests.caisse.helpers import export, full_day, new_lot, states, users
+from tests.caisse.helpers import D, export, full_day, new_lot, states, users
 from tests.conftest import MANAGER, snapshot
 from tests.sshd import CuttingProxy
 
@@ -154,3 +154,30 @@ def test_a_50_mb_article_table_streams_over_sftp(sftp_imported, sshd, tmp_path):
     assert peak_mb < 1000, f"the import of a 49 MB file peaked at {peak_mb:.0f} MB"
     with open_store(sftp_imported).connect() as con:
         assert con.execute("SELECT count(*) FROM t_article").fetchall() == [(200_000,)]
+
+
+def test_a_server_whose_sftp_never_answers_is_a_sentence_in_bounded_time_and_auto_mode_opens(imported, monkeypatch):
+    """The main server accepts the SSH session, then its sftp subsystem says nothing (a stuck sftp-server, a hung
+    NFS export): paramiko waited for its version for ever. Now the import gives up within its deadline, says so,
+    changes nothing, and auto mode's morning opening opens on the data already there."""
+    import time
+
+    from caisse.opening import open_day_auto
+    from tests.sshd import SshServer
+    silent = SshServer(sftp="/bin/sleep 3600")
+    try:
+        for name, value in silent.env(CAISSE_SFTP_TIMEOUT="2", CAISSE_SFTP_RETRIES="1", CAISSE_MODE="auto").items():
+            monkeypatch.setenv(name, value)
+        settings = load_settings()
+        store = open_store(settings)
+        before = snapshot(settings)
+        started = time.monotonic()
+        with pytest.raises(DropFailed) as failed:
+            run_import(store, settings, "C01", MANAGER.login, MANAGER.password)
+        assert time.monotonic() - started < 30  # 2 attempts of 2 s, a pause, the handshakes
+        assert "aucune réponse en 2 s" in str(failed.value) and "127.0.0.1" in str(failed.value)
+        assert snapshot(settings) == before
+        opened = open_day_auto(store, settings, "C01", MANAGER.login, MANAGER.password, D("100.00"))
+        assert not opened.imported and "La journée s'ouvre sur les données déjà présentes." in opened.notes[0]
+    finally:
+        silent.close()
