@@ -37,7 +37,7 @@ _NAMES = {  # module: the names it gives the package, "public=own" where the pac
     "tickets": "TYPE_WORDS",
     "till": "TillOutcome=Outcome till_confirmation=confirmation_text till_counter=counter till_drawer=drawer "
             "till_methods=methods till_run=run",
-    "training": "in_training trained training_settings training_switch=switch",
+    "training": "in_training session_home trained training_settings training_switch=switch",
     "verification": "run_verify",
     "workflow": "consult_z finish_day print_credit_note print_move print_note print_pending print_receipt "
                 "record_cash_move print_test_page "

@@ -60,6 +60,24 @@ def open_session(store: Store, user: User, caisse: str | None = None, id_connexi
     return token
 
 
+def holds(store: Store, token: str | None) -> bool:
+    """Whether `store` holds a session of this token that has not ended."""
+    if not token or not store.path.exists():
+        return False
+    with store.connect() as con:
+        return bool(con.execute("SELECT count(*) FROM session_caisse WHERE jeton = ? AND fin IS NULL",
+                                [_hash(token)]).fetchall()[0][0])
+
+
+def end_all(store: Store, reason: str, now: datetime | None = None) -> int:
+    """End every open session of `store` (a training home left: nobody goes on in it); how many."""
+    with store.transaction() as con:
+        ended = con.execute("SELECT count(*) FROM session_caisse WHERE fin IS NULL").fetchall()[0][0]
+        con.execute("UPDATE session_caisse SET fin = ?, motif_fin = ? WHERE fin IS NULL", [now or datetime.now(),
+                                                                                           reason])
+    return ended
+
+
 def resume(store: Store, token: str | None, idle: timedelta, now: datetime | None = None) -> Session | None:
     """The session of a token (None: no token, unknown, or ended); SessionExpired after `idle`. It is touched
     when last seen more than TOUCH ago: a rerun of the sale screen reads, and writes once in a while."""

@@ -70,6 +70,20 @@ def settings_for(settings: Settings, caisse: str | None) -> Settings:
     return settings
 
 
+def session_home(real: Store, settings: Settings, token: str | None) -> str | None:
+    """The register whose training home holds this browser's session, or None (the real home, or nobody).
+    Read from the session rows and from which registers are in training now, never from what the browser sends:
+    a session of a register no longer in training is nobody's."""
+    from .home import open_store
+    from .sessions import holds
+    if not token or holds(real, token):
+        return None
+    for code in sorted(trained(real)):
+        if holds(open_store(training_settings(settings, code)), token):
+            return code
+    return None
+
+
 def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, now: datetime | None = None) -> str:
     """Enter or leave training on `caisse`; the sentence that says what was done."""
     from .home import initialise, open_store
@@ -108,6 +122,9 @@ def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, 
         record_event(con, code, caisse=caisse, login=user.login, detail=words, now=now)
     with open_store(training).transaction() as con:
         record_event(con, code, caisse=caisse, login=user.login, detail=words, now=now)
+    if not on:  # nobody goes on selling in a home that is left
+        from .sessions import end_all
+        end_all(open_store(training), "retour au mode réel", now)
     if on:
         return (f"La caisse {caisse} est en mode formation : ses tickets ont leur propre numérotation, portent « MODE "
                 "FORMATION » et ne comptent nulle part (clôtures, totaux, rapprochement, export).")

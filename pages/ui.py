@@ -32,13 +32,13 @@ def home_context(training: str | None = None) -> tuple[caisse.Settings, object]:
     return settings, store
 
 
-TRAINING = "formation:"  # a session opened in a register's training home: its token is `formation:C01:<token>`
-
-
 def training_code() -> str | None:
-    """The register whose training home this browser's session works in, or None (the real home)."""
-    token = _token() or ""
-    return token.split(":")[1] if token.startswith(TRAINING) and token.count(":") >= 2 else None
+    """The register whose training home this browser's session works in, or None (the real home): found where the
+    session is recorded, among the registers in training now (once per run), never read from the cookie."""
+    if "_maison" not in st.session_state:
+        settings, store = home_context(None)
+        st.session_state["_maison"] = caisse.session_home(store, settings, _token())
+    return st.session_state["_maison"]
 
 
 def context() -> tuple[caisse.Settings, object]:
@@ -144,16 +144,11 @@ def _token() -> str | None:
     return st.session_state.get("jeton")
 
 
-def _raw_token() -> str | None:
-    """The session's own token, without the training home's prefix."""
-    token = _token()
-    return token.split(":", 2)[2] if token and token.startswith(TRAINING) and token.count(":") >= 2 else token
-
-
 def begin_run() -> None:
     """Called by app.py at the start of every full run: the session is read once per run, and sign-ins are
     counted against the browser's address."""
     st.session_state.pop("_session", None)
+    st.session_state.pop("_maison", None)
     caisse.from_source(st.context.ip_address if st.context.headers else None)
 
 
@@ -170,7 +165,7 @@ def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Se
     session = None
     st.session_state.pop("en_pause", None)
     try:
-        session = caisse.resume_session(store, _raw_token(), timedelta(minutes=settings.idle_minutes))
+        session = caisse.resume_session(store, _token(), timedelta(minutes=settings.idle_minutes))
     except caisse.SessionExpired as paused:
         st.session_state["en_pause"] = str(paused)
     st.session_state["_session"] = session
@@ -197,11 +192,10 @@ def sign_in(user: caisse.User, then: str = "", caisse_code: str | None = None, i
     token becomes a cookie and the page is loaded again, so that every later request carries it. `training`: the
     register whose training home the session works in."""
     settings, store = home_context(training)
-    token = caisse.open_session(store, user, caisse_code, id_connexion)
-    if training:
-        token = f"{TRAINING}{training}:{token}"
+    token = caisse.open_session(store, user, caisse_code, id_connexion)  # its home is where it is recorded
     st.session_state["jeton"] = token
     st.session_state.pop("_session", None)
+    st.session_state.pop("_maison", None)
     if st.context.headers:
         set_cookie(token, COOKIE_SECONDS, f"./{then}{query}")
         st.stop()
@@ -224,7 +218,7 @@ def sign_out(said: str = "fin", opened: str | None = None) -> None:
     session = current_session()
     if session and session.id_connexion:
         caisse.disconnect_seller(store, session.id_connexion)
-    caisse.close_session(store, _raw_token())
+    caisse.close_session(store, _token())
     st.session_state.clear()
     if st.context.headers:
         set_cookie(None, 0, f"./?au_revoir={said if said in FAREWELLS else 'fin'}"
@@ -275,7 +269,7 @@ def paused() -> None:
         if st.form_submit_button("Reprendre", type="primary"):
             settings, store = context()
             try:
-                caisse.unlock_session(store, _raw_token(), secret)
+                caisse.unlock_session(store, _token(), secret)
                 st.session_state.pop("en_pause", None)
                 st.session_state.pop("_session", None)
                 st.rerun()

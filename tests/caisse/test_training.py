@@ -97,3 +97,24 @@ def test_r26_cli_training_on_sells_apart_and_never_exports(imported):
     with open_store(imported).connect() as con:
         assert con.execute("SELECT count(*) FROM t_ticket").fetchall()[0][0] == 0
         assert con.execute("SELECT count(*) FROM t_journee").fetchall()[0][0] == 0
+
+
+def test_r26_the_training_home_is_where_the_session_is_recorded_never_what_the_cookie_says(settings, store, manager):
+    """Last round a cookie `formation:C01:<token>` chose the training home by its text: a real session worked under
+    the MODE FORMATION banner, and a training session outlived `training off`."""
+    from datetime import timedelta
+
+    from caisse.sessions import holds, open_session, resume
+    real = open_session(store, manager)
+    training.switch(store, settings, "C01", manager, True)
+    practice = open_store(training.training_settings(settings, "C01"))
+    trainee = open_session(practice, manager)
+    assert training.session_home(store, settings, real) is None  # the real home
+    assert training.session_home(store, settings, trainee) == "C01"
+    forged = f"formation:C01:{real}"
+    assert training.session_home(store, settings, forged) is None
+    assert resume(store, forged, timedelta(minutes=15)) is None and resume(practice, forged, timedelta(minutes=15)) \
+        is None  # nobody, in either home
+    training.switch(store, settings, "C01", manager, False)
+    assert not holds(practice, trainee) and training.session_home(store, settings, trainee) is None
+    assert resume(practice, trainee, timedelta(minutes=15)) is None  # ended with the training
