@@ -16,6 +16,7 @@ import caisse
 from caisse import incidents
 from pages.browser import COOKIE, set_cookie
 
+LOCAL_BROWSER = "navigateur du serveur"  # the sign-in throttle's name for a browser on the register server
 COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; the server ends idle sessions sooner
 
 
@@ -149,7 +150,8 @@ def begin_run() -> None:
     counted against the browser's address."""
     st.session_state.pop("_session", None)
     st.session_state.pop("_maison", None)
-    caisse.from_source(st.context.ip_address if st.context.headers else None)
+    # Streamlit says None for a browser on the server itself: it is its own place, apart from the console's
+    caisse.from_source((st.context.ip_address or LOCAL_BROWSER) if st.context.headers else None)
 
 
 def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Session | None:

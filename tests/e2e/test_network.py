@@ -159,3 +159,32 @@ def test_a_copied_streamlit_session_id_without_the_cookie_carries_nobody(shop):
         proc.wait(10)
     # The attacker did hold the manager's Streamlit session (Streamlit says so in its log), and carried nobody.
     assert f"Session with id {session_id} is already connected" in proc.stderr.read().decode()
+
+
+def test_the_sign_in_throttle_counts_the_tcp_peer_and_believes_no_forwarded_header(shop):
+    """Last round six wrong passwords from a browser on the server, each with an invented X-Forwarded-For, were
+    never slowed (and any address could be slowed on purpose). The address is the TCP peer's: the browser on the
+    server is one place, « navigateur du serveur », apart from the console's."""
+    port = free_port()
+    proc = start(shop, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for attempt in range(4):
+                context = browser.new_context(viewport=VIEWPORT,
+                                              extra_http_headers={"X-Forwarded-For": f"10.9.8.{attempt + 1}"})
+                page = context.new_page()
+                page.goto(url)
+                page.get_by_label("Identifiant du back-office").fill(MANAGER.login)
+                page.get_by_label("Mot de passe du back-office").fill("pas-le-bon")
+                page.get_by_role("button", name="Se connecter").click()
+                expect(page.get_by_text("Identifiant ou mot de passe incorrect").or_(
+                    page.get_by_text("Trop de mots de passe erronés"))).to_be_visible(timeout=30_000)
+                context.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    with open_store(shop).connect() as con:  # one place, four failures in a row: its tries are slowed
+        assert con.execute("SELECT source, echecs FROM essai_echec").fetchall() == [("navigateur du serveur", 4)]
