@@ -39,6 +39,7 @@ _NAMES = {  # module: the names it gives the package, "public=own" where the pac
             "till_methods=methods till_run=run",
     "training": "in_training session_home trained training_settings training_switch=switch",
     "verification": "run_verify",
+    "words": "TEXT_LIMIT",
     "workflow": "consult_z finish_day print_credit_note print_move print_note print_pending print_receipt "
                 "record_cash_move print_test_page "
                 "print_x print_z receipt_document reprint_receipt x_document z_document start_app=start",

@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline.names import IDENTIFIER_WORDS, is_identifier
+from pipeline.names import IDENTIFIER_WORDS, ascii_digits, is_identifier
 
 from .drafts import LineRequest
 from .errors import BadArgument, CaisseError, ConfigError
@@ -87,7 +87,7 @@ def identifier(what: str):
 
 def article_request(text: str) -> LineRequest:
     code, sep, qty = text.rpartition("x") if "x" in text[1:] else (text, "", "")
-    if sep and qty.replace(",", ".").replace(".", "", 1).isdigit():
+    if sep and ascii_digits(qty.replace(",", ".").replace(".", "", 1)):
         return LineRequest(code, parse_quantity(qty))
     return LineRequest(text)
 
@@ -100,7 +100,7 @@ def payment_request(text: str) -> PaymentRequest:
 
 def return_line(item: str) -> tuple[int, object]:
     number, sep, quantity = item.partition("=")
-    if not number.strip().isdigit():
+    if not ascii_digits(number.strip()):
         raise BadArgument(f"Ligne « {item} » mal écrite : attendu NUMERO_DE_LIGNE ou NUMERO=QUANTITE, par exemple 2=1.")
     return int(number), parse_quantity(quantity) if sep else parse_quantity("1")
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.names import ascii_digits
+
 from .errors import SaleRefused
 from .money import ZERO, cents, eur, qty
 
@@ -59,7 +61,7 @@ def find_articles_exact(con: duckdb.DuckDBPyConnection, queries: list[str]) -> d
     rank: dict[str, int] = {}
     wanted = set(queries)
     texts = sorted(wanted)
-    ids = [int(q) for q in texts if q.isdigit() and len(q) < 18] or [-1]
+    ids = [int(q) for q in texts if ascii_digits(q) and len(q) < 18] or [-1]
     sql = _ARTICLES.format(marks=", ".join("?" * len(texts)), ids=", ".join("?" * len(ids)))
     for ident, code, ean, libelle, prix, taux, unite in con.execute(sql, texts + texts + ids).fetchall():
         for key, strength in ((str(ident), 0), (ean, 1), (code, 2)):

@@ -29,6 +29,7 @@ from .sales import connected_sellers, open_day_of
 from .sessions import end_sessions_of_day
 from .store import Store, scalar
 from .tickets import TicketView
+from .words import too_long
 
 
 @dataclass
@@ -141,6 +142,8 @@ def close_day(store: Store, caisse: str, user: User, *, count: dict[Decimal, int
         ecart = counted - summary.especes_theorique
         validated_by = None
         comment = (comment or "").strip()
+        if refused := too_long(comment, "Le commentaire de l'écart"):
+            raise CaisseError(refused)
         if abs(ecart) > summary.tolerance:
             if not accept_difference:
                 raise EcartNonValide(caisse, summary.especes_theorique, counted, ecart, summary.tolerance)

@@ -11,6 +11,8 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
+from pipeline.names import ascii_digits
+
 from .errors import ConfigError
 
 MODES = ("manual", "auto")
@@ -204,7 +206,7 @@ def load_settings(env: dict | None = None) -> Settings:
 
 def _clock(text: str) -> bool:
     hours, _, minutes = text.strip().partition(":")
-    return (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit() and int(hours) < 24
+    return (len(hours) == 2 and len(minutes) == 2 and ascii_digits(hours) and ascii_digits(minutes) and int(hours) < 24
             and int(minutes) < 60)
 
 

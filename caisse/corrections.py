@@ -19,6 +19,7 @@ from .payments import Payment, give_back
 from .sales import open_day_of
 from .store import Store, new_id
 from .tickets import ANNULATION, VENTE, TicketView, record_ticket, ticket_by_number
+from .words import too_long
 
 MOVE_TYPES = {"ENTREE": "Entrée d'espèces", "SORTIE": "Sortie d'espèces", "REMISE": "Remise en banque"}
 
@@ -121,4 +122,6 @@ def required_reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise SaleRefused(f"Un motif est obligatoire pour {what}.")
+    if refused := too_long(reason, f"Le motif pour {what}"):
+        raise SaleRefused(refused)
     return reason

@@ -20,6 +20,7 @@ from .money import ZERO, cents, eur, plural
 from .payments import CREDIT_NOTE, PaymentRequest, check_request
 from .store import Store, new_id, scalar
 from .tickets import TicketView
+from .words import too_long
 
 EN_COURS, VALIDE, ABANDONNE = "EN_COURS", "VALIDE", "ABANDONNE"
 
@@ -205,6 +206,8 @@ def cancel_draft(store: Store, id_ticket: str, user: User, reason: str, now: dat
     reason = (reason or "").strip()
     if not reason:
         raise SaleRefused("Un motif est obligatoire pour abandonner un ticket en cours.")
+    if refused := too_long(reason, "Le motif de l'abandon"):
+        raise SaleRefused(refused)
     now = now or datetime.now()
     with store.transaction() as con:
         require_now(con, user, "CAISSE_ANNULER")

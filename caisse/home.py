@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pipeline.names import ascii_digits
+
 from .auth import User, require_now
 from .config import Settings
 from .errors import CaisseError
@@ -88,7 +90,7 @@ def next_demo_lot(store: Store) -> str:
     with store.connect() as con:
         applied = [lot for lot, in con.execute("SELECT DISTINCT lot FROM sync_run WHERE sens = 'import' AND statut = "
                                                "'reussi' AND lot LIKE 'GESPX-DEMO-%'").fetchall()]
-    numbers = [int(lot.rsplit("-", 1)[1]) for lot in applied if lot.rsplit("-", 1)[1].isdigit()]
+    numbers = [int(lot.rsplit("-", 1)[1]) for lot in applied if ascii_digits(lot.rsplit("-", 1)[1])]
     return f"GESPX-DEMO-{max(numbers, default=0) + 1:04d}"
 
 

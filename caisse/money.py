@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from pipeline.names import ascii_digits
+
 from .errors import CaisseError
 from .words import plural  # noqa: F401  (re-exported: messages count with it)
 
@@ -79,7 +81,7 @@ def parse_count(text, value: Decimal | None = None) -> int:
     raw = str(text if text is not None else "").strip()
     if not raw:
         return 0
-    if not raw.isdigit() or len(raw) > 6:
+    if not ascii_digits(raw) or len(raw) > 6:
         what = f"de {eur(value)}" if value is not None else "de pièces ou de billets"
         raise BadAmount(f"Le nombre {what} « {text} » doit être un nombre entier, positif ou nul (par exemple 3).")
     return int(raw)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from pipeline.names import ascii_digits
+
 from .articles import Line, find_article, make_line
 from .auth import User, require_now
 from .corrections import required_reason
@@ -57,7 +59,7 @@ def find_sale(con, caisse: str, ref: str) -> TicketView:
     match = _BARCODE.match(ref)
     if match:
         caisse, ref = match.group(1), match.group(2)
-    if not ref.isdigit():
+    if not ascii_digits(ref):
         raise SaleRefused(f"« {ref} » n'est ni un numéro de ticket ni le code-barres d'un ticket (C01-T000012).")
     sale = ticket_by_number(con, caisse, int(ref))
     if sale.type_ticket != VENTE:

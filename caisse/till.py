@@ -27,6 +27,7 @@ from .sales import pay_ticket
 from .sessions import Session, attach_ticket, clear_confirmation
 from .store import Store
 from .tickets import TicketView, ticket_view
+from .words import too_long
 from .workflow import print_note, print_receipt
 
 _QUANTITY = re.compile(r"^\s*(\d+(?:[.,]\d{1,3})?)\s*[*xX×]\s*(\S.*?)\s*$")
@@ -284,6 +285,8 @@ def drawer(store: Store, settings: Settings, session: Session, reason: str, now:
     reason = (reason or "").strip()
     if not reason:
         raise SaleRefused("Un motif est obligatoire pour ouvrir le tiroir hors vente.")
+    if refused := too_long(reason, "Le motif d'ouverture du tiroir"):
+        raise SaleRefused(refused)
     with store.transaction() as con:
         require_now(con, session.user, "CAISSE_TIROIR")
         record_event(con, 170, caisse=session.caisse, login=session.user.login, detail=reason, now=now)

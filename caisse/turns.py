@@ -23,6 +23,8 @@ import re
 import time
 from pathlib import Path
 
+from pipeline.names import ascii_digits
+
 from .errors import CaisseError, StoreBusy
 
 COUNTER = "compteur"
@@ -101,7 +103,7 @@ def _last_number(counter: int, folder: Path) -> int:
     """The counter's number; when the counter is damaged (a crash, a power cut, a hand), the highest place in
     the queue, so that the order of arrival still holds."""
     text = os.pread(counter, 32, 0).decode("ascii", "replace").strip()
-    if text.isdigit() or not text:
+    if ascii_digits(text) or not text:
         return int(text or 0)
     return max((int(m.group(1)) for m in map(PLACE.fullmatch, os.listdir(folder)) if m), default=0)
 

@@ -64,7 +64,7 @@ if summary.en_cours:
     for t in summary.en_cours:
         with st.form(f"annuler-{t.id_ticket}"):
             st.text(f"Ticket en cours : {caisse.describe_draft(t)}")
-            reason = st.text_input("Motif de l'abandon", key=f"motif-{t.id_ticket}")
+            reason = st.text_input("Motif de l'abandon", key=f"motif-{t.id_ticket}", max_chars=caisse.TEXT_LIMIT)
             if st.form_submit_button("Abandonner ce ticket", disabled=not user.can("CAISSE_ANNULER")):
                 try:
                     st.session_state["flash"] = ("warning", caisse.cancel_draft(store, t.id_ticket, user, reason), [])
@@ -150,7 +150,7 @@ with check_side:
         c.metric("Écart", caisse.eur(counted - summary.especes_theorique))
     with st.form("valider"):
         accept = st.checkbox("Valider la fermeture malgré l'écart", disabled=not user.can("CAISSE_VALIDER_ECART"))
-        comment = st.text_input("Commentaire de l'écart")
+        comment = st.text_input("Commentaire de l'écart", max_chars=caisse.TEXT_LIMIT)
         password = st.text_input("Mot de passe du responsable", type="password")
         force = False
         if summary.connectes:

@@ -60,7 +60,8 @@ with st.form("mouvement"):
              key="mvt_type")
     amount, reason = st.columns([1, 2])
     amount.text_input("Montant (€)", placeholder="par exemple 20,00", key="mvt_montant")
-    reason.text_input("Motif", placeholder="par exemple : achat de timbres, dépôt à la banque", key="mvt_motif")
+    reason.text_input("Motif", placeholder="par exemple : achat de timbres, dépôt à la banque", key="mvt_motif",
+                     max_chars=caisse.TEXT_LIMIT)
     st.caption(plain(f"Au-delà de {caisse.eur(ceiling)}, un responsable autorise le mouvement avec son mot de passe "
                      "(inutile si vous êtes responsable)."))
     who, secret = st.columns(2)

@@ -119,7 +119,7 @@ if numero_z is None:
         sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE" and n not in voided]
         number = st.selectbox("Vente n°", sales, key="annulation", placeholder="Choisissez une vente…",
                               disabled=not sales)
-        reason = st.text_input("Motif de l'annulation")
+        reason = st.text_input("Motif de l'annulation", max_chars=caisse.TEXT_LIMIT)
         password = st.text_input("Votre mot de passe", type="password", key="mdp-annulation")
         cancel = st.form_submit_button("Annuler la vente", disabled=not (sales and user.can("CAISSE_ANNULER")))
     if not user.can("CAISSE_ANNULER"):

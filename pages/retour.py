@@ -69,7 +69,7 @@ with with_ticket:
                             min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
                 with refund_side:
                     refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get)
-                    reason = st.text_input("Motif du retour")
+                    reason = st.text_input("Motif du retour", max_chars=caisse.TEXT_LIMIT)
                     go = st.form_submit_button("Valider le retour", type="primary", use_container_width=True)
                 if go:
                     try:
@@ -85,7 +85,7 @@ with without:
             article = st.text_input("Article (code ou EAN)")
             quantity = st.number_input("Quantité", min_value=1, max_value=999, step=1)
             refund = st.radio("Remboursement", ["ESP", "AVOIR"], format_func=REFUND_WORDS.get, horizontal=True)
-            reason = st.text_input("Motif du retour", key="motif-libre")
+            reason = st.text_input("Motif du retour", key="motif-libre", max_chars=caisse.TEXT_LIMIT)
             if st.form_submit_button("Valider le retour", type="primary"):
                 try:
                     finish(caisse.return_goods(store, code, user, refund=refund, reason=reason,

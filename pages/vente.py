@@ -115,7 +115,7 @@ with actions:
                          icon=":material/payments:")
         if user.can("CAISSE_TIROIR"):
             st.divider()
-            reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir")
+            reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir", max_chars=caisse.TEXT_LIMIT)
             if st.button("Ouvrir le tiroir"):
                 answer(caisse.till_drawer(store, settings, session, reason))
     exit_button.button("Sortir", icon=":material/logout:", help="Déconnecter le vendeur (un ticket en cours est mis "

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from .errors import BadTableFile, ManifestMismatch, PipelineError
-from .names import check_identifier
+from .names import ascii_digits, check_identifier
 from .xmlread import check_prolog
 
 IMPORT_MANIFEST = "infos_import.xml"
@@ -98,7 +98,7 @@ def read_manifest(path: Path) -> Manifest:
         name = f.get("nom") or (f.findtext("{*}nom") or "").strip()
         lines = f.get("lignes") or f.findtext("{*}lignes") or ""
         digest = f.get("sha256") or f.findtext("{*}sha256") or ""
-        if not name or not lines.strip().isdigit():
+        if not name or not ascii_digits(lines.strip()):
             raise BadTableFile(path.name, "une entrée <fichier> n'a pas de nom ou de nombre de lignes valide")
         try:
             check_identifier(name.strip(), "le nom de fichier annoncé")
@@ -108,10 +108,10 @@ def read_manifest(path: Path) -> Manifest:
     for j in root.iter("{*}journee"):
         m.journees.append((j.get("id_journee", ""), int(j.get("numero_z", "0"))))
     for c in root.iter("{*}chaine"):
-        if c.get("nom") and (c.get("numero") or "").isdigit():
+        if c.get("nom") and ascii_digits(c.get("numero") or ""):
             m.chaines[c.get("nom")] = (int(c.get("numero")), c.get("empreinte", ""))
     journal = root.find("{*}journal_serveur")
-    if journal is not None and (journal.get("numero") or "").isdigit():
+    if journal is not None and ascii_digits(journal.get("numero") or ""):
         m.journal_serveur = (int(journal.get("numero")), journal.get("empreinte", ""))
     mac = root.find("{*}mac")
     if mac is not None:

@@ -14,6 +14,12 @@ IDENTIFIER_WORDS = ("de 1 à 64 caractères parmi les lettres sans accent, les c
                     "commençant par une lettre ou un chiffre, sans « .. »")
 
 
+def ascii_digits(text: str) -> bool:
+    """Digits 0-9 only, at least one: str.isdigit() also takes ², ٣ or ४ (a key of the French keyboard types ²),
+    which int() then refuses or reads as another number."""
+    return text.isascii() and text.isdigit()
+
+
 def is_identifier(value: str) -> bool:
     return bool(_IDENTIFIER.match(value)) and ".." not in value
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import os_words
+from pipeline.names import ascii_digits
 
 from ..store import after_commit, before_commit, current_store, transaction_state
 from . import FISCAL_VERSION
@@ -332,7 +333,7 @@ def registers_with_files(key_path: Path) -> list[int]:
     out = []
     for p in folder.glob("caisse-*.json") if folder.exists() else []:
         number = p.stem.removeprefix("caisse-")
-        if number.isdigit():
+        if ascii_digits(number):
             out.append(int(number))
     return sorted(out)
 

@@ -21,6 +21,8 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.names import ascii_digits
+
 from ..errors import CaisseError
 from ..money import ZERO, eur, plural
 from ..store import current_store
@@ -75,7 +77,7 @@ def parse_period(text: str) -> tuple[str, str]:
         if len(text) == 7 and text[4] == "-":
             date(int(text[:4]), int(text[5:]), 1)
             return MONTH, text
-        if len(text) == 4 and text.isdigit():
+        if len(text) == 4 and ascii_digits(text):
             return YEAR, text
     except ValueError:
         pass
