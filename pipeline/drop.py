@@ -226,12 +226,14 @@ class LocalDrop(Drop):
 
 def masked_url(url: str) -> str:
     """A drop's address as it may be shown or logged: a password written in it becomes `***`."""
-    parsed = urlparse(url)
-    if parsed.password is None:
+    # Not urlparse: a password holding « # », « / » or « ? » ends its netloc early and the rest of the password
+    # would be shown as a fragment, a path or a query. What lies between « :// » and the last « @ » is the user's.
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
         return url
-    host = parsed.hostname or ""
-    netloc = f"{parsed.username}:***@{host}" + (f":{parsed.port}" if parsed.port else "")
-    return parsed._replace(netloc=netloc).geturl()
+    userinfo, _, place = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}:***@{place}" if colon else url
 
 
 def open_drop(url: str, **sftp_options) -> Drop:

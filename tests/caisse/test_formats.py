@@ -55,6 +55,10 @@ def test_a_date_is_typed_the_french_way():
 def test_the_drops_password_is_masked_in_status_and_messages(settings, monkeypatch):
     assert masked_url("sftp://caisse:s3cret@srv:2222/depot") == "sftp://caisse:***@srv:2222/depot"
     assert masked_url("file:///tmp/x") == "file:///tmp/x"
+    for secret in ("pa#ss", "pa/ss", "pa?ss", "p@ss", "a:b#c/d?e"):  # urlparse ended the address early on these
+        shown = masked_url(f"sftp://caisse:{secret}@srv:2222/depot")
+        assert shown == "sftp://caisse:***@srv:2222/depot" and "ss" not in shown.replace("caisse", ""), shown
+    assert masked_url("sftp://caisse@srv/depot@2026") == "sftp://caisse@srv/depot@2026"  # no password: as it is
     env = {"CAISSE_HOME": str(settings.home), "CAISSE_DROP": "sftp://caisse:s3cret@127.0.0.1:9/depot"}
     subprocess.run([sys.executable, "-m", "caisse", "init"], env=env, check=True, capture_output=True)
     status = subprocess.run([sys.executable, "-m", "caisse", "status"], env=env, capture_output=True, text=True)
