@@ -109,10 +109,20 @@ def cmd_serve(args, settings) -> int:
                                   f"CAISSE_TLS_KEY) : « {path or '—'} » est introuvable.")
         command += ["--server.sslCertFile", settings.tls_cert, "--server.sslKeyFile", settings.tls_key]
     check_listen(address, args.port)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+           "CAISSE_NOMS_ADMIS": ",".join(served_names(settings.hosts))}
     os.chdir(root)  # .streamlit/config.toml is read from here
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def served_names(extra: str) -> list[str]:
+    """The names a browser may call this server by (its Host header), beside any IP address: localhost, the
+    machine's name (and name.local), and the `hosts` setting. Another name is a page of someone else's site
+    that got this server's address from its DNS (DNS rebinding): refused."""
+    import socket
+    own = socket.gethostname().lower()
+    return sorted({"localhost", own, f"{own}.local", *(n.strip().lower() for n in extra.split(",") if n.strip())})
 
 
 def check_listen(address: str, port: int) -> None:

@@ -62,6 +62,7 @@ class Settings:
     move_manager_above: Decimal = Decimal("200.00")
     cheque_cadeau_reste: str = "avoir"
     address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
+    hosts: str = ""  # other names the registers use for this server (comma-separated), beside its own
     tls_cert: str = ""  # HTTPS: the certificate and its key (PEM files)
     tls_key: str = ""
     debut_journee: str = "00:00"  # when a business day starts (04:00 for a bar: a night counts for its evening)

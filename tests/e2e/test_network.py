@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -188,3 +189,41 @@ def test_the_sign_in_throttle_counts_the_tcp_peer_and_believes_no_forwarded_head
         proc.wait(10)
     with open_store(shop).connect() as con:  # one place, four failures in a row: its tries are slowed
         assert con.execute("SELECT source, echecs FROM essai_echec").fetchall() == [("navigateur du serveur", 4)]
+
+
+def test_a_host_that_is_not_the_servers_is_refused_and_no_page_may_be_framed_elsewhere(shop):
+    """DNS rebinding: a site's own name resolved to the register server reached the app with any Host; and any
+    site could frame the till. Now a name that is not the server's is refused (pages and websocket), an IP address
+    or localhost is served, and every response says frame-ancestors 'self'."""
+    port = free_port()
+    proc = start(shop, port)
+
+    def get(host: str):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, dict(answer.headers), answer.read().decode()
+        except urllib.error.HTTPError as refused:
+            return refused.code, dict(refused.headers), refused.read().decode()
+
+    def upgrade(host: str) -> str:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Origin: http://{host}\r\n\r\n".encode())
+            return s.recv(200).decode("latin-1").split("\r\n")[0]
+
+    try:
+        for host in ("evil.example", "caisse.attaquant.fr:8501", f"evil.example:{port}"):
+            status, headers, body = get(host)
+            assert status == 400 and "Adresse non autorisée" in body, (host, status)
+            assert " 101 " not in upgrade(host)
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"192.168.1.20:{port}"):
+            status, headers, _ = get(host)
+            assert status == 200, (host, status)
+            assert headers.get("content-security-policy") == "frame-ancestors 'self'" or \
+                headers.get("Content-Security-Policy") == "frame-ancestors 'self'", headers
+        assert " 101 " in upgrade(f"127.0.0.1:{port}")
+    finally:
+        proc.terminate()
+        proc.wait(10)
