@@ -152,6 +152,11 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
         for name in names:  # from the listing, before any byte is copied
             if refused := too_large(name, listing[name], max_bytes):
                 raise refused
+        announced, free = sum(listing.values()), shutil.disk_usage(received).free
+        if announced * 2 + 4 * 1048576 > free:  # received, then staged: about twice the lot, and a margin
+            raise CaisseError(f"Import impossible : le lot annonce {announced / 1048576:.0f} Mo et le disque du "
+                              f"serveur caisse n'a que {free / 1048576:.0f} Mo libres ({received.parent}). Libérez de "
+                              "la place, puis relancez ; rien n'a été copié.")
         log("Synchronisation des données en cours ...")
         # The manifest first: a local drop is named after its server, and the lot checked against it.
         # It is also removed first, so that a removal cut short never leaves a manifest whose files are gone.

@@ -22,6 +22,9 @@ from .names import is_identifier
 PRIVATE_FILE = 0o600
 
 
+SPARSE_FROM = 16 * 1048576  # a file this large occupying less than half its size on disk is a sparse file
+
+
 def too_large(name: str, size: int, max_bytes: int | None) -> BadTableFile | None:
     """The refusal of a file over the size limit (checked from the listing, before any byte is copied)."""
     if max_bytes is None or size <= max_bytes:
@@ -191,6 +194,10 @@ class LocalDrop(Drop):
             refused = too_large(name, info.st_size, max_bytes)
             if refused:
                 raise refused
+            if info.st_size > SPARSE_FROM and info.st_blocks * 512 < info.st_size // 2:
+                raise BadTableFile(name, f"il annonce {info.st_size / 1048576:.0f} Mo mais n'en occupe que "
+                                         f"{info.st_blocks * 512 / 1048576:.0f} sur le disque (un fichier « creux », "
+                                         "fait de zéros qu'aucun programme d'export n'écrit) : il n'a pas été copié")
             try:
                 out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
                 with os.fdopen(out, "wb") as target:

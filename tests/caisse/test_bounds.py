@@ -51,3 +51,19 @@ def test_a_reason_or_a_comment_beyond_the_limit_is_a_sentence_and_records_nothin
         assert con.execute("SELECT count(*) FROM t_livre_de_caisse WHERE type = 'ENTREE'").fetchall() == [(0,)]
         assert con.execute("SELECT count(*) FROM t_ticket WHERE type_ticket = 'ANNULATION'").fetchall() == [(0,)]
         assert con.execute("SELECT count(*) FROM t_journee WHERE date_fermeture IS NOT NULL").fetchall() == [(0,)]
+
+
+def test_a_sparse_file_in_the_drop_is_refused_before_a_byte_is_copied(imported):
+    """Last round a 2 GiB sparse file was copied densely (13 s, 2 GB written) before being refused."""
+    from caisse import open_store, run_import
+    from tests.caisse.test_import import redeliver
+    from tests.conftest import MANAGER, snapshot
+    redeliver(imported)
+    with open(imported.local_drop_dir / "t_article.xml", "r+b") as f:
+        f.truncate(512 * 1048576)  # 512 MB announced, none of it on disk
+    before = snapshot(imported)
+    with pytest.raises(CaisseError, match="t_article.xml.*fichier « creux »"):
+        run_import(open_store(imported), imported, "C01", MANAGER.login, MANAGER.password)
+    assert snapshot(imported) == before
+    kept = [p for p in imported.received_dir.rglob("*") if p.is_file()]  # the fixture's import keeps its lot
+    assert kept and max(p.stat().st_size for p in kept) < 16 * 1048576  # the sparse file was never copied
