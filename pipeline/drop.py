@@ -208,9 +208,25 @@ class LocalDrop(Drop):
             except OSError as e:
                 raise DropUnavailable(self.host, f"réception de {src} impossible ({os_words(e)})") from e
 
+    def _no_links(self, folder: str) -> None:
+        """Each folder of the path, below the drop's root, is a real folder (lstat), never a link planted to send
+        the register's files elsewhere."""
+        path = self.root
+        for part in Path(clean_folder(folder)).parts:
+            path = path / part
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                return  # made below by mkdir, as a real folder
+            if not stat.S_ISDIR(mode):
+                kind = "un lien symbolique" if stat.S_ISLNK(mode) else "un fichier"
+                raise DropRefused(self.host, f"{path} est {kind}, pas un dossier : l'export n'y écrit pas. Remplacez-"
+                                             "le par un vrai dossier (ou supprimez-le), puis relancez l'export")
+
     def put(self, src: Path, folder: str, name: str) -> None:
         target = self._folder(folder)
         tmp = target / (check_name(name) + ".part")
+        self._no_links(folder)
         try:
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, tmp)

@@ -67,3 +67,23 @@ def test_a_sparse_file_in_the_drop_is_refused_before_a_byte_is_copied(imported):
     assert snapshot(imported) == before
     kept = [p for p in imported.received_dir.rglob("*") if p.is_file()]  # the fixture's import keeps its lot
     assert kept and max(p.stat().st_size for p in kept) < 16 * 1048576  # the sparse file was never copied
+
+
+def test_the_export_never_follows_a_link_planted_in_the_drop(imported, tmp_path):
+    """Last round a symlinked export/C01 sent the day's files wherever it pointed."""
+    from caisse import open_store
+    from caisse.errors import ExportFailed
+    from caisse.export import run_export
+    from tests.caisse.helpers import full_day
+    store = open_store(imported)
+    manager, seller = users(store)
+    full_day(imported, store, manager, seller)
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    (imported.local_drop_dir / "export").mkdir(exist_ok=True)
+    (imported.local_drop_dir / "export" / "C01").symlink_to(elsewhere)
+    with pytest.raises(ExportFailed, match="export/C01 est un lien symbolique, pas un dossier"):
+        run_export(store, imported, "C01", manager)
+    assert list(elsewhere.iterdir()) == []
+    (imported.local_drop_dir / "export" / "C01").unlink()
+    assert run_export(store, imported, "C01", manager).lot  # the day was kept to export: it goes now
