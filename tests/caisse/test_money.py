@@ -1,4 +1,4 @@
-"""Money is Decimal end to end: random tickets (2,000 in the suite; CAISSE_MONEY_TICKETS=10000 for the deep run
+"""Money is Decimal end to end: random tickets (1,000 in the suite; CAISSE_MONEY_TICKETS=10000 for the deep run
 before a release), every total checked against Decimal sums made here, then the closing and the exported lot."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pipeline import read_table
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import export, users
 
-TICKETS = int(os.environ.get("CAISSE_MONEY_TICKETS", "2000"))  # about 40 ms each
+TICKETS = int(os.environ.get("CAISSE_MONEY_TICKETS", "1000"))  # about 40 ms each
 CENT = Decimal("0.01")
 QUANTITIES = [Decimal(q) for q in ("1", "1", "2", "3", "0.5", "1.25", "0.333", "12")]
 
