@@ -19,6 +19,8 @@ from .words import plural
 FREE_TRIES = 3  # failed sign-ins in a row from one place before its tries are slowed
 SLOWED_AT = 5  # the failure recorded as an event of its own (86)
 MAX_WAIT = timedelta(minutes=5)
+LOGIN_FREE_TRIES = 10  # failures in a row on one account, from any places, before its tries are slowed
+LOGIN_MAX_WAIT = timedelta(seconds=30)  # and never more: nobody can lock a manager out by typing wrong passwords
 FAILURE_MEMORY = timedelta(minutes=15)  # a failure older than this is forgotten
 _SOURCE: ContextVar[str] = ContextVar("source", default="local")
 
@@ -114,17 +116,30 @@ def held_until(con: duckdb.DuckDBPyConnection, source: str, now: datetime) -> da
     return None
 
 
+def login_key(login: str) -> str:
+    """The throttle's name for an account (beside the places, which are addresses)."""
+    return f"identifiant {login}"
+
+
+def _count_failure(con, key: str, now: datetime, free: int, longest: timedelta) -> int:
+    rows = con.execute("SELECT echecs, dernier FROM essai_echec WHERE source = ?", [key]).fetchall()
+    failures = rows[0][0] + 1 if rows and rows[0][1] and now - rows[0][1] < FAILURE_MEMORY else 1
+    wait = min(2 ** (failures - free), longest.total_seconds()) if failures >= free else 0
+    until = now + timedelta(seconds=wait) if wait else None
+    con.execute("INSERT OR REPLACE INTO essai_echec (source, echecs, dernier, attente_jusqu) VALUES (?, ?, ?, ?)",
+                [key, failures, now, until])
+    return failures
+
+
 def record_failure(con: duckdb.DuckDBPyConnection, login: str, source: str, now: datetime,
                    caisse: str | None = None) -> None:
     """Count a failed sign-in from `source`: after FREE_TRIES in a row (within FAILURE_MEMORY), each new try
     from there waits longer (1 s, 2 s, 4 s... up to MAX_WAIT). A login is recorded only when it exists: a
     password typed in the login field never reaches the journal."""
-    rows = con.execute("SELECT echecs, dernier FROM essai_echec WHERE source = ?", [source]).fetchall()
-    failures = rows[0][0] + 1 if rows and rows[0][1] and now - rows[0][1] < FAILURE_MEMORY else 1
-    wait = min(2 ** (failures - FREE_TRIES), MAX_WAIT.total_seconds()) if failures >= FREE_TRIES else 0
-    until = now + timedelta(seconds=wait) if wait else None
-    con.execute("INSERT OR REPLACE INTO essai_echec VALUES (?, ?, ?, ?)", [source, failures, now, until])
+    failures = _count_failure(con, source, now, FREE_TRIES, MAX_WAIT)
     known = con.execute("SELECT count(*) FROM t_utilisateur WHERE login = ?", [login]).fetchall()[0][0]
+    if known:  # guesses spread over many places still add up on the account, slowed gently, never locked
+        _count_failure(con, login_key(login), now, LOGIN_FREE_TRIES, LOGIN_MAX_WAIT)
     record_event(con, 85, caisse=caisse, login=login if known else None,
                  detail=f"échec n°{failures} depuis {source}" + ("" if known else " (identifiant inconnu)"), now=now)
     if failures == SLOWED_AT:
@@ -154,13 +169,17 @@ def login(store: Store, login: str, password: str, *, caisse: str | None = None,
     now = now or datetime.now()
     source = login_source()
     with store.transaction() as con:
-        until = held_until(con, source, now)
-        if until:
-            refused = LoginFailed(login, held_message(until, now), held=True)
+        here, account = held_until(con, source, now), held_until(con, login_key(login), now)
+        if here or account:
+            until = max(filter(None, (here, account)))
+            said = held_message(until, now)
+            if account and (not here or account >= here):
+                said = said.replace("depuis ce poste", f"pour l'identifiant {login}, depuis plusieurs postes")
+            refused = LoginFailed(login, said, held=True)
         else:
             user = check_credentials(con, login, password)
             if user:
-                con.execute("DELETE FROM essai_echec WHERE source = ?", [source])
+                con.execute("DELETE FROM essai_echec WHERE source IN (?, ?)", [source, login_key(login)])
                 if sign_in:
                     record_event(con, 80, caisse=caisse, login=login, detail="identification", now=now)
                 return user
@@ -173,8 +192,9 @@ def held_sources(store: Store, now: datetime | None = None) -> list[tuple[str, i
     """(source, failures in a row, last failure, waiting until) of the places whose tries are being slowed."""
     now = now or datetime.now()
     with store.connect() as con:
-        return con.execute("SELECT source, echecs, dernier, attente_jusqu FROM essai_echec WHERE echecs >= ? "
-                           "AND dernier > ? ORDER BY dernier DESC", [FREE_TRIES, now - FAILURE_MEMORY]).fetchall()
+        return con.execute("SELECT source, echecs, dernier, attente_jusqu FROM essai_echec WHERE echecs >= CASE WHEN "
+                           "starts_with(source, 'identifiant ') THEN ? ELSE ? END AND dernier > ? "
+                           "ORDER BY dernier DESC", [LOGIN_FREE_TRIES, FREE_TRIES, now - FAILURE_MEMORY]).fetchall()
 
 
 def release_source(store: Store, user: User, source: str, now: datetime | None = None) -> None:

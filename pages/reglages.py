@@ -91,7 +91,7 @@ else:
 
 st.subheader("Postes ralentis après des mots de passe erronés")
 held = caisse.held_sources(store)
-table([{"Poste (adresse)": source, "Échecs de suite": n, "Dernier échec": caisse.moment_text(last),
+table([{"Poste (adresse) ou identifiant": source, "Échecs de suite": n, "Dernier échec": caisse.moment_text(last),
         "Attente jusqu'à": caisse.moment_text(until) if until else "—"} for source, n, last, until in held],
       empty="Aucun poste n'est ralenti : pas d'échecs répétés depuis 15 minutes.", key="postes")
 if held:

@@ -76,3 +76,28 @@ def test_a_success_resets_the_count_of_failures(imported):
     for _ in range(2):  # counted from zero again: no wait before the third
         with pytest.raises(LoginFailed, match="incorrect"):
             login(store, SELLER.login, "faux", now=NOW + timedelta(seconds=6))
+
+
+def test_guesses_spread_over_many_places_slow_the_account_gently_and_never_lock_it(imported):
+    """The throttle counts by place; guesses from twelve places on one account also add up on the account: its next
+    tries wait (30 s at most), whatever the place, and the right password goes through once the wait is over."""
+    from datetime import datetime, timedelta
+
+    from caisse import from_source, login, open_store
+    from caisse.errors import LoginFailed
+    from tests.conftest import MANAGER
+    store, now = open_store(imported), datetime(2026, 12, 3, 10, 0)
+    try:
+        for i in range(12):  # twelve places, a guess each: the account's tries wait 1 s, 2 s, then 4 s
+            from_source(f"10.0.0.{i + 1}")
+            with pytest.raises(LoginFailed, match="incorrect"):
+                login(store, MANAGER.login, "devine", now=now + timedelta(seconds=5 * i))
+        from_source("10.0.0.99")  # a place that never failed
+        later = now + timedelta(seconds=56)
+        with pytest.raises(LoginFailed, match="pour l'identifiant responsable, depuis plusieurs postes"):
+            login(store, MANAGER.login, MANAGER.password, now=later)
+        assert login(store, MANAGER.login, MANAGER.password, now=later + timedelta(seconds=31)).login == MANAGER.login
+        from_source("10.0.0.98")
+        assert login(store, MANAGER.login, MANAGER.password, now=later + timedelta(seconds=32))  # counter reset
+    finally:
+        from_source(None)

@@ -135,7 +135,7 @@ def test_a_manager_releases_a_place_slowed_by_failed_passwords(imported):
             login(store, SELLER.login, "faux")
     from_source(None)
     at = manager_at(store, "pages/reglages.py")
-    assert [row["Poste (adresse)"] for row in tables(at)[-1]] == ["192.168.1.77"]
+    assert [row["Poste (adresse) ou identifiant"] for row in tables(at)[-1]] == ["192.168.1.77"]
     text_input(at, "Votre mot de passe").set_value(MANAGER.password)
     click(at, "Débloquer ce poste")
     assert said(at.success) == ["Le poste 192.168.1.77 peut de nouveau se connecter (enregistré au journal)."]
