@@ -15,7 +15,7 @@ from datetime import datetime
 
 from pipeline import EXPORT_MANIFEST, EXPORT_TABLES, FileEntry, Manifest, PipelineError, open_drop, write_manifest
 from pipeline.contracts import CONTRACTS
-from pipeline.errors import os_words
+from pipeline.errors import DropRefused, os_words
 from pipeline.xmlwrite import write_table
 
 from . import disk
@@ -186,9 +186,19 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
 
 
 def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
-    remote = f"{settings.export_dir.replace('{caisse}', result.caisse).rstrip('/')}/{result.lot}"
+    parent = settings.export_dir.replace('{caisse}', result.caisse).rstrip('/')
+    remote = f"{parent}/{result.lot}"
+    names = [f"{t}.xml" for t in EXPORT_TABLES] + [EXPORT_MANIFEST]  # the manifest last
     with open_drop(settings.drop, **settings.drop_options()) as drop:
         result.host, result.where = drop.host, drop.place(remote)
-        for name in [f"{t}.xml" for t in EXPORT_TABLES] + [EXPORT_MANIFEST]:  # the manifest last
-            drop.put(folder / name, remote, name)
+        try:
+            drop.put_folder(folder, parent, result.lot, names)  # sent whole into a fresh folder, renamed into place
+        except PipelineError as e:
+            if disk.is_no_space(e) and not drop.shares_disk_with(settings.home):  # the main server's disk, exit 3
+                raise DropRefused(getattr(drop, "where", drop.host),
+                                  f"son disque est plein ({drop.place(remote)}) ; rien du lot n'y est resté. "
+                                  "Faites libérer de la place sur le serveur principal, puis relancez l'export"
+                                  ) from None
+            raise
+        for name in names:
             log(f"Envoi de {folder / name} vers {drop.display(remote, name)} sur {drop.named} réussi.")

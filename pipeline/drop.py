@@ -68,6 +68,9 @@ def not_regular(host: str, name: str, mode: int) -> DropRefused:
                              "Retirez-le du dossier d'échange")
 
 
+FRESH_FOLDER, OLD_FOLDER = ".envoi", ".ancien"  # a lot being sent, a lot giving way: never read as lots
+
+
 def check_name(name: str) -> str:
     """A file name from a drop: no folder, no traversal, no hidden file (the identifiers' one pattern)."""
     if not is_identifier(name):
@@ -110,8 +113,41 @@ class Drop:
     def remove(self, folder: str, name: str) -> None:
         raise NotImplementedError
 
+    def remove_folder(self, folder: str, name: str) -> None:
+        """Remove the sub-folder `name` of `folder` and its files (a link there is removed, never followed)."""
+        raise NotImplementedError
+
+    def rename_folder(self, folder: str, name: str, new: str) -> bool:
+        """Rename the sub-folder `name` of `folder` to `new` (absent); False when there is no `name`."""
+        raise NotImplementedError
+
+    def put_folder(self, src: Path, folder: str, lot: str, names: list[str]) -> None:
+        """Send a lot: its files go into a fresh folder (`lot.envoi`), which is then renamed into place. The main
+        server never sees half a lot, and nothing planted in the lot's folder beforehand stays beside it."""
+        fresh, old = check_name(lot) + FRESH_FOLDER, lot + OLD_FOLDER
+        self.remove_folder(folder, fresh)  # a try cut off earlier
+        self.remove_folder(folder, old)
+        try:
+            for name in names:
+                self.put(src / name, f"{folder}/{fresh}", name)
+        except PipelineError:
+            try:
+                self.remove_folder(folder, fresh)  # nothing of a half-sent lot stays (a full disk gets its room back)
+            except PipelineError:
+                pass  # the next try removes it first
+            raise
+        moved = self.rename_folder(folder, lot, old)  # a retry: the lot sent before gives way
+        self.rename_folder(folder, fresh, lot)
+        if moved:
+            self.remove_folder(folder, old)
+
     def close(self) -> None:
         pass
+
+    def shares_disk_with(self, path: Path) -> bool:
+        """Whether this drop writes on the same disk as `path` (the register's home): a full disk there is then
+        the register's, not the main server's."""
+        return False
 
     def display(self, folder: str, name: str) -> str:
         """The remote path as the log shows it ("/t_avoir.xml")."""
@@ -150,6 +186,12 @@ class LocalDrop(Drop):
     def named(self) -> str:
         return f"le dossier local {self.root}"
 
+    def shares_disk_with(self, path: Path) -> bool:
+        try:
+            return os.stat(self.root).st_dev == os.stat(path).st_dev
+        except OSError:
+            return False
+
     def place(self, folder: str, name: str = "") -> str:
         """A local drop is a folder of this machine: its full path says where, there is no host to name."""
         path = self._folder(folder) / name if name else self._folder(folder)
@@ -177,7 +219,8 @@ class LocalDrop(Drop):
         path = self._folder(folder)
         if not path.is_dir():
             return []
-        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False))
+        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False)
+                      and not e.name.endswith((FRESH_FOLDER, OLD_FOLDER)))
 
     def fetch(self, folder: str, name: str, dest: Path, max_bytes: int | None = None) -> str:
         src = self._folder(folder) / check_name(name)
@@ -245,6 +288,30 @@ class LocalDrop(Drop):
             pass
         except OSError as e:
             raise DropUnavailable(self.host, f"suppression de {path} impossible ({os_words(e)})") from e
+
+    def remove_folder(self, folder: str, name: str) -> None:
+        self._no_links(folder)
+        path = self._folder(folder) / check_name(name)
+        try:
+            if stat.S_ISDIR(os.lstat(path).st_mode):
+                shutil.rmtree(path)
+            else:
+                path.unlink()  # a link or a file planted under the name: itself, never what it points to
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise DropUnavailable(self.host, f"suppression de {path} impossible ({os_words(e)})") from e
+
+    def rename_folder(self, folder: str, name: str, new: str) -> bool:
+        self._no_links(f"{folder}/{check_name(name)}")
+        path = self._folder(folder) / name
+        try:
+            path.rename(path.with_name(check_name(new)))
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            raise DropUnavailable(self.host, f"renommage de {path} impossible ({os_words(e)})") from e
+        return True
 
 
 def masked_url(url: str) -> str:

@@ -21,6 +21,8 @@ from urllib.parse import unquote, urlparse
 import paramiko
 
 from .drop import (
+    FRESH_FOLDER,
+    OLD_FOLDER,
     PRIVATE_FILE,
     Drop,
     SizeChanged,
@@ -180,6 +182,10 @@ class SftpDrop(Drop):
             return f"ce qui répond sur {self.host}:{self.port} n'est pas un serveur SSH : vérifiez l'adresse et le port"
         if isinstance(error, OSError) and error.errno:
             return os_words(error)
+        if isinstance(error, OSError) and (str(error) == "Failure" or str(error).startswith("size mismatch")):
+            # OpenSSH says only SSH_FX_FAILURE for ENOSPC, and paramiko's pipelined writes show it as a short file
+            return ("le serveur principal n'a pas gardé ce qui lui a été envoyé (son disque est probablement plein "
+                    "ou un quota est atteint)")
         if isinstance(error, paramiko.SSHException) and str(error):
             return "l'échange SSH a échoué (le serveur a refusé ou interrompu la session)"
         return "connexion coupée"
@@ -228,7 +234,7 @@ class SftpDrop(Drop):
         def entries():
             try:
                 return sorted(e.filename for e in self.sftp.listdir_attr(self._path(folder))
-                              if stat.S_ISDIR(e.st_mode or 0))
+                              if stat.S_ISDIR(e.st_mode or 0) and not e.filename.endswith((FRESH_FOLDER, OLD_FOLDER)))
             except FileNotFoundError:
                 return []
         return self._retrying(f"lecture du dossier {self._path(folder)}", entries)
@@ -278,14 +284,48 @@ class SftpDrop(Drop):
                 pass
         self._retrying(f"suppression de {remote}", delete)
 
+    def remove_folder(self, folder: str, name: str) -> None:
+        remote = self._path(folder, check_name(name))
+
+        def delete(path: str = remote) -> None:
+            try:
+                mode = self.sftp.lstat(path).st_mode or 0
+            except FileNotFoundError:
+                return
+            if stat.S_ISDIR(mode):
+                for entry in self.sftp.listdir(path):
+                    delete(posixpath.join(path, entry))
+                self.sftp.rmdir(path)
+            else:
+                self.sftp.remove(path)  # a link: itself, never what it points to
+        self._retrying(f"suppression de {remote}", delete)
+
+    def rename_folder(self, folder: str, name: str, new: str) -> bool:
+        remote, target = self._path(folder, check_name(name)), self._path(folder, check_name(new))
+
+        def rename() -> bool:
+            try:
+                self.sftp.lstat(remote)
+            except FileNotFoundError:
+                return False
+            self.sftp.rename(remote, target)
+            return True
+        return self._retrying(f"renommage de {remote}", rename)
+
     def _makedirs(self, path: str) -> None:
+        """Each folder of the path is made, or is a real folder (lstat): never a link planted to send the lot
+        elsewhere on the main server."""
         parts, current = [p for p in path.split("/") if p], "/" if path.startswith("/") else ""
         for part in parts:
             current = posixpath.join(current, part) if current else part
             try:
-                self.sftp.stat(current)
+                mode = self.sftp.lstat(current).st_mode or 0
             except FileNotFoundError:
                 self.sftp.mkdir(current)
+                continue
+            if not stat.S_ISDIR(mode) and current.startswith(self.root.rstrip("/") + "/"):
+                raise DropRefused(self.where, f"{current} n'est pas un dossier (un lien ou un fichier) : l'export "
+                                              "n'y écrit pas. Remplacez-le par un vrai dossier, puis relancez l'export")
 
 
 def _quiet_prefetch_thread() -> None:

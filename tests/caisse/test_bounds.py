@@ -87,3 +87,27 @@ def test_the_export_never_follows_a_link_planted_in_the_drop(imported, tmp_path)
     assert list(elsewhere.iterdir()) == []
     (imported.local_drop_dir / "export" / "C01").unlink()
     assert run_export(store, imported, "C01", manager).lot  # the day was kept to export: it goes now
+
+
+def test_the_export_writes_a_fresh_folder_renamed_into_place_so_nothing_planted_stays_beside_the_lot(imported):
+    """Last round the export wrote its files one by one into the lot's folder on the drop: a manifest planted there
+    beforehand stayed beside the real files, and the main server could read a half-sent lot. Now the lot is written
+    into a fresh folder and renamed into place whole; a try cut off earlier leaves nothing the main server reads."""
+    from caisse import open_store
+    from caisse.export import run_export
+    from tests.caisse.helpers import full_day
+    store = open_store(imported)
+    manager, seller = users(store)
+    full_day(imported, store, manager, seller)
+    exports = imported.local_drop_dir / "export" / "C01"
+    planted = exports / "C01-Z000001-Z000001"
+    planted.mkdir(parents=True)
+    (planted / "manifest.json").write_text('{"lot": "faux"}')
+    (planted / "t_ticket.xml").write_text("<faux/>")
+    (exports / "C01-Z000001-Z000001.envoi").mkdir()  # a try cut off in the middle of its sending
+    (exports / "C01-Z000001-Z000001.envoi" / "t_journee.xml").write_text("<moitie/>")
+    result = run_export(store, imported, "C01", manager)
+    assert sorted(p.name for p in exports.iterdir()) == [result.lot] == ["C01-Z000001-Z000001"]
+    sent = {p.name: p.read_bytes() for p in (exports / result.lot).iterdir()}
+    kept = imported.sent_dir / result.lot
+    assert sent == {p.name: p.read_bytes() for p in kept.iterdir()}  # exactly the lot written, nothing planted

@@ -154,3 +154,35 @@ def test_a_closing_that_committed_says_so_when_its_z_cannot_be_archived(small_di
     original = next(tickets.rglob("C01-Z000001.txt")).read_text(encoding="utf-8")
     assert "TICKET Z n°1" in original and "DUPLICATA" not in original
     assert day.run("verify", "--local").returncode == 0
+
+
+def test_a_full_disk_under_a_local_drop_of_its_own_is_the_main_servers_not_the_registers(small_disk, tmp_path):
+    """Last round a local drop on another disk (a share of the main server mounted here) that was full made the
+    export say « le disque du serveur caisse est plein », exit 4: the manager freed room on the wrong machine.
+    It is the drop's disk: said so, exit 3, no half lot left there; the register's own full disk keeps exit 4
+    (above, where the drop shares the home's disk)."""
+    day = Day(small_disk)
+    day.home = tmp_path / "home"
+    drop = small_disk / "partage"
+    drop.mkdir()
+
+    def run(*args):
+        env = {**os.environ, "CAISSE_HOME": str(day.home), "CAISSE_PASSWORD": MANAGER.password,
+               "CAISSE_DROP": f"file://{drop}"}
+        done = subprocess.run([sys.executable, "-m", "caisse", *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert "Traceback" not in done.stderr + done.stdout, done.stderr
+        return done
+    assert run("init", "--demo").returncode == 0
+    assert run("import", "--caisse", "C01", "--user", MANAGER.login).returncode == 0
+    assert run("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "100").returncode == 0
+    assert run("close", "--caisse", "C01", "--user", MANAGER.login, "--especes", "100").returncode == 0
+    day.fill(4096)
+    export = run("export", "--caisse", "C01", "--user", MANAGER.login)
+    assert export.returncode == 3, export.stderr
+    assert "Le dossier de dépôt local refuse l'opération : son disque est plein" in export.stderr
+    assert "serveur caisse" not in export.stderr
+    assert [p.name for p in (drop / "export").rglob("*") if p.is_file()] == []
+    day.free()
+    assert run("export", "--caisse", "C01", "--user", MANAGER.login).returncode == 0
+    assert len(list((drop / "export" / "C01" / "C01-Z000001-Z000001").iterdir())) == 10

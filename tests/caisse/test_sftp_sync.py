@@ -13,6 +13,7 @@ from caisse import load_settings, open_store, run_import
 from caisse.errors import DropFailed, ExportFailed
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import D, export, full_day, new_lot, states, users
+from tests.caisse.test_full_disk import mount_tmpfs
 from tests.conftest import MANAGER, snapshot
 from tests.sshd import CuttingProxy
 
@@ -64,20 +65,32 @@ def test_permission_denied_on_the_export_folder_fails_the_export_cleanly(sftp_im
     assert export(sftp_imported, store, manager).lot == "C01-Z000001-Z000001"
 
 
-def test_a_full_remote_disk_simulated_by_a_read_only_folder(sftp_imported, sshd):
-    lot = sshd.remote / "export" / "C01" / "C01-Z000001-Z000001"
-    lot.mkdir(parents=True)
-    sshd.own(sshd.remote / "export")
-    lot.chmod(0o555)
-    store = open_store(sftp_imported)
-    manager, seller = users(store)
-    full_day(sftp_imported, store, manager, seller)
-    with pytest.raises(ExportFailed):
+def test_the_main_servers_full_disk_is_said_as_the_main_servers_and_leaves_nothing_there(sftp_imported, sshd):
+    """A real full disk on the SFTP side (a small tmpfs under the export folder): OpenSSH answers only
+    « Failure »; the export says it is the main server's refusal (exit 3, never « le disque du serveur caisse »),
+    leaves no half lot there, and goes through once room is made."""
+    export_dir = sshd.remote / "export"
+    mount_tmpfs(export_dir, "64k")
+    try:
+        sshd.own(export_dir)
+        filler = export_dir / "remplissage"
+        with open(filler, "wb") as f:
+            room = os.statvfs(export_dir)
+            os.posix_fallocate(f.fileno(), 0, room.f_bavail * room.f_frsize - 4096)
+        store = open_store(sftp_imported)
+        manager, seller = users(store)
+        full_day(sftp_imported, store, manager, seller)
+        with pytest.raises(ExportFailed, match="serveur principal") as failed:
+            export(sftp_imported, store, manager)
+        assert failed.value.exit_code == 3 and "serveur caisse" not in str(failed.value)
+        assert "son disque est probablement plein" in str(failed.value)
+        assert states(store)["C01"] == "echec_export"
+        assert [p.name for p in export_dir.rglob("*") if p.is_file()] == ["remplissage"]
+        filler.unlink()
         export(sftp_imported, store, manager)
-    assert not list(lot.iterdir()) and states(store)["C01"] == "echec_export"
-    lot.chmod(0o755)
-    export(sftp_imported, store, manager)
-    assert len(list(lot.iterdir())) == 10
+        assert len(list((export_dir / "C01" / "C01-Z000001-Z000001").iterdir())) == 10
+    finally:
+        subprocess.run(["umount", "-l", str(export_dir)], check=False)
 
 
 def test_an_import_cut_in_the_middle_changes_nothing_and_succeeds_on_retry(sftp_imported, sshd, monkeypatch):
