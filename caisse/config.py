@@ -20,6 +20,13 @@ MODE_WORDS = {"manual": "manuel (boutons Importer et Exporter)", "auto": "automa
               "à la fermeture)"}
 
 
+TEXTS = ("home", "drop", "mode", "printer", "sftp_key", "sftp_known_hosts", "sftp_password", "import_dir", "export_dir",
+         "address", "hosts", "tls_cert", "tls_key", "debut_journee", "keys_dir", "archive_copy", "cheque_cadeau_reste")
+FOLDER_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+PRINTERS = (re.compile(r"network://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?"), re.compile(r"usb://[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}"),
+            re.compile(r"(serial|file)://(/[^/\0]+)+"))
+
+
 @dataclass(frozen=True)
 class Limits:
     """What a person may type before a sentence stops them (plausible amounts and quantities)."""
@@ -168,24 +175,27 @@ def load_settings(env: dict | None = None) -> Settings:
     for name in known:
         if f"CAISSE_{name.upper()}" in env:
             values[name] = env[f"CAISSE_{name.upper()}"]
+    for name in TEXTS:
+        if name in values and not isinstance(values[name], str):
+            raise ConfigError(f"Le réglage {name} de {config_path} est un texte : écrivez-le entre guillemets, par "
+                              f"exemple {name} = \"{values[name]}\".")
     home = Path(values.get("home") or "data").expanduser().resolve()
     values["home"] = home
     values.setdefault("drop", (home / "serveur_principal").as_uri())
     if values.get("mode", "manual") not in MODES:
         raise ConfigError(f"Mode de synchronisation inconnu « {values['mode']} » (CAISSE_MODE) : "
                           "choisissez manual ou auto.")
-    for name, kind in (("max_file_mb", _seconds), ("lock_timeout", _seconds), ("sftp_timeout", _seconds),
-                       ("sftp_retries", _count), ("max_unknown_columns", _count), ("printer_width", int),
-                       ("print_receipts", _flag),
-                       ("idle_minutes", _minutes), ("max_quantity", _positive), ("largest_note", _positive),
-                       ("max_cash_factor", _positive),
-                       ("max_cash", _positive), ("max_float", _positive), ("merge_lines", _flag),
-                       ("move_manager_above", _positive)):
+    for name, (kind, low, high, words) in BOUNDED.items():
         if name in values:
+            typed = values[name]
             try:
-                values[name] = kind(values[name])
-            except (ValueError, ArithmeticError):
-                raise ConfigError(f"Le réglage {name} doit être un nombre positif, pas « {values[name]} ».") from None
+                values[name] = kind(typed)
+                if not low <= values[name] <= high:
+                    raise ValueError(typed)
+            except (ValueError, ArithmeticError, TypeError):
+                raise ConfigError(f"Le réglage {name} (CAISSE_{name.upper()}) doit être {words}, pas "
+                                  f"« {typed} ».") from None
+    _check_words(values, config_path)
     if not _clock(str(values.get("debut_journee", "00:00"))):
         raise ConfigError(f"Début de journée « {values['debut_journee']} » (debut_journee) : une heure HH:MM entre "
                           "00:00 et 23:59, par exemple 04:00.")
@@ -201,8 +211,39 @@ def load_settings(env: dict | None = None) -> Settings:
                           "avoir (le reste devient un avoir) ou perdu.")
     values["cheque_cadeau_reste"] = str(values.get("cheque_cadeau_reste", "avoir")).strip().lower()
     if values.get("printer_width", 42) not in (42, 48):
-        raise ConfigError(f"Largeur de papier {values['printer_width']} (CAISSE_PRINTER_WIDTH) : 42 ou 48 colonnes.")
+        raise ConfigError(f"Le réglage printer_width (CAISSE_PRINTER_WIDTH) doit être 42 ou 48 colonnes, pas "
+                          f"« {values['printer_width']} ».")
     return Settings(**values)
+
+
+def _check_words(values: dict, config_path: Path) -> None:
+    """The settings written as text, checked at the start rather than when first used (a printer address that
+    made a closing say « Erreur » after it was recorded, an export folder climbing out of the drop, a relative
+    copy folder that depends on where the command was started)."""
+    drop = values["drop"]
+    if "://" in drop and not re.match(r"(file|sftp)://", drop):
+        from pipeline.drop import masked_url
+        raise ConfigError(f"Adresse du serveur principal « {masked_url(drop)} » (CAISSE_DROP) non prise en charge : "
+                          "file:///chemin ou sftp://utilisateur@hôte:port/chemin.")
+    for name in ("import_dir", "export_dir"):
+        folder = values.get(name, "")
+        parts = [p for p in folder.replace("{caisse}", "C01").split("/") if p not in ("", ".")]
+        if any(not FOLDER_PART.fullmatch(p) for p in parts):
+            raise ConfigError(f"Dossier « {folder} » ({name}, CAISSE_{name.upper()}) : un dossier sous la racine du "
+                              "serveur principal, fait de lettres, chiffres, « - », « _ » et « {caisse} », "
+                              f"sans « .. », par exemple {name[:6]}/{{caisse}}.")
+    printer = values.get("printer", "preview")
+    if printer not in ("", "preview") and not any(p.fullmatch(printer) for p in PRINTERS):
+        raise ConfigError(f"Imprimante « {printer} » (CAISSE_PRINTER) mal écrite : preview (aucune), "
+                          "network://hôte:9100, usb://VID:PID en hexadécimal (usb://04b8:0202), serial:///dev/ttyS0 "
+                          "ou file:///dev/usb/lp0.")
+    for name in ("keys_dir", "archive_copy", "tls_cert", "tls_key", "sftp_key", "sftp_known_hosts"):
+        if values.get(name) and not Path(values[name]).expanduser().is_absolute():
+            raise ConfigError(f"Le chemin « {values[name]} » ({name}, CAISSE_{name.upper()}) doit être complet, "
+                              "depuis la racine (par exemple /media/cle/caisse) : un chemin relatif changerait selon "
+                              "le dossier d'où la caisse est lancée.")
+    if bool(values.get("tls_cert")) != bool(values.get("tls_key")):
+        raise ConfigError("HTTPS demande le certificat (tls_cert) et sa clé (tls_key) : réglez les deux, ou aucun.")
 
 
 def _clock(text: str) -> bool:
@@ -248,3 +289,23 @@ def _flag(value) -> bool:
     if str(value).strip().lower() in ("0", "non", "false", "no", "off", ""):
         return False
     raise ValueError(value)
+
+
+POSITIVE = "un nombre positif"
+BOUNDED = {  # setting: (how it is read, lowest, highest, the words of the sentence that refuses it)
+    "max_file_mb": (_seconds, 1, 1_000_000, "un nombre de mégaoctets entre 1 et 1000000"),
+    "lock_timeout": (_seconds, 0.1, 3600, "un nombre de secondes entre 0,1 et 3600"),
+    "sftp_timeout": (_seconds, 0.1, 3600, "un nombre de secondes entre 0,1 et 3600"),
+    "sftp_retries": (_count, 0, 20, "un nombre entier d'essais de 0 à 20"),
+    "max_unknown_columns": (_count, 0, 1000, "un nombre entier de colonnes de 0 à 1000"),
+    "printer_width": (_count, 42, 48, "42 ou 48 colonnes"),
+    "print_receipts": (_flag, False, True, "oui ou non"),
+    "merge_lines": (_flag, False, True, "oui ou non"),
+    "idle_minutes": (_count, 1, 1440, "un nombre entier de minutes de 1 à 1440 (un jour)"),
+    "max_quantity": (_positive, 0, 1_000_000, POSITIVE),
+    "largest_note": (_positive, 0, 1_000_000, POSITIVE),
+    "max_cash_factor": (_positive, 0, 1_000_000, POSITIVE),
+    "max_cash": (_positive, 0, 100_000_000, POSITIVE),
+    "max_float": (_positive, 0, 100_000_000, POSITIVE),
+    "move_manager_above": (_positive, 0, 100_000_000, POSITIVE),
+}

@@ -179,8 +179,8 @@ def _device(url: str, timeout: float = 5.0):
                                "network://hôte:9100, serial:///dev/ttyS0 ou file:///dev/usb/lp0") from None
     except Exception as e:  # escpos checks its driver (pyusb, pyserial) when the device is made
         raise PrintFailed(url, failure_words(e)) from None
-    raise CaisseError(f"Imprimante « {url} » non prise en charge : preview, network://hôte:9100, usb://VID:PID, "
-                      "serial:///dev/ttyS0 ou file:///dev/usb/lp0.")
+    raise PrintFailed(url, "adresse d'imprimante non prise en charge : preview, network://hôte:9100, usb://VID:PID, "
+                           "serial:///dev/ttyS0 ou file:///dev/usb/lp0")  # a warning after the record, never an error
 
 
 def send(url: str, data: bytes) -> None:

@@ -79,6 +79,38 @@ def test_a_bad_mode_is_a_usage_error(settings):
     assert done.returncode == 2 and "manual ou auto" in done.stderr
 
 
+@pytest.mark.parametrize("name, typed, words", [
+    ("CAISSE_PRINTER", "imprimante", "Imprimante « imprimante » (CAISSE_PRINTER) mal écrite"),
+    ("CAISSE_PRINTER", "usb://zz", "usb://VID:PID en hexadécimal"),
+    ("CAISSE_IDLE_MINUTES", "99999999999999", "de 1 à 1440 (un jour), pas « 99999999999999 »"),
+    ("CAISSE_SFTP_TIMEOUT", "1e12", "entre 0,1 et 3600, pas « 1e12 »"),
+    ("CAISSE_LOCK_TIMEOUT", "1e12", "entre 0,1 et 3600"),
+    ("CAISSE_SFTP_RETRIES", "10000", "de 0 à 20"),
+    ("CAISSE_EXPORT_DIR", "../../ailleurs", "sans « .. », par exemple export/{caisse}"),
+    ("CAISSE_IMPORT_DIR", "../x", "sans « .. », par exemple import/{caisse}"),
+    ("CAISSE_ARCHIVE_COPY", "copie", "doit être complet"),
+    ("CAISSE_KEYS_DIR", "cles", "doit être complet"),
+    ("CAISSE_DROP", "ftp://serveur/depot", "non prise en charge : file:///chemin ou sftp://"),
+    ("CAISSE_TLS_CERT", "/etc/caisse.pem", "réglez les deux, ou aucun"),
+    ("CAISSE_PRINTER_WIDTH", "40", "42 ou 48 colonnes, pas « 40 »"),
+])
+def test_a_setting_that_would_fail_later_is_refused_at_the_start(settings, name, typed, words):
+    """Each of these passed `status` and failed later: the printer's address made a closing say « Erreur »
+    after it was recorded, a huge idle time broke every page of the app, a huge timeout broke the SFTP
+    connection, an export folder climbing out of the drop failed only at the export, a relative copy folder
+    depended on where the command was started. Now the start refuses them, naming the setting."""
+    done = caisse("status", env={name: typed})
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+
+
+def test_a_text_setting_written_as_a_number_in_the_file_is_said(settings, tmp_path):
+    config = tmp_path / "caisse.toml"
+    for name in ("drop", "printer", "keys_dir", "export_dir"):
+        config.write_text(f"{name} = 5\n", encoding="utf-8")
+        done = caisse("status", env={"CAISSE_CONFIG": str(config)})
+        assert done.returncode == 2 and f"Le réglage {name}" in done.stderr and "entre guillemets" in done.stderr
+
+
 def test_the_cli_works_beside_another_process_holding_the_store(settings):
     caisse("init", "--demo")
     holder = hold_lock(settings.store_path, 1.5)
