@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import posixpath
 import socket
 import stat
@@ -34,6 +35,13 @@ from .drop import (
     too_large,
 )
 from .errors import DropRefused, DropUnavailable, os_words
+
+# paramiko's transport thread logs what it meets with its traceback (« Exception (client): Error reading SSH protocol
+# banner »); with no handler of its own, Python's last-resort handler printed them under our French sentence. The
+# same failure reaches the caller, who says it: paramiko's own words stay out of the terminal and of the app's log.
+_PARAMIKO_LOG = logging.getLogger("paramiko")
+_PARAMIKO_LOG.addHandler(logging.NullHandler())
+_PARAMIKO_LOG.propagate = False
 
 TRANSIENT = (socket.timeout, TimeoutError, ConnectionError, EOFError, paramiko.ssh_exception.NoValidConnectionsError)
 

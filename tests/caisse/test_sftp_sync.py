@@ -151,6 +151,29 @@ def test_an_unknown_host_key_from_the_cli_exits_3_with_the_fingerprint(sftp_sett
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("answer", [b"HTTP/1.0 400 Bad Request\r\n\r\n", b"SSH-2.0-x\r\n\x00\x00\x00\x05garbage!!"])
+def test_no_paramiko_traceback_reaches_the_terminal_whatever_answers_on_the_port(sftp_settings, sshd, answer):
+    """paramiko's transport thread logs its failures with their traceback (« Exception (client): Error reading
+    SSH protocol banner », « Invalid packet blocking »), and Python's last-resort handler printed them under
+    the CLI's French sentence."""
+    import socket
+    import threading
+    env = {**os.environ, **sshd.env(), "CAISSE_PASSWORD": MANAGER.password, "CAISSE_SFTP_RETRIES": "1"}
+    subprocess.run([sys.executable, "-m", "caisse", "init"], env=env, check=True, capture_output=True)
+    with socket.create_server(("127.0.0.1", 0)) as other:
+        def serve():
+            for _ in range(2):
+                client, _ = other.accept()
+                client.sendall(answer)
+                client.close()
+        threading.Thread(target=serve, daemon=True).start()
+        env["CAISSE_DROP"] = sshd.url_through(other.getsockname()[1])
+        done = subprocess.run([sys.executable, "-m", "caisse", "import", "--caisse", "C01", "--user", "responsable"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and "Le serveur principal 127.0.0.1" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+
+
 def test_a_50_mb_article_table_streams_over_sftp(sftp_imported, sshd, tmp_path):
     from benchmarks.data import article_file
     deliver(sshd)
