@@ -46,6 +46,13 @@ class Keys:
         return next((k for k in self.keys if key_id(k) == ident), None)
 
 
+def drawn_at_random(key: bytes) -> bool:
+    """A key written by hand rather than drawn (zeros, one byte repeated, a short pattern, a counting sequence):
+    32 random bytes hold about 30 distinct values, and fewer than 12 happens once in more than 10^20 draws."""
+    steps = {(b - a) % 256 for a, b in zip(key, key[1:])}
+    return len(set(key)) >= 12 and len(steps) > 1
+
+
 _CACHE: dict[Path, tuple[tuple[int, int, int], Keys]] = {}
 
 
@@ -73,6 +80,10 @@ def load_keys(path: Path) -> Keys:
     if not keys or any(len(k) != KEY_BYTES for k in keys):
         raise KeyProblem(f"La clé d'intégrité {path} est vide ou illisible (attendu : {KEY_BYTES} octets en "
                          "hexadécimal par ligne). Restaurez-la depuis votre sauvegarde.")
+    if any(not drawn_at_random(k) for k in keys) or len(set(keys)) != len(keys):
+        raise KeyProblem(f"La clé d'intégrité {path} n'a pas été tirée au hasard (des zéros, un octet répété, une "
+                         "suite, ou deux fois la même clé) : n'importe qui pourrait signer avec elle. Restaurez-la "
+                         "depuis votre sauvegarde ; une clé ne s'écrit jamais à la main.")
     loaded = Keys(path, keys)
     _CACHE[path] = (signature, loaded)
     return loaded

@@ -179,6 +179,11 @@ def test_r09_the_key_is_32_bytes_private_and_never_made_anew_while_links_exist(h
     key.write_text("")
     with pytest.raises(KeyProblem, match="vide ou illisible"):
         sell(store, users(store)[1])
+    first = saved.decode().split()[0]
+    for weak in ("00" * 32, "ab" * 32, "0123456789abcdef" * 4, bytes(range(32)).hex(), f"{first}\n{first}"):
+        key.write_text(weak + "\n")  # its length was all that was checked: a key anyone can sign with
+        with pytest.raises(KeyProblem, match="n'a pas été tirée au hasard"):
+            sell(store, users(store)[1])
     key.unlink()
     with pytest.raises(KeyProblem, match="introuvable.*Restaurez"):
         sell(store, users(store)[1])

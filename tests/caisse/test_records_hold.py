@@ -4,6 +4,7 @@ as a structure. Each test plays the attack an auditor played, and fails on the c
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -236,7 +237,7 @@ def test_r09_a_key_appended_without_its_event_signs_nothing_verify_accepts(opene
     store = opened
     _, seller = users(store)
     with open(store.key_path, "a", encoding="ascii") as f:  # a rogue key: the last one signs
-        f.write("ab" * KEY_BYTES + "\n")
+        f.write(secrets.token_hex(KEY_BYTES) + "\n")
     sell(store, seller)
     found = breaks(store)
     assert any("qu'aucun événement signé de création ou de renouvellement n'a introduite" in line for line in found)
