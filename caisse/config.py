@@ -293,7 +293,7 @@ def _flag(value) -> bool:
 
 POSITIVE = "un nombre positif"
 BOUNDED = {  # setting: (how it is read, lowest, highest, the words of the sentence that refuses it)
-    "max_file_mb": (_seconds, 1, 1_000_000, "un nombre de mégaoctets entre 1 et 1000000"),
+    "max_file_mb": (_seconds, 0, 1_000_000, "un nombre positif de mégaoctets, 1000000 au plus"),
     "lock_timeout": (_seconds, 0.1, 3600, "un nombre de secondes entre 0,1 et 3600"),
     "sftp_timeout": (_seconds, 0.1, 3600, "un nombre de secondes entre 0,1 et 3600"),
     "sftp_retries": (_count, 0, 20, "un nombre entier d'essais de 0 à 20"),
