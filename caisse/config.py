@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.names import ascii_digits
 
+from .dates import Calendar
 from .errors import ConfigError
 
 MODES = ("manual", "auto")
@@ -80,7 +81,6 @@ class Settings:
 
     @property
     def calendar(self):
-        from .fiscal.periods import Calendar
         hours, minutes = self.debut_journee.split(":")
         return Calendar(time(int(hours), int(minutes)), self.debut_exercice)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from .money import BadAmount
 
@@ -29,3 +30,28 @@ def parse_day(text: str, what: str = "La date") -> date:
     except (ValueError, TypeError):
         raise BadAmount(f"{what} « {text} » n'est pas une date : écrivez-la jj/mm/aaaa, par exemple "
                         f"{date.today():%d/%m/%Y}.") from None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When a business day starts, and the fiscal year's first month (settings `debut_journee`, `debut_exercice`)."""
+
+    debut_journee: time = time(0, 0)
+    debut_exercice: int = 1
+
+    def business_date(self, opened: datetime) -> date:
+        return (opened - timedelta(hours=self.debut_journee.hour, minutes=self.debut_journee.minute)).date()
+
+    def fiscal_year(self, month: str) -> str:
+        """The fiscal year a month ('2026-11') belongs to, named by the year it starts in ('2026')."""
+        year, number = int(month[:4]), int(month[5:7])
+        return str(year if number >= self.debut_exercice else year - 1)
+
+    def year_months(self, year: str) -> tuple[str, str]:
+        """The first and last month of fiscal year `year`."""
+        start = date(int(year), self.debut_exercice, 1)
+        end = date(int(year) + (1 if self.debut_exercice > 1 else 0), (self.debut_exercice - 2) % 12 + 1, 1)
+        return f"{start:%Y-%m}", f"{end:%Y-%m}"
+
+    def words(self) -> dict:
+        return {"debut_journee": f"{self.debut_journee:%H:%M}", "debut_exercice": self.debut_exercice}

@@ -24,7 +24,9 @@ import duckdb
 from pipeline.contracts import CONTRACTS
 
 from . import disk
+from .config import Limits
 from .connection import Database, database
+from .dates import Calendar
 from .errors import CaisseError, DiskFull, StoreBusy
 
 if TYPE_CHECKING:  # the import pipeline and Arrow are loaded by the commands that move data
@@ -164,8 +166,6 @@ class Store:
 
     def __init__(self, path: Path, lock_timeout: float = 10.0, key_path: Path | None = None, limits=None,
                  calendar=None, settings_words: dict[str, str] | None = None, training: bool = False):
-        from .config import Limits
-        from .fiscal.periods import Calendar
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.key_path = Path(key_path) if key_path else self.path.parent / "integrity.key"

@@ -16,13 +16,14 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import duckdb
 
 from pipeline.names import ascii_digits
 
+from ..dates import Calendar
 from ..errors import CaisseError
 from ..money import ZERO, eur, plural
 from ..store import current_store
@@ -43,31 +44,6 @@ class PeriodPending(CaisseError):
     def __init__(self, period: str, reason: str):
         self.period, self.reason = period, reason
         super().__init__(reason)
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """When a business day starts, and the fiscal year's first month (settings `debut_journee`, `debut_exercice`)."""
-
-    debut_journee: time = time(0, 0)
-    debut_exercice: int = 1
-
-    def business_date(self, opened: datetime) -> date:
-        return (opened - timedelta(hours=self.debut_journee.hour, minutes=self.debut_journee.minute)).date()
-
-    def fiscal_year(self, month: str) -> str:
-        """The fiscal year a month ('2026-11') belongs to, named by the year it starts in ('2026')."""
-        year, number = int(month[:4]), int(month[5:7])
-        return str(year if number >= self.debut_exercice else year - 1)
-
-    def year_months(self, year: str) -> tuple[str, str]:
-        """The first and last month of fiscal year `year`."""
-        start = date(int(year), self.debut_exercice, 1)
-        end = date(int(year) + (1 if self.debut_exercice > 1 else 0), (self.debut_exercice - 2) % 12 + 1, 1)
-        return f"{start:%Y-%m}", f"{end:%Y-%m}"
-
-    def words(self) -> dict:
-        return {"debut_journee": f"{self.debut_journee:%H:%M}", "debut_exercice": self.debut_exercice}
 
 
 def parse_period(text: str) -> tuple[str, str]:
