@@ -44,10 +44,11 @@ finally:
 def bulk_tickets(store, id_caisse: int, id_journee: str, id_utilisateur: int, articles: dict, tickets: int,
                  when: datetime, rng) -> None:
     """`tickets` cash sales of one or two lines in the open day, written and linked in one transaction."""
-    from caisse.articles import make_line
-    from caisse.fiscal import FISCAL_VERSION, chains
+    from caisse.fiscal import chains
     from caisse.fiscal.keys import load_keys
     from caisse.fiscal.records import canonical
+    from caisse.fiscal.version import FISCAL_VERSION
+    from caisse.rules.articles import make_line
     codes = list(articles)
     with store.transaction() as con:
         last, previous = chains.last(con, "ticket", id_caisse)
@@ -95,10 +96,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         settings, store, manager, seller = demo_shop(home)
-        from caisse.articles import find_articles_exact
-        from caisse.closing import close_day, read_summary
-        from caisse.opening import open_day
-        from caisse.workflow import archive_period
+        from caisse.rules.articles import find_articles_exact
+        from caisse.rules.closing import close_day, read_summary
+        from caisse.rules.opening import open_day
+        from caisse.services.workflow import archive_period
         with store.connect() as con:
             articles = find_articles_exact(con, ACTIVE)
         rng = random.Random(15)

@@ -44,9 +44,9 @@ def ring_day(store, caisse: str, seller, codes: list[str], tickets: int, rng, pr
     """`tickets` tickets of 1 to 5 of `codes` (1 to 3 each), paid in cash to the cent, through the real API."""
     from decimal import Decimal
 
-    from caisse.money import cents
-    from caisse.payments import PaymentRequest
-    from caisse.sales import LineRequest, ring_ticket
+    from caisse.common.money import cents
+    from caisse.rules.payments import PaymentRequest
+    from caisse.rules.sales import LineRequest, ring_ticket
     with store.connect() as con:
         prices = dict(con.execute("SELECT code, prix_ttc FROM t_article").fetchall())
     for i in range(tickets):
@@ -64,7 +64,10 @@ def demo_shop(home: str):
     """The demo shop in a fresh home, imported for C01: (settings, store, manager, seller)."""
     os.environ["CAISSE_HOME"] = home
     os.environ.pop("CAISSE_CONFIG", None)
-    from caisse import initialise, load_settings, login, open_store, run_import
+    from caisse.common.config import load_settings
+    from caisse.rules.auth import login
+    from caisse.services.home import initialise, open_store
+    from caisse.services.sync import run_import
     settings = load_settings()
     initialise(settings, demo=True)
     store = open_store(settings)

@@ -20,7 +20,7 @@ def import_ours(path: Path, kind: str) -> int:
     stream them into DuckDB in one transaction."""
     import duckdb
 
-    from caisse.store import replace_table
+    from caisse.storage.store import replace_table
     from pipeline.staging import stage
 
     from .data import contract_of

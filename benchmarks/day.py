@@ -23,11 +23,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         settings, store, manager, seller = demo_shop(home)
-        from caisse import run_verify
-        from caisse.closing import close_day, read_summary
-        from caisse.export import run_export
-        from caisse.opening import open_day
-        from caisse.sales import connect_seller
+        from caisse.rules.closing import close_day, read_summary
+        from caisse.rules.opening import open_day
+        from caisse.rules.sales import connect_seller
+        from caisse.services.export import run_export
+        from caisse.services.verification import run_verify
         open_day(store, "C01", manager, Decimal("150.00"))
         connect_seller(store, "C01", seller)
         started = time.perf_counter()

@@ -27,10 +27,12 @@ def timed(fn, repeat=5):
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         os.environ["CAISSE_HOME"] = home
-        from caisse import initialise, load_settings, open_store, reconciliation, run_import
-        from caisse.backoffice import day_tickets
-        from caisse.closing import read_summary
-        from caisse.figures import day_figures
+        from caisse.common.config import load_settings
+        from caisse.rules.closing import read_summary
+        from caisse.rules.figures import day_figures
+        from caisse.services.backoffice import day_tickets, reconciliation
+        from caisse.services.home import initialise, open_store
+        from caisse.services.sync import run_import
         settings = load_settings()
         initialise(settings, demo=True)
         store = open_store(settings)

@@ -37,7 +37,7 @@ POLL_MS = 25  # how often a page checks that what was awaited is on screen (ever
 #              four sellers' browsers need on a 2-core machine; 25 ms is below what a seller notices)
 PROBE = """
 import os, sys, time
-from caisse.store import Store
+from caisse.storage.store import Store
 store, stop = Store(sys.argv[1], lock_timeout=30), sys.argv[2]
 waits, refused = [], 0
 while not os.path.exists(stop):
@@ -57,7 +57,11 @@ def build_shop(home: Path) -> None:
     """The demo shop with four sellers, imported for C01, the day opened."""
     os.environ["CAISSE_HOME"] = str(home)
     os.environ.pop("CAISSE_CONFIG", None)
-    from caisse import initialise, load_settings, login, open_day, open_store, run_import
+    from caisse.common.config import load_settings
+    from caisse.rules.auth import login
+    from caisse.rules.opening import open_day
+    from caisse.services.home import initialise, open_store
+    from caisse.services.sync import run_import
     from pipeline.demo import demo_tables, write_demo_shop
     settings = load_settings()
     initialise(settings)
@@ -265,7 +269,9 @@ def main() -> None:
             (work / "stop").touch()
             probed = json.loads(probe.communicate(timeout=60)[0].strip().splitlines()[-1])
             peak = peak_rss_mb(app.pid)
-            from caisse import load_settings, open_store, read_summary
+            from caisse.common.config import load_settings
+            from caisse.rules.closing import read_summary
+            from caisse.services.home import open_store
             settings = load_settings()
             summary = read_summary(open_store(settings), "C01")
             open_store(settings).release()

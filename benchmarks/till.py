@@ -50,8 +50,12 @@ def build_shop(home: Path, tickets: int) -> float:
     started = time.perf_counter()
     os.environ["CAISSE_HOME"] = str(home)
     os.environ.pop("CAISSE_CONFIG", None)
-    from caisse import initialise, load_settings, login, open_day, open_store, run_import
-    from caisse.sales import connect_seller, disconnect_seller
+    from caisse.common.config import load_settings
+    from caisse.rules.auth import login
+    from caisse.rules.opening import open_day
+    from caisse.rules.sales import connect_seller, disconnect_seller
+    from caisse.services.home import initialise, open_store
+    from caisse.services.sync import run_import
     from pipeline.demo import write_demo_shop
     settings = load_settings()
     initialise(settings)

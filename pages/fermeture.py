@@ -9,7 +9,7 @@ ended her own connection to the till."""
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import SyncWindow, confirm_password, context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
@@ -49,27 +49,27 @@ if code is None:
     st.stop()
 
 try:
-    summary = caisse.read_summary(store, code)
-    kept = caisse.kept_count(store, code)  # what was typed already, here or elsewhere
-except caisse.CaisseError as e:
+    summary = api.read_summary(store, code)
+    kept = api.kept_count(store, code)  # what was typed already, here or elsewhere
+except api.CaisseError as e:
     st.error(plain(e))
     st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
     st.stop()
 
 st.caption(plain(f"Caisse {code} · ouverte le {summary.date_ouverture:%d/%m/%Y à %H:%M} · fond "
-                 f"{caisse.eur(summary.fond)} · responsable {user.display}"))
+                 f"{api.eur(summary.fond)} · responsable {user.display}"))
 
 if summary.en_cours:
-    st.error(plain(caisse.TicketsEnCours(code, summary.en_cours)))
+    st.error(plain(api.TicketsEnCours(code, summary.en_cours)))
     for t in summary.en_cours:
         with st.form(f"annuler-{t.id_ticket}"):
-            st.text(f"Ticket en cours : {caisse.describe_draft(t)}")
-            reason = st.text_input("Motif de l'abandon", key=f"motif-{t.id_ticket}", max_chars=caisse.TEXT_LIMIT)
+            st.text(f"Ticket en cours : {api.describe_draft(t)}")
+            reason = st.text_input("Motif de l'abandon", key=f"motif-{t.id_ticket}", max_chars=api.TEXT_LIMIT)
             if st.form_submit_button("Abandonner ce ticket", disabled=not user.can("CAISSE_ANNULER")):
                 try:
-                    st.session_state["flash"] = ("warning", caisse.cancel_draft(store, t.id_ticket, user, reason), [])
+                    st.session_state["flash"] = ("warning", api.cancel_draft(store, t.id_ticket, user, reason), [])
                     st.rerun()
-                except caisse.CaisseError as e:
+                except api.CaisseError as e:
                     st.error(plain(e))
     if not user.can("CAISSE_ANNULER"):
         st.caption("Abandonner un ticket en cours est réservé à ceux qui peuvent annuler un ticket.")
@@ -79,15 +79,15 @@ for waiting in summary.en_attente:  # a month that did not add up: the day still
     st.warning(plain(waiting))
 
 if summary.connectes:
-    st.warning(plain(caisse.UsersConnected(code, [f"{name or login} (depuis {since:%H:%M})"
+    st.warning(plain(api.UsersConnected(code, [f"{name or login} (depuis {since:%H:%M})"
                                                   for login, name, since in summary.connectes])))
 
 
 def keep(key: str, widget: str) -> None:
     """What was just typed goes to the store (a refresh, or another tab, finds it)."""
     try:
-        caisse.keep_count(store, code, user, {key: st.session_state[widget]})
-    except caisse.CaisseError as e:
+        api.keep_count(store, code, user, {key: st.session_state[widget]})
+    except api.CaisseError as e:
         st.session_state["comptage_refus"] = str(e)
 
 
@@ -95,7 +95,7 @@ count_side, check_side = st.columns([5, 6], gap="large")
 count, problems = None, []
 with count_side:
     direct = st.toggle("Saisir le montant des espèces sans détail", value=bool(kept.get("sans_detail")),
-                       key="direct", on_change=lambda: caisse.keep_count(
+                       key="direct", on_change=lambda: api.keep_count(
                            store, code, user, {"sans_detail": "1" if st.session_state["direct"] else ""}))
     with st.container(key="grille"):
         if direct:
@@ -104,8 +104,8 @@ with count_side:
             counted = None
             if typed.strip():
                 try:
-                    counted = caisse.parse_amount(typed, "Le montant des espèces")
-                except caisse.CaisseError as e:
+                    counted = api.parse_amount(typed, "Le montant des espèces")
+                except api.CaisseError as e:
                     st.error(plain(e))
         else:
             head = st.columns([2, 2, 3])
@@ -114,29 +114,29 @@ with count_side:
             count = {}
             for value in sorted(summary.coupures, reverse=True):
                 unit, number, total = st.columns([2, 2, 3], vertical_alignment="center")
-                unit.markdown(caisse.eur(value))
-                text = number.text_input(caisse.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
+                unit.markdown(api.eur(value))
+                text = number.text_input(api.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
                                          label_visibility="collapsed", placeholder="0", on_change=keep,
                                          args=(str(value), f"coupure-{value}"))
                 try:
-                    n = caisse.parse_count(text, value)
-                except caisse.CaisseError as e:
+                    n = api.parse_count(text, value)
+                except api.CaisseError as e:
                     total.error(plain(e))
                     problems.append(value)
                     n = 0
                 else:
-                    total.markdown(caisse.eur(value * n) if n else "—")
+                    total.markdown(api.eur(value * n) if n else "—")
                 if n:
                     count[value] = n
-            counted = sum((value * n for value, n in count.items()), caisse.parse_amount("0")) if count else None
+            counted = sum((value * n for value, n in count.items()), api.parse_amount("0")) if count else None
             if problems:
                 counted = None
-            st.markdown(f"**Total compté : {caisse.eur(counted or 0)}**")
+            st.markdown(f"**Total compté : {api.eur(counted or 0)}**")
     if st.session_state.get("comptage_refus"):
         st.error(plain(st.session_state.pop("comptage_refus")))
 
 with check_side:
-    table([{"Moyen": lib, "Montant": caisse.eur(amount)} for _, lib, amount in summary.per_method],
+    table([{"Moyen": lib, "Montant": api.eur(amount)} for _, lib, amount in summary.per_method],
           empty="Aucun règlement encaissé sur cette journée.", key="moyens")
     st.markdown(f"**Nombre de ticket : {summary.nb_tickets}**"
                 + (f" · tickets annulés : {summary.nb_annules}" if summary.nb_annules else "")
@@ -144,13 +144,13 @@ with check_side:
     a, b, c = st.columns(3)
     shown = counted is not None or not summary.comptage_aveugle
     blind = "Comptage à l'aveugle : les espèces attendues s'affichent une fois le compte fait."
-    a.metric("Attendues", caisse.eur(summary.especes_theorique) if shown else "masqué", help=None if shown else blind)
-    b.metric("Comptées", caisse.eur(counted) if counted is not None else "—")
+    a.metric("Attendues", api.eur(summary.especes_theorique) if shown else "masqué", help=None if shown else blind)
+    b.metric("Comptées", api.eur(counted) if counted is not None else "—")
     if counted is not None:
-        c.metric("Écart", caisse.eur(counted - summary.especes_theorique))
+        c.metric("Écart", api.eur(counted - summary.especes_theorique))
     with st.form("valider"):
         accept = st.checkbox("Valider la fermeture malgré l'écart", disabled=not user.can("CAISSE_VALIDER_ECART"))
-        comment = st.text_input("Commentaire de l'écart", max_chars=caisse.TEXT_LIMIT)
+        comment = st.text_input("Commentaire de l'écart", max_chars=api.TEXT_LIMIT)
         password = st.text_input("Mot de passe du responsable", type="password")
         force = False
         if summary.connectes:
@@ -167,10 +167,10 @@ if submitted:
         confirm_password(user, password, code)
         with check_side:
             window = SyncWindow("Synchronisation des données en cours ...") if settings.mode == "auto" else None
-        end = caisse.finish_day(store, settings, code, user, count=count if not direct else None,
+        end = api.finish_day(store, settings, code, user, count=count if not direct else None,
                                 especes=counted if direct else None, force=force, accept_difference=accept,
                                 comment=comment, echo=window)
-    except caisse.CaisseError as e:
+    except api.CaisseError as e:
         if window:
             window.box.update(label="Fermeture refusée", state="error")
         with check_side:
@@ -182,7 +182,7 @@ if submitted:
                    "Le ticket récapitulatif est archivé (aucune imprimante réglée)."
                    if settings.printer == "preview" else "Le ticket récapitulatif est archivé.")
         st.session_state["ferme"] = {
-            "message": f"Caisse {code} fermée : Z n°{end.closed.numero_z}, écart {caisse.eur(end.closed.ecart)}. "
+            "message": f"Caisse {code} fermée : Z n°{end.closed.numero_z}, écart {api.eur(end.closed.ecart)}. "
                        + printed,
             "warnings": end.warnings, "periods": end.periods,
             "export": f"Journées exportées vers le serveur principal (lot {end.export.lot})." if end.export else "",

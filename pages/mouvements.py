@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
@@ -16,7 +16,7 @@ user = require("CAISSE_MOUVEMENT")
 st.title("Caisse du jour")
 show_flash()
 
-days = {code: ident for code, ident, _ in caisse.open_days(store)}
+days = {code: ident for code, ident, _ in api.open_days(store)}
 if not days:
     st.info("Aucune caisse n'est ouverte : les mouvements d'espèces et le rapport X se font sur une journée ouverte "
             "(écran Ouverture, bouton Ouvrir).")
@@ -34,20 +34,20 @@ def record() -> None:
     try:
         type_ = state.get("mvt_type")
         if type_ is None:
-            raise caisse.CaisseError("Choisissez le type du mouvement : entrée d'espèces, sortie d'espèces ou remise "
+            raise api.CaisseError("Choisissez le type du mouvement : entrée d'espèces, sortie d'espèces ou remise "
                                      "en banque.")
-        value = caisse.parse_amount(state.get("mvt_montant", ""), "Le montant")
+        value = api.parse_amount(state.get("mvt_montant", ""), "Le montant")
         approver = None
         if (state.get("mvt_resp") or "").strip():
-            approver = caisse.login(store, state["mvt_resp"].strip(), state.get("mvt_resp_mdp", ""), caisse=code,
+            approver = api.login(store, state["mvt_resp"].strip(), state.get("mvt_resp_mdp", ""), caisse=code,
                                     sign_in=False)
-        _, slip = caisse.record_cash_move(store, settings, code, user, type_, value, state.get("mvt_motif", ""),
+        _, slip = api.record_cash_move(store, settings, code, user, type_, value, state.get("mvt_motif", ""),
                                           approver)
-    except caisse.CaisseError as e:
+    except api.CaisseError as e:
         state["mvt_refus"] = str(e)
         state["mvt_resp_mdp"] = ""  # a password is never kept
         return
-    said = (f"{caisse.MOVE_TYPES[type_]} de {caisse.eur(value)} enregistrée sur la caisse {code}, motif : "
+    said = (f"{api.MOVE_TYPES[type_]} de {api.eur(value)} enregistrée sur la caisse {code}, motif : "
             f"« {state['mvt_motif'].strip()} ». Bordereau " + ("imprimé." if slip.printed else "archivé."))
     state["flash"] = ("success", said + (f" {slip.warning}" if slip.warning else ""), [])
     for key in FIELDS:  # set, not deleted: a deleted key may leave the browser showing the old value
@@ -56,13 +56,13 @@ def record() -> None:
 
 st.subheader("Mouvement d'espèces")
 with st.form("mouvement"):
-    st.radio("Type", list(caisse.MOVE_TYPES), format_func=caisse.MOVE_TYPES.get, horizontal=True, index=None,
+    st.radio("Type", list(api.MOVE_TYPES), format_func=api.MOVE_TYPES.get, horizontal=True, index=None,
              key="mvt_type")
     amount, reason = st.columns([1, 2])
     amount.text_input("Montant (€)", placeholder="par exemple 20,00", key="mvt_montant")
     reason.text_input("Motif", placeholder="par exemple : achat de timbres, dépôt à la banque", key="mvt_motif",
-                     max_chars=caisse.TEXT_LIMIT)
-    st.caption(plain(f"Au-delà de {caisse.eur(ceiling)}, un responsable autorise le mouvement avec son mot de passe "
+                     max_chars=api.TEXT_LIMIT)
+    st.caption(plain(f"Au-delà de {api.eur(ceiling)}, un responsable autorise le mouvement avec son mot de passe "
                      "(inutile si vous êtes responsable)."))
     who, secret = st.columns(2)
     who.text_input("Responsable (identifiant)", key="mvt_resp")
@@ -71,14 +71,14 @@ with st.form("mouvement"):
 if st.session_state.get("mvt_refus"):
     st.error(plain(st.session_state.pop("mvt_refus")))
 
-WORDS = {**caisse.MOVE_TYPES, "FOND": "Fond de caisse", "ECART": "Écart de caisse"}
-moves = caisse.day_moves(store, days[code])
-table([{"Heure": caisse.moment_text(ts), "Type": WORDS.get(kind, kind), "Montant": caisse.eur(value),
+WORDS = {**api.MOVE_TYPES, "FOND": "Fond de caisse", "ECART": "Écart de caisse"}
+moves = api.day_moves(store, days[code])
+table([{"Heure": api.moment_text(ts), "Type": WORDS.get(kind, kind), "Montant": api.eur(value),
         "Motif": label, "Par": who} for ts, kind, value, label, who in moves],
       empty="Aucun mouvement sur cette journée.", key="mouvements")
 if moves:
     net = sum((v if k in ("ENTREE", "FOND") else -v for _, k, v, _, _ in moves if k != "ECART"), Decimal("0"))
-    st.caption(f"Solde des mouvements (fond compris) : {caisse.eur(net)}")
+    st.caption(f"Solde des mouvements (fond compris) : {api.eur(net)}")
 
 st.subheader("Rapport X")
 if not user.can("CAISSE_FERMER"):
@@ -86,14 +86,14 @@ if not user.can("CAISSE_FERMER"):
 else:
     show, paper = st.columns(2)
     if show.button("Afficher le rapport X"):
-        st.session_state["rapport_x"] = "\n".join(caisse.x_document(store, settings, code).lines)
+        st.session_state["rapport_x"] = "\n".join(api.x_document(store, settings, code).lines)
     if paper.button("Imprimer le rapport X"):
         try:
-            printed = caisse.print_x(store, settings, code, user)
+            printed = api.print_x(store, settings, code, user)
             st.session_state["rapport_x"] = printed.text_path.read_text(encoding="utf-8")
-            where = caisse.printer_words(settings.printer)
+            where = api.printer_words(settings.printer)
             (st.warning if printed.warning else st.success)(plain(printed.warning or f"Rapport X imprimé ({where})."))
-        except caisse.CaisseError as e:
+        except api.CaisseError as e:
             st.error(plain(e))
     if st.session_state.get("rapport_x"):
         st.code(st.session_state["rapport_x"], language=None)

@@ -3,7 +3,7 @@ then Connecter and Fermer la caisse once open."""
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import (
     FAREWELLS,
     SyncWindow,
@@ -27,8 +27,8 @@ flashed = show_flash()
 if st.query_params.get("au_revoir") in FAREWELLS:
     st.info(FAREWELLS[st.query_params["au_revoir"]])
 try:
-    view = caisse.read_overview(store)
-except caisse.CaisseError as e:
+    view = api.read_overview(store)
+except api.CaisseError as e:
     st.error(plain(e))
     st.stop()
 
@@ -36,10 +36,10 @@ opened_now = st.query_params.get("ouverte")
 if opened_now and any(c.code == opened_now and c.etat == "ouverte" for c in view.caisses):
     if not flashed:  # after a sign-out the session's message is gone: the address still says it
         st.success(f"La caisse {plain(opened_now)} est ouverte : les vendeurs peuvent se connecter.")
-    last = caisse.read_history(store, 1)
+    last = api.read_history(store, 1)
     if settings.mode == "auto" and last:  # what the import of this opening did, said in a sentence
         run, lines = last[0]
-        {"reussi": st.success, "rien": st.info}.get(run.statut, st.warning)(plain(caisse.sync_outcome(run)))
+        {"reussi": st.success, "rien": st.info}.get(run.statut, st.warning)(plain(api.sync_outcome(run)))
         if not flashed:  # the message of the opening carries the same journal
             with st.expander("Journal de la synchronisation"):
                 st.code("\n".join(message for _, message in lines), language=None, wrap_lines=True)
@@ -55,11 +55,11 @@ if code and not training_code():
     if practice:  # this register is in training: it opens, sells and closes in its training home
         settings, store = practice
         training = code
-        view = caisse.read_overview(store)
+        view = api.read_overview(store)
         st.warning(plain(f"La caisse {code} est en MODE FORMATION : ses ventes sont numérotées à part et ne comptent "
                          "nulle part. Un responsable revient au mode réel dans Réglages."))
 state = next((c for c in view.caisses if c.code == code), None)
-actions = caisse.allowed_actions(view, code, settings.mode)
+actions = api.allowed_actions(view, code, settings.mode)
 restricted = bool(view.logins) and "CAISSE_OUVRIR" not in view.rights.get(user, frozenset())
 
 if state is None:
@@ -67,7 +67,7 @@ if state is None:
             + ("Importer." if settings.mode == "manual" else "Ouvrir (l'import se fait à l'ouverture)."))
 else:
     st.markdown(f"**État de la caisse {plain(code)}** : {plain(state.etat_libelle)}"
-                + (f" — {caisse.plural(state.jours_a_exporter, 'journée')} à exporter" if state.jours_a_exporter
+                + (f" — {api.plural(state.jours_a_exporter, 'journée')} à exporter" if state.jours_a_exporter
                    else ""))
 retry = settings.mode == "auto" and state is not None and state.etat in ("echec_export", "a_exporter")
 
@@ -109,7 +109,7 @@ with st.form("ouverture", clear_on_submit=True):
                 st.caption(plain(f"{button} est grisé : {why}"))
 
 
-def signed(who: caisse.User, then: str = "", **options) -> None:
+def signed(who: api.User, then: str = "", **options) -> None:
     """Sign `who` in unless this browser's session is already theirs (then just go on)."""
     current = current_user()
     if current is not None and current.id_utilisateur == who.id_utilisateur and not options.get("id_connexion"):
@@ -123,20 +123,17 @@ window = None
 try:
     if clicked.get("importer"):
         window = SyncWindow("Synchronisation des données en cours ...")
-        result = caisse.run_import(store, settings, code, user, password, echo=window)
+        result = api.run_import(store, settings, code, user, password, echo=window)
         done = f"Données importées pour la caisse {code} (lot {result.lot}, {result.rows} lignes)."
         if result.missing_core:
             flash("warning", f"{done} {' '.join(result.warnings)}", window.lines)
         flash("success", f"{done} La caisse peut maintenant être ouverte.", window.lines)
     elif clicked.get("ouvrir"):
-        fond = caisse.parse_amount(amount, "Le montant")
-        if settings.mode == "auto":  # the import first: on a new shop's first day it brings the users
-            window = SyncWindow("Synchronisation des données en cours ...")
-            opened = caisse.open_day_auto(store, settings, code, user, password, fond, echo=window)
-        else:
-            opened = caisse.open_day(store, code, caisse.login(store, user, password, caisse=code), fond)
+        fond = api.parse_amount(amount, "Le montant")
+        window = SyncWindow("Synchronisation des données en cours ...") if settings.mode == "auto" else None
+        opened = api.open_register(store, settings, code, user, password, fond, echo=window)
         st.session_state["flash"] = ("success", f"La caisse {code} est ouverte (fond de caisse "
-                                                f"{caisse.eur(opened.fond)}). Les vendeurs peuvent se connecter.",
+                                                f"{api.eur(opened.fond)}). Les vendeurs peuvent se connecter.",
                                      window.lines if window else [])
         if stay:
             signed(opened.user, query=f"?ouverte={code}")
@@ -145,19 +142,19 @@ try:
         st.query_params["ouverte"] = code
         st.rerun()
     elif clicked.get("exporter"):
-        who = caisse.login(store, user, password, caisse=code)
+        who = api.login(store, user, password, caisse=code)
         window = SyncWindow("Synchronisation des données en cours ...")
-        result = caisse.run_export(store, settings, code, who, echo=window)
+        result = api.run_export(store, settings, code, who, echo=window)
         flash("success", f"Journées exportées vers le serveur principal (lot {result.lot}).", window.lines)
     elif clicked.get("connecter"):
-        who = caisse.login(store, user, password, caisse=code)
-        signed(who, "vente", caisse_code=code, id_connexion=caisse.connect_seller(store, code, who))
+        who = api.login(store, user, password, caisse=code)
+        signed(who, "vente", caisse_code=code, id_connexion=api.connect_seller(store, code, who))
     elif clicked.get("fermer"):
-        who = caisse.login(store, user, password, caisse=code)
-        caisse.require(who, "CAISSE_FERMER")
+        who = api.login(store, user, password, caisse=code)
+        api.require(who, "CAISSE_FERMER")
         st.session_state["fermeture"] = code
         signed(who, "fermeture", query=f"?caisse={code}")
-except caisse.CaisseError as e:
+except api.CaisseError as e:
     if window is not None:
         window.box.update(label="Synchronisation interrompue", state="error")
     st.error(plain(e))

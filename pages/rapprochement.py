@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import bars, confirm_password, context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
@@ -27,24 +27,24 @@ PERIODS = {"Les 31 derniers jours": (today - timedelta(days=30), today),
            "Autre période…": None}
 a, b, c = st.columns([2, 2, 1])
 period = a.selectbox("Période", list(PERIODS))
-codes = [s.code for s in caisse.read_overview(store).caisses]
+codes = [s.code for s in api.read_overview(store).caisses]
 chosen = c.selectbox("Caisse", ["Toutes"] + codes)
 start, end = PERIODS[period] or (None, None)
 if start is None:
     left, right = b.columns(2)
     try:
-        start = caisse.parse_day(left.text_input("Du", value=f"{today - timedelta(days=30):%d/%m/%Y}"), "Le début")
-        end = caisse.parse_day(right.text_input("Au", value=f"{today:%d/%m/%Y}"), "La fin")
-    except caisse.CaisseError as e:
+        start = api.parse_day(left.text_input("Du", value=f"{today - timedelta(days=30):%d/%m/%Y}"), "Le début")
+        end = api.parse_day(right.text_input("Au", value=f"{today:%d/%m/%Y}"), "La fin")
+    except api.CaisseError as e:
         st.error(plain(e))
         st.stop()
     if end < start:
         st.error("La fin de la période est avant son début : corrigez les dates.")
         st.stop()
 else:
-    b.text(f"du {caisse.day_text(start)} au {caisse.day_text(end)}")
+    b.text(f"du {api.day_text(start)} au {api.day_text(end)}")
 
-days = caisse.reconciliation(store, start, end, None if chosen == "Toutes" else chosen)
+days = api.reconciliation(store, start, end, None if chosen == "Toutes" else chosen)
 MONEY = ("Fond", "Espèces", "Carte", "Autres", "Mouvements", "Attendu", "Compté", "Écart")
 
 
@@ -52,19 +52,19 @@ def shown(row: dict) -> dict:
     out = {}
     for key, value in row.items():
         if key in MONEY:
-            value = caisse.eur(value)
+            value = api.eur(value)
         elif key in ("Ouverture", "Fermeture"):
-            value = caisse.moment_text(value, seconds=False)
+            value = api.moment_text(value, seconds=False)
         elif key == "Fermeture forcée":
             value = "oui" if value else "non"
         out[key] = value
     return out
 
 
-table([shown(row) for row in caisse.reconciliation_rows(days)],
-      empty=f"Aucune journée fermée du {caisse.day_text(start)} au {caisse.day_text(end)}.", key="journees")
+table([shown(row) for row in api.reconciliation_rows(days)],
+      empty=f"Aucune journée fermée du {api.day_text(start)} au {api.day_text(end)}.", key="journees")
 if days:
-    st.download_button("Télécharger en CSV (Excel)", caisse.reconciliation_csv(days),
+    st.download_button("Télécharger en CSV (Excel)", api.reconciliation_csv(days),
                        file_name=f"rapprochement_{start:%Y%m%d}_{end:%Y%m%d}.csv", mime="text/csv")
     per_day: dict[date, Decimal] = defaultdict(Decimal)
     for d in days:
@@ -73,18 +73,18 @@ if days:
          "Écarts de caisse par journée" + ("" if any(d.ecart for d in days) else " : aucun écart sur la période"))
 
 st.subheader("Détail d'une journée")
-labels = {f"{code} · journée en cours (ouverte le {caisse.moment_text(opened, seconds=False)})": (code, ident, None)
-          for code, ident, opened in caisse.open_days(store)}
-labels |= {f"{d.caisse} · Z n°{d.numero_z} · {caisse.day_text(d.fermeture)}": (d.caisse, d.id_journee, d.numero_z)
+labels = {f"{code} · journée en cours (ouverte le {api.moment_text(opened, seconds=False)})": (code, ident, None)
+          for code, ident, opened in api.open_days(store)}
+labels |= {f"{d.caisse} · Z n°{d.numero_z} · {api.day_text(d.fermeture)}": (d.caisse, d.id_journee, d.numero_z)
            for d in days}
 if not labels:
     st.info("Aucune journée à détailler sur cette période.")
     st.stop()
 code, id_journee, numero_z = labels[st.selectbox("Journée", list(labels))]
-tickets = caisse.day_tickets(store, id_journee)
-table([{"N°": n, "Heure": caisse.moment_text(ts), "Vendeur": who,
-        "Type": caisse.TYPE_WORDS[kind] + (f" du n°{origin}" if origin else ""), "Total": caisse.eur(t),
-        "Règlements": ", ".join(f"{label} {caisse.eur(amount)}" for label, amount in pay or [])}
+tickets = api.day_tickets(store, id_journee)
+table([{"N°": n, "Heure": api.moment_text(ts), "Vendeur": who,
+        "Type": api.TYPE_WORDS[kind] + (f" du n°{origin}" if origin else ""), "Total": api.eur(t),
+        "Règlements": ", ".join(f"{label} {api.eur(amount)}" for label, amount in pay or [])}
        for n, ts, who, kind, t, pay, origin in tickets], empty="Aucun ticket sur cette journée.", key="tickets")
 
 
@@ -92,7 +92,7 @@ def printed_message(printed, what: str) -> None:
     if printed.warning:
         st.warning(plain(printed.warning))
     else:
-        where = caisse.printer_words(settings.printer)
+        where = api.printer_words(settings.printer)
         st.success(plain(f"{what} : DUPLICATA n°{printed.duplicata} enregistré ({where})."
                          if printed.duplicata else f"{what} imprimé ({where})."))
     st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
@@ -109,8 +109,8 @@ with reprint.form("reimprimer"):
 if again and number:
     try:
         confirm_password(user, reprint_password, code)  # a duplicate is a record: who asked for it, confirmed
-        printed_message(caisse.reprint_receipt(store, settings, code, number, user), f"Ticket n°{number}")
-    except caisse.CaisseError as e:
+        printed_message(api.reprint_receipt(store, settings, code, number, user), f"Ticket n°{number}")
+    except api.CaisseError as e:
         st.error(plain(e))
 if numero_z is None:
     with void.form("annuler"):
@@ -119,7 +119,7 @@ if numero_z is None:
         sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE" and n not in voided]
         number = st.selectbox("Vente n°", sales, key="annulation", placeholder="Choisissez une vente…",
                               disabled=not sales)
-        reason = st.text_input("Motif de l'annulation", max_chars=caisse.TEXT_LIMIT)
+        reason = st.text_input("Motif de l'annulation", max_chars=api.TEXT_LIMIT)
         password = st.text_input("Votre mot de passe", type="password", key="mdp-annulation")
         cancel = st.form_submit_button("Annuler la vente", disabled=not (sales and user.can("CAISSE_ANNULER")))
     if not user.can("CAISSE_ANNULER"):
@@ -127,15 +127,15 @@ if numero_z is None:
     if cancel:
         try:
             confirm_password(user, password, code)
-            done = caisse.void_ticket(store, code, user, number, reason)
-        except caisse.CaisseError as e:
+            done = api.void_ticket(store, code, user, number, reason)
+        except api.CaisseError as e:
             st.error(plain(e))
         else:  # shown again from the top: the day's tickets list the void, the sale is no longer offered
-            said = (f"Vente n°{number} annulée par le ticket n°{done.numero} ({caisse.eur(done.total_ttc)}) : "
+            said = (f"Vente n°{number} annulée par le ticket n°{done.numero} ({api.eur(done.total_ttc)}) : "
                     f"{reason.strip()}.")
             try:  # the void is recorded: its receipt failing is a warning, never a refusal
-                warning = caisse.print_receipt(store, settings, done, user).warning
-            except caisse.CaisseError as e:
+                warning = api.print_receipt(store, settings, done, user).warning
+            except api.CaisseError as e:
                 warning = str(e)
             st.session_state["flash"] = ("warning" if warning else "success", f"{said} {warning}".strip(), [])
             st.rerun()
@@ -147,6 +147,6 @@ else:
     if z_again:
         try:
             confirm_password(user, z_password, code)
-            printed_message(caisse.print_z(store, settings, code, user, numero_z), f"Z n°{numero_z}")
-        except caisse.CaisseError as e:
+            printed_message(api.print_z(store, settings, code, user, numero_z), f"Z n°{numero_z}")
+        except api.CaisseError as e:
             st.error(plain(e))

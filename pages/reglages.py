@@ -4,7 +4,7 @@ manager lets them in again). The settings themselves change in caisse.toml, neve
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import (
     confirm_password,
     context,
@@ -34,20 +34,20 @@ if settings.drop.startswith("sftp://"):
             f"{settings.sftp_timeout:g} s".replace(".", ","))
 if st.button("Tester la connexion"):
     try:
-        st.success(plain(caisse.test_drop(settings)))
-    except caisse.CaisseError as e:
+        st.success(plain(api.test_drop(settings)))
+    except api.CaisseError as e:
         st.error(plain(e))
 
 st.subheader("Imprimante")
-st.text(f"{caisse.printer_words(settings.printer).capitalize()} · {settings.printer_width} colonnes · ticket à "
+st.text(f"{api.printer_words(settings.printer).capitalize()} · {settings.printer_width} colonnes · ticket à "
         f"chaque vente : {'oui' if settings.print_receipts else 'non'}")
 if st.button("Imprimer un ticket de test"):
     try:
-        printed = caisse.print_test_page(store, settings, user)
-        where = caisse.printer_words(settings.printer)
+        printed = api.print_test_page(store, settings, user)
+        where = api.printer_words(settings.printer)
         (st.warning if printed.warning else st.success)(plain(printed.warning or f"Ticket de test envoyé ({where})."))
         st.code(printed.text_path.read_text(encoding="utf-8"), language=None)
-    except caisse.CaisseError as e:
+    except api.CaisseError as e:
         st.error(plain(e))
 
 st.subheader("Synchronisation")
@@ -55,9 +55,9 @@ st.text(f"Mode {settings.mode_words}.")
 
 st.subheader("Paramètres reçus du serveur principal")
 try:
-    table([{"Paramètre": label, "Valeur": value} for label, value in caisse.shop_parameters(store)],
+    table([{"Paramètre": label, "Valeur": value} for label, value in api.shop_parameters(store)],
           key="parametres")
-except caisse.CaisseError as e:
+except api.CaisseError as e:
     st.error(plain(e))
 
 st.subheader("Mode formation")
@@ -66,8 +66,8 @@ if training_code():
     st.info("Ce navigateur travaille en mode formation : déconnectez-vous, puis identifiez-vous sur le back-office "
             "réel pour changer le mode d'une caisse.")
 else:
-    trained = caisse.trained(real_store)
-    registers = [s.code for s in caisse.register_states_of(real_store)]
+    trained = api.trained(real_store)
+    registers = [s.code for s in api.register_states_of(real_store)]
     st.text("Caisses en formation : " + (", ".join(sorted(trained)) if trained else "aucune") + ".")
     st.caption("En formation, une caisse ouvre, vend et ferme sur une copie des données : ses tickets sont numérotés "
                "à part, portent MODE FORMATION et ne comptent nulle part. Entrer et sortir sont inscrits au journal.")
@@ -82,17 +82,17 @@ else:
             if enter or leave:
                 try:
                     confirm_password(user, password)
-                    said = caisse.training_switch(real_store, real_settings, code, user, bool(enter))
-                except caisse.CaisseError as e:
+                    said = api.training_switch(real_store, real_settings, code, user, bool(enter))
+                except api.CaisseError as e:
                     st.error(plain(e))
                 else:  # shown again from the top: the list of registers in training says the new state
                     st.session_state["flash"] = ("success", said, [])
                     st.rerun()
 
 st.subheader("Postes ralentis après des mots de passe erronés")
-held = caisse.held_sources(store)
-table([{"Poste (adresse) ou identifiant": source, "Échecs de suite": n, "Dernier échec": caisse.moment_text(last),
-        "Attente jusqu'à": caisse.moment_text(until) if until else "—"} for source, n, last, until in held],
+held = api.held_sources(store)
+table([{"Poste (adresse) ou identifiant": source, "Échecs de suite": n, "Dernier échec": api.moment_text(last),
+        "Attente jusqu'à": api.moment_text(until) if until else "—"} for source, n, last, until in held],
       empty="Aucun poste n'est ralenti : pas d'échecs répétés depuis 15 minutes.", key="postes")
 if held:
     with st.form("debloquer", clear_on_submit=True):
@@ -101,8 +101,8 @@ if held:
         if st.form_submit_button("Débloquer ce poste"):
             try:
                 confirm_password(user, password)
-                caisse.release_source(store, user, source)
-            except caisse.CaisseError as e:
+                api.release_source(store, user, source)
+            except api.CaisseError as e:
                 st.error(plain(e))
             else:  # shown again from the top: the table no longer lists the post
                 st.session_state["flash"] = ("success", f"Le poste {source} peut de nouveau se connecter (enregistré "

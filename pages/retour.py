@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import context, current_session, plain, require, show_flash, sidebar_user
 
 settings, store = context()
@@ -23,12 +23,12 @@ REFUND_WORDS = {"ESP": "Espèces", "ORIGINE": "Moyen de paiement de la vente", "
 
 
 def finish(done) -> None:
-    caisse.print_receipt(store, settings, done.ticket, user)
+    api.print_receipt(store, settings, done.ticket, user)
     message = f"Retour enregistré : ticket n°{done.ticket.numero}, " + (
-        f"avoir n°{done.avoir} de {caisse.eur(-done.ticket.total_ttc)} émis et imprimé : remettez-le au client."
-        if done.avoir else f"{caisse.eur(-done.ticket.total_ttc)} remboursés.")
+        f"avoir n°{done.avoir} de {api.eur(-done.ticket.total_ttc)} émis et imprimé : remettez-le au client."
+        if done.avoir else f"{api.eur(-done.ticket.total_ttc)} remboursés.")
     if done.avoir:
-        printed = caisse.print_credit_note(store, settings, code, done.avoir, user)
+        printed = api.print_credit_note(store, settings, code, done.avoir, user)
         st.session_state["avoir"] = printed.text_path.read_text(encoding="utf-8")
         if printed.warning:
             message += f" {printed.warning}"
@@ -50,13 +50,13 @@ with with_ticket:
     ref = st.session_state.get("retour")
     if ref:
         try:
-            found = caisse.read_returnable(store, code, ref)
-        except caisse.CaisseError as e:
+            found = api.read_returnable(store, code, ref)
+        except api.CaisseError as e:
             st.error(plain(e))
         else:
             sale = found.ticket
             st.caption(plain(f"Ticket n°{sale.numero} du {sale.date_validation:%d/%m/%Y %H:%M}, vendeur "
-                             f"{sale.vendeur}, {caisse.eur(sale.total_ttc)}"))
+                             f"{sale.vendeur}, {api.eur(sale.total_ttc)}"))
             with st.form("reprendre"):
                 lines_side, refund_side = st.columns([3, 2], gap="medium")  # the button beside the lines, on screen
                 quantities = {}
@@ -64,18 +64,18 @@ with with_ticket:
                     for line in found.lines:
                         left = line.reste
                         quantities[line.num_ligne] = st.number_input(
-                            plain(f"{line.libelle} ({line.code}) : reste {caisse.qty(left)} sur "
-                                  f"{caisse.qty(line.vendu)}"),
+                            plain(f"{line.libelle} ({line.code}) : reste {api.qty(left)} sur "
+                                  f"{api.qty(line.vendu)}"),
                             min_value=0, max_value=int(left), step=1, disabled=left <= 0, key=f"q-{line.num_ligne}")
                 with refund_side:
                     refund = st.radio("Remboursement", list(REFUND_WORDS), format_func=REFUND_WORDS.get)
-                    reason = st.text_input("Motif du retour", max_chars=caisse.TEXT_LIMIT)
+                    reason = st.text_input("Motif du retour", max_chars=api.TEXT_LIMIT)
                     go = st.form_submit_button("Valider le retour", type="primary", use_container_width=True)
                 if go:
                     try:
-                        finish(caisse.return_goods(store, code, user, refund=refund, reason=reason, sale=ref,
+                        finish(api.return_goods(store, code, user, refund=refund, reason=reason, sale=ref,
                                                    quantities={n: Decimal(q) for n, q in quantities.items() if q}))
-                    except caisse.CaisseError as e:
+                    except api.CaisseError as e:
                         st.error(plain(e))
 with without:
     if not user.can("CAISSE_RETOUR_LIBRE"):
@@ -85,10 +85,10 @@ with without:
             article = st.text_input("Article (code ou EAN)")
             quantity = st.number_input("Quantité", min_value=1, max_value=999, step=1)
             refund = st.radio("Remboursement", ["ESP", "AVOIR"], format_func=REFUND_WORDS.get, horizontal=True)
-            reason = st.text_input("Motif du retour", key="motif-libre", max_chars=caisse.TEXT_LIMIT)
+            reason = st.text_input("Motif du retour", key="motif-libre", max_chars=api.TEXT_LIMIT)
             if st.form_submit_button("Valider le retour", type="primary"):
                 try:
-                    finish(caisse.return_goods(store, code, user, refund=refund, reason=reason,
-                                               articles=[caisse.LineRequest(article.strip(), Decimal(quantity))]))
-                except caisse.CaisseError as e:
+                    finish(api.return_goods(store, code, user, refund=refund, reason=reason,
+                                               articles=[api.LineRequest(article.strip(), Decimal(quantity))]))
+                except api.CaisseError as e:
                     st.error(plain(e))

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.ui import SyncWindow, confirm_password, context, plain, require, sidebar_user, table
 
 settings, store = context()
@@ -33,11 +33,11 @@ def cells(lines: list[tuple[datetime, str]]) -> list[tuple[str, list[tuple[datet
     return out
 
 
-view = caisse.read_overview(store)
+view = api.read_overview(store)
 codes = [c.code for c in view.caisses]
 code = st.selectbox("Caisse", codes, key="sync-caisse") if codes else st.text_input("Caisse", value="C01")
-actions = caisse.allowed_actions(view, code, "manual")  # the opening screen's rules, whatever the mode
-in_training = caisse.in_training(store, code) or settings.formation
+actions = api.allowed_actions(view, code, "manual")  # the opening screen's rules, whatever the mode
+in_training = api.in_training(store, code) or settings.formation
 why_not_import = ("en mode formation, rien n'est importé ni exporté" if in_training else view.import_blocker
                   or (None if actions.importer else "la caisse ne peut pas importer maintenant."))
 why_not_export = "en mode formation, rien n'est importé ni exporté" if in_training else actions.pourquoi_exporter
@@ -53,20 +53,20 @@ if do_import or do_export:
     window = SyncWindow("Synchronisation des données en cours ...")
     try:
         if do_import:
-            result = caisse.run_import(store, settings, code, user.login, password, echo=window)
+            result = api.run_import(store, settings, code, user.login, password, echo=window)
             st.subheader("Lecture et validation : aperçu de chaque table")
             for name, preview in result.previews.items():
                 with st.expander(plain(f"{name} · {result.tables.get(name, 0)} lignes chargées")):
                     table(preview, empty="Table vide.", key=f"apercu-{name}")
         else:
             confirm_password(user, password, code)
-            caisse.run_export(store, settings, code, user, echo=window)
+            api.run_export(store, settings, code, user, echo=window)
         window.box.update(label="Synchronisation terminée", state="complete", expanded=False)
-    except caisse.CaisseError as e:
+    except api.CaisseError as e:
         window.box.update(label="Synchronisation interrompue", state="error")
         st.error(plain(e))
 
-for run, lines in caisse.read_history(store):
+for run, lines in api.read_history(store):
     icon = {"reussi": ":material/check_circle:", "rien": ":material/info:"}.get(run.statut, ":material/error:")
     label = f"{run.debut:%d/%m/%Y %H:%M:%S} · {run.sens} · caisse {run.caisse} · lot {run.lot or '—'}"
     with st.expander(plain(label), icon=icon):
@@ -76,6 +76,6 @@ for run, lines in caisse.read_history(store):
             seconds = (step_lines[-1][0] - step_lines[0][0]).total_seconds()
             failed = any("interrompu" in m for _, m in step_lines)
             duration = f"{seconds:.2f}".replace(".", ",")
-            st.markdown(f"{'❌' if failed else '✔'} **{plain(step)}** · {caisse.plural(len(step_lines), 'ligne')} · "
+            st.markdown(f"{'❌' if failed else '✔'} **{plain(step)}** · {api.plural(len(step_lines), 'ligne')} · "
                         f"{duration} s")
             st.code("\n".join(f"{ts:%H:%M:%S} {m}" for ts, m in step_lines), language=None, wrap_lines=True)

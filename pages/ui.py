@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import streamlit as st
 
-import caisse
-from caisse import incidents
+from caisse import api
+from caisse.common import incidents
 from pages.browser import COOKIE, set_cookie
 
 LOCAL_BROWSER = "navigateur du serveur"  # the sign-in throttle's name for a browser on the register server
@@ -21,15 +21,15 @@ COOKIE_SECONDS = 12 * 3600  # the browser forgets the token after a long day; th
 
 
 @st.cache_resource
-def home_context(training: str | None = None) -> tuple[caisse.Settings, object]:
+def home_context(training: str | None = None) -> tuple[api.Settings, object]:
     """The real home's settings and store; with `training` (a register's code), that register's training home."""
     if training:
-        practice = caisse.training_settings(home_context(None)[0], training)
-        return practice, caisse.open_store(practice)
-    settings = caisse.load_settings()
+        practice = api.training_settings(home_context(None)[0], training)
+        return practice, api.open_store(practice)
+    settings = api.load_settings()
     incidents.log_to(settings.logs_dir)
-    store = caisse.open_store(settings)
-    startup_problems[:] = caisse.start_app(store, settings) if store.path.exists() else []  # this start's own
+    store = api.open_store(settings)
+    startup_problems[:] = api.start_app(store, settings) if store.path.exists() else []  # this start's own
     return settings, store
 
 
@@ -38,18 +38,18 @@ def training_code() -> str | None:
     session is recorded, among the registers in training now (once per run), never read from the cookie."""
     if "_maison" not in st.session_state:
         settings, store = home_context(None)
-        st.session_state["_maison"] = caisse.session_home(store, settings, _token())
+        st.session_state["_maison"] = api.session_home(store, settings, _token())
     return st.session_state["_maison"]
 
 
-def context() -> tuple[caisse.Settings, object]:
+def context() -> tuple[api.Settings, object]:
     """The settings and store this browser works with: its training home's while its session is a training one."""
     return home_context(training_code())
 
 
-def register_context(code: str) -> tuple[caisse.Settings, object] | None:
+def register_context(code: str) -> tuple[api.Settings, object] | None:
     """The training home of a register in training, else None (it works in the real home)."""
-    return home_context(code) if caisse.in_training(home_context(None)[1], code) else None
+    return home_context(code) if api.in_training(home_context(None)[1], code) else None
 
 
 def unexpected(error: BaseException) -> str:
@@ -68,7 +68,7 @@ def guarded(action):
     def run(*args, **kwargs):
         try:
             return action(*args, **kwargs)
-        except caisse.CaisseError as e:
+        except api.CaisseError as e:
             st.error(plain(e))
         except Exception as e:  # noqa: BLE001 (Streamlit's stop and rerun are BaseExceptions: they pass)
             st.error(unexpected(e))
@@ -105,8 +105,8 @@ def bars(items: list[tuple[str, object]], title: str) -> None:
         up = f"<div class='moitie'><div class='haut' style='height:{height if value > 0 else 0}px'></div></div>"
         down = (f"<div class='moitie dessous'><div class='bas' style='height:{height if value < 0 else 0}px'>"
                 "</div></div>")
-        cells.append(f"<div class='barre' title='{escape(label)} : {escape(caisse.eur(value))}'>"
-                     f"<span class='montant'>{escape(caisse.eur(value))}</span>{up if positive else ''}"
+        cells.append(f"<div class='barre' title='{escape(label)} : {escape(api.eur(value))}'>"
+                     f"<span class='montant'>{escape(api.eur(value))}</span>{up if positive else ''}"
                      f"{down if negative else LINE}<span class='jour'>{escape(label)}</span>"
                      "</div>")
     st.html(f"<figure class='barres'><figcaption>{escape(title)}</figcaption><div class='rangee'>{''.join(cells)}"
@@ -151,10 +151,10 @@ def begin_run() -> None:
     st.session_state.pop("_session", None)
     st.session_state.pop("_maison", None)
     # Streamlit says None for a browser on the server itself: it is its own place, apart from the console's
-    caisse.from_source((st.context.ip_address or LOCAL_BROWSER) if st.context.headers else None)
+    api.from_source((st.context.ip_address or LOCAL_BROWSER) if st.context.headers else None)
 
 
-def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Session | None:
+def current_session(fresh: bool = False, in_callback: bool = False) -> api.Session | None:
     """The signed-in session, once per run (`fresh`: again, for a fragment's rerun); None when nobody is, or
     when it is paused (idle). A widget's callback reads it `in_callback`: the run that follows uses that read
     (the callback's action updated it) instead of reading it again."""
@@ -167,34 +167,34 @@ def current_session(fresh: bool = False, in_callback: bool = False) -> caisse.Se
     session = None
     st.session_state.pop("en_pause", None)
     try:
-        session = caisse.resume_session(store, _token(), timedelta(minutes=settings.idle_minutes))
-    except caisse.SessionExpired as paused:
+        session = api.resume_session(store, _token(), timedelta(minutes=settings.idle_minutes))
+    except api.SessionExpired as paused:
         st.session_state["en_pause"] = str(paused)
     st.session_state["_session"] = session
     return session
 
 
-def confirm_password(user: caisse.User, password: str, caisse_code: str | None = None) -> None:
+def confirm_password(user: api.User, password: str, caisse_code: str | None = None) -> None:
     """A privileged action (closing, export, void, unlock...) asks for the signed-in user's password again:
     a copied session alone cannot do it. A wrong one counts like a failed login."""
     settings, store = context()
     if not password:
-        raise caisse.LoginFailed(user.login, "Saisissez votre mot de passe pour confirmer cette action.")
-    caisse.login(store, user.login, password, caisse=caisse_code, sign_in=False)
+        raise api.LoginFailed(user.login, "Saisissez votre mot de passe pour confirmer cette action.")
+    api.login(store, user.login, password, caisse=caisse_code, sign_in=False)
 
 
-def current_user() -> caisse.User | None:
+def current_user() -> api.User | None:
     session = current_session()
     return session.user if session else None
 
 
-def sign_in(user: caisse.User, then: str = "", caisse_code: str | None = None, id_connexion: str | None = None,
+def sign_in(user: api.User, then: str = "", caisse_code: str | None = None, id_connexion: str | None = None,
             query: str = "", training: str | None = None) -> None:
     """Open a session for `user` and go to page `then` (its url path; "" for the opening screen). In a browser the
     token becomes a cookie and the page is loaded again, so that every later request carries it. `training`: the
     register whose training home the session works in."""
     settings, store = home_context(training)
-    token = caisse.open_session(store, user, caisse_code, id_connexion)  # its home is where it is recorded
+    token = api.open_session(store, user, caisse_code, id_connexion)  # its home is where it is recorded
     st.session_state["jeton"] = token
     st.session_state.pop("_session", None)
     st.session_state.pop("_maison", None)
@@ -219,8 +219,8 @@ def sign_out(said: str = "fin", opened: str | None = None) -> None:
     settings, store = context()
     session = current_session()
     if session and session.id_connexion:
-        caisse.disconnect_seller(store, session.id_connexion)
-    caisse.close_session(store, _token())
+        api.disconnect_seller(store, session.id_connexion)
+    api.close_session(store, _token())
     st.session_state.clear()
     if st.context.headers:
         set_cookie(None, 0, f"./?au_revoir={said if said in FAREWELLS else 'fin'}"
@@ -249,8 +249,8 @@ def sidebar_user() -> None:
             if st.form_submit_button("Se connecter"):
                 settings, store = context()
                 try:
-                    sign_in(caisse.login(store, login.strip(), password))
-                except caisse.CaisseError as e:
+                    sign_in(api.login(store, login.strip(), password))
+                except api.CaisseError as e:
                     st.error(plain(e))
         return
     with st.sidebar:
@@ -271,16 +271,16 @@ def paused() -> None:
         if st.form_submit_button("Reprendre", type="primary"):
             settings, store = context()
             try:
-                caisse.unlock_session(store, _token(), secret)
+                api.unlock_session(store, _token(), secret)
                 st.session_state.pop("en_pause", None)
                 st.session_state.pop("_session", None)
                 st.rerun()
-            except caisse.CaisseError as e:
+            except api.CaisseError as e:
                 st.error(plain(e))
     st.stop()
 
 
-def require(right: str) -> caisse.User:
+def require(right: str) -> api.User:
     """The session's user, or stop the page with a sentence and the way back to Ouverture (never a dead end)."""
     user = current_user()
     if user is None:
@@ -292,7 +292,7 @@ def require(right: str) -> caisse.User:
         st.stop()
     if not user.can(right):
         st.error(plain(f"{user.display} n'a pas accès à cet écran : il faut le droit de "
-                       f"{caisse.RIGHT_WORDS.get(right, right)}."))
+                       f"{api.RIGHT_WORDS.get(right, right)}."))
         st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
         st.stop()
     return user

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-import caisse
+from caisse import api
 from pages.browser import scanner
 from pages.ui import context, current_session, guarded, plain, require, sidebar_user, sign_out, unexpected
 
@@ -25,12 +25,12 @@ sidebar_user()
 user = require("CAISSE_VENDRE")
 SHORTCUTS = {"F2": {"kind": "cash_exact"}, "F4": {"kind": "card_exact"}, "F8": {"kind": "park"},
              "F9": {"kind": "validate"}, "Ctrl+Enter": {"kind": "validate"}}
-METHODS = caisse.till_methods(store)
+METHODS = api.till_methods(store)
 CARD = next((m for m in METHODS if not m.especes and not m.numero), None)
 CASH = next((m for m in METHODS if m.especes), None)
 
 
-def answer(outcome: caisse.TillOutcome) -> None:
+def answer(outcome: api.TillOutcome) -> None:
     st.session_state["issue"] = outcome
 
 
@@ -39,26 +39,26 @@ def command(kind: str, **values) -> None:
     answer(_run({"kind": kind, **values}))
 
 
-def _run(cmd: dict) -> caisse.TillOutcome:
+def _run(cmd: dict) -> api.TillOutcome:
     try:
         return _run_now(cmd)
     except Exception as e:  # noqa: BLE001 (the till's own refusals are sentences already, in till.run)
-        return caisse.TillOutcome(False, unexpected(e))
+        return api.TillOutcome(False, unexpected(e))
 
 
-def _run_now(cmd: dict) -> caisse.TillOutcome:
+def _run_now(cmd: dict) -> api.TillOutcome:
     session = current_session(fresh=True, in_callback=True)
     if session is None:
-        return caisse.TillOutcome(False, "Votre session est terminée : identifiez-vous à nouveau.")
+        return api.TillOutcome(False, "Votre session est terminée : identifiez-vous à nouveau.")
     if cmd["kind"] == "cash_exact":  # F2: what was typed in « Montant remis », else the exact amount
         cmd = {"kind": "pay", "code": CASH.code, "amount": st.session_state.get("montant", "")}
-        outcome = caisse.till_run(store, settings, session, cmd)
+        outcome = api.till_run(store, settings, session, cmd)
         if outcome.ok:
             st.session_state["montant"] = ""
         return outcome
     elif cmd["kind"] == "card_exact":
         cmd = {"kind": "pay", "code": CARD.code}
-    return caisse.till_run(store, settings, session, cmd)
+    return api.till_run(store, settings, session, cmd)
 
 
 def on_scan() -> None:
@@ -87,9 +87,9 @@ def leave() -> None:
     current = current_session(fresh=True, in_callback=True)
     parked_one = False
     if current is not None and current.id_ticket:
-        state = caisse.till_counter(store, current)
+        state = api.till_counter(store, current)
         if state.ticket and state.ticket.lines:
-            parked_one = caisse.till_run(store, settings, current, {"kind": "park"}).ok
+            parked_one = api.till_run(store, settings, current, {"kind": "park"}).ok
     st.session_state["sortie"] = "attente" if parked_one else "fin"
 
 
@@ -101,10 +101,10 @@ with actions:
                 args=("park",), use_container_width=True)
     with waiting.popover("Reprise", icon=":material/list:", help="Reprendre un ticket en attente, et les autres "
                          "actions hors vente", use_container_width=True, key="reprise", on_change="rerun"):
-        parked = [t for t in caisse.read_parked(store, session.caisse) if t.id_ticket != session.id_ticket]
+        parked = [t for t in api.read_parked(store, session.caisse) if t.id_ticket != session.id_ticket]
         st.caption("Reprendre un ticket mis en attente :" if parked else "Aucun ticket en attente.")
         for ticket in parked:
-            st.button(plain(caisse.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=resume,
+            st.button(plain(api.describe_draft(ticket)), key=f"reprendre-{ticket.id_ticket}", on_click=resume,
                       args=(ticket.id_ticket,))
         st.button("Imprimer une note provisoire", icon=":material/receipt:", on_click=command, args=("note",),
                   help="Le détail du ticket en cours, marqué « document provisoire » : il ne vaut pas ticket")
@@ -115,9 +115,9 @@ with actions:
                          icon=":material/payments:")
         if user.can("CAISSE_TIROIR"):
             st.divider()
-            reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir", max_chars=caisse.TEXT_LIMIT)
+            reason = st.text_input("Motif d'ouverture du tiroir", key="motif_tiroir", max_chars=api.TEXT_LIMIT)
             if st.button("Ouvrir le tiroir"):
-                answer(caisse.till_drawer(store, settings, session, reason))
+                answer(api.till_drawer(store, settings, session, reason))
     exit_button.button("Sortir", icon=":material/logout:", help="Déconnecter le vendeur (un ticket en cours est mis "
                        "en attente)", use_container_width=True, on_click=leave)
 if st.session_state.get("sortie"):
@@ -127,8 +127,8 @@ if st.session_state.get("sortie"):
 def lines_table(lines) -> str:
     """The ticket's lines as a plain table (read by screen readers and by the browser journey; no toolbar):
     the newest line at the bottom, kept in view when the list is longer than its box."""
-    rows = "".join(f"<tr><td>{escape(lib)}</td><td class='nb'>{caisse.qty(q)} × {caisse.eur(pu)}</td>"
-                   f"<td class='nb'>{caisse.eur(m)}</td></tr>" for _, _, lib, q, pu, _, _, m in lines)
+    rows = "".join(f"<tr><td>{escape(lib)}</td><td class='nb'>{api.qty(q)} × {api.eur(pu)}</td>"
+                   f"<td class='nb'>{api.eur(m)}</td></tr>" for _, _, lib, q, pu, _, _, m in lines)
     return ("<div class='lignes'><table><thead><tr><th>Article</th><th class='nb'>Qté × prix</th>"
             f"<th class='nb'>Montant</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
@@ -136,14 +136,14 @@ def lines_table(lines) -> str:
 def line_editor(lines) -> None:
     """A line's quantity changed or the line removed, in a popover so that the lines keep their room."""
     with st.popover("Modifier une ligne", icon=":material/edit:"):
-        labels = {num: f"{i}. {lib} ({caisse.qty(q)})" for i, (num, _, lib, q, *_) in enumerate(lines, 1)}
+        labels = {num: f"{i}. {lib} ({api.qty(q)})" for i, (num, _, lib, q, *_) in enumerate(lines, 1)}
         # Keys that follow the ticket: a new line is the one offered, a quantity changed (by a scan, by this
         # form) is the one shown; what was typed and refused stays while the line is as it was.
         num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get,
                            key=f"ligne-{len(lines)}-{lines[-1][0]}")
         current = next(q for n, _, _, q, *_ in lines if n == num)
-        typed = f"qte-{num}-{caisse.qty(current)}"
-        st.text_input("Nouvelle quantité", value=caisse.qty(current), key=typed)
+        typed = f"qte-{num}-{api.qty(current)}"
+        st.text_input("Nouvelle quantité", value=api.qty(current), key=typed)
         st.button("Changer la quantité", use_container_width=True,
                   on_click=lambda: command("quantity", num=num, quantity=st.session_state[typed]))
         st.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num},
@@ -157,9 +157,9 @@ def comptoir() -> None:
     if session is None:
         st.warning("Votre session est terminée : identifiez-vous à nouveau sur l'écran Ouverture.")
         return
-    state = caisse.till_counter(store, session)
-    outcome = st.session_state.pop("issue", None) or caisse.TillOutcome()
-    if state.confirmation and outcome.ok and outcome.message == caisse.till_confirmation(state.confirmation):
+    state = api.till_counter(store, session)
+    outcome = st.session_state.pop("issue", None) or api.TillOutcome()
+    if state.confirmation and outcome.ok and outcome.message == api.till_confirmation(state.confirmation):
         outcome.message = ""  # said once, beside the totals
     left, right = st.columns([3, 2], gap="medium")
     with left:
@@ -176,33 +176,33 @@ def comptoir() -> None:
     with right:
         if state.confirmation and not (ticket and ticket.lines):
             done = state.confirmation
-            st.success(caisse.till_confirmation(done))
+            st.success(api.till_confirmation(done))
             total, rest = st.columns(2)
-            total.metric(f"Ticket n°{done.numero}", caisse.eur(done.total_ttc))
-            rest.metric("Rendu", caisse.eur(done.rendu))
+            total.metric(f"Ticket n°{done.numero}", api.eur(done.total_ttc))
+            rest.metric("Rendu", api.eur(done.rendu))
             return
         total, rest = st.columns(2)
-        total.metric("Total", caisse.eur(state.total))
+        total.metric("Total", api.eur(state.total))
         if state.change:
-            rest.metric("À rendre", caisse.eur(state.change))
+            rest.metric("À rendre", api.eur(state.change))
         else:
-            rest.metric("Reste à payer", caisse.eur(state.remaining))
+            rest.metric("Reste à payer", api.eur(state.remaining))
         if ticket and ticket.payments:
             for code, amount, numero, _, num in ticket.payments:
                 label = next((m.libelle for m in METHODS if m.code == code), code)
                 text, remove = st.columns([4, 1])
-                text.text(f"{label} {caisse.eur(amount)}" + (f" n°{numero}" if numero else ""))
+                text.text(f"{label} {api.eur(amount)}" + (f" n°{numero}" if numero else ""))
                 remove.button("✕", key=f"retirer-{num}", help=plain(f"Retirer ce règlement ({label})"),
                               on_click=command, args=("remove_payment",), kwargs={"num": num})
         if state.quick_cash and CASH:
             st.caption(plain(f"{CASH.libelle}, en un geste :"))
             quick = st.columns(len(state.quick_cash))
             for i, (column, amount) in enumerate(zip(quick, state.quick_cash)):
-                label = caisse.eur(amount).replace(",00 €", " €") + (" (F2)" if i == 0 else "")
+                label = api.eur(amount).replace(",00 €", " €") + (" (F2)" if i == 0 else "")
                 column.button(label, key=f"especes-{i}", on_click=command, args=("pay",),
                               kwargs={"code": CASH.code, "amount": str(amount)}, use_container_width=True)
         amount, number = st.columns(2)
-        amount.text_input("Montant remis", key="montant", placeholder=caisse.eur(state.remaining))
+        amount.text_input("Montant remis", key="montant", placeholder=api.eur(state.remaining))
         number.text_input("N° d'avoir ou de chèque cadeau", key="numero")
         buttons = st.columns(2)
         for i, method in enumerate(METHODS):

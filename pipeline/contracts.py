@@ -1,7 +1,7 @@
 """The table contracts: the single source of truth for parsing, DuckDB DDL, writing and the docs.
 
 Each table of DESIGN section 7 is declared once here. The reader (`xmlread`), the writer
-(`xmlwrite`), the store's schema (`caisse.store`) and `docs/tables.md` all read these objects.
+(`xmlwrite`), the store's schema (`caisse.storage.store`) and `docs/tables.md` all read these objects.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from caisse import initialise, load_settings, open_store, run_import
+from caisse.common.config import load_settings
+from caisse.services.home import initialise, open_store
+from caisse.services.sync import run_import
 from pipeline.demo import DEMO_USERS
 
 MANAGER = DEMO_USERS[0]
@@ -55,13 +57,13 @@ def store(imported):
 
 @pytest.fixture
 def manager(store):
-    from caisse import login
+    from caisse.rules.auth import login
     return login(store, MANAGER.login, MANAGER.password)
 
 
 @pytest.fixture
 def seller(store):
-    from caisse import login
+    from caisse.rules.auth import login
     return login(store, SELLER.login, SELLER.password)
 
 
@@ -70,7 +72,7 @@ def opened(store, manager):
     """C01 open with a 150.00 float."""
     from decimal import Decimal
 
-    from caisse.opening import open_day
+    from caisse.rules.opening import open_day
     open_day(store, "C01", manager, Decimal("150.00"))
     return store
 

@@ -1,8 +1,0 @@
-"""The fiscal core (FISCAL.md): the key, the chains of every record that counts, the technical event log
-(JET), the verifier, and (issue 15) closings by period and archives. Versioned apart from the software
-(R28): FISCAL_VERSION is printed on every document and written in every link."""
-
-FISCAL_VERSION = "1.2"
-# 1.1: closings by period, the business date in a day's closing, archives, purge
-# 1.2: the Z frozen in the day's closing record, relevés of every register's heads in the server's journal, heads
-#      files with the commit under way, the float taken from the signed opening, Z originals chained

@@ -25,14 +25,14 @@ from pathlib import Path
 import duckdb
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from caisse.common import version as software
+from caisse.common.errors import CaisseError
+from caisse.fiscal.chains import SERVER
+from caisse.fiscal.periods import MONTH, YEAR, Calendar, parse_period, period_id
+from caisse.fiscal.records import DAY, EVENT, LINE, MOVE, PAYMENT, PERIOD, REPRINT, TICKET
+from caisse.fiscal.version import FISCAL_VERSION
+from caisse.storage.store import scalar
 from pipeline.manifest import sha256_file
-
-from ..errors import CaisseError
-from ..store import scalar
-from . import FISCAL_VERSION
-from .chains import SERVER
-from .periods import MONTH, YEAR, Calendar, parse_period, period_id
-from .records import DAY, EVENT, LINE, MOVE, PAYMENT, PERIOD, REPRINT, TICKET
 
 FORMAT = "1"
 SCHEMA = Path(__file__).with_name("archive.xsd")
@@ -173,11 +173,10 @@ def _write(units, out, id_caisse: int, code: str, kind: str, period: str, date: 
 
 def _write_closings(con, w, id_caisse: int, code: str, kind: str, period: str, date: datetime, public: str,
                     versions: tuple[str, str]) -> None:
-    from ..version import SOFTWARE
     w('<?xml version="1.0" encoding="UTF-8"?>\n')
     w(element("archive", ["format", "logiciel", "version", "noyau", "caisse", "id_caisse", "type", "periode", "date",
                           "cle_publique"],
-              [FORMAT, SOFTWARE, *versions, code, id_caisse, kind, period, date, public], close=False)
+              [FORMAT, software.SOFTWARE, *versions, code, id_caisse, kind, period, date, public], close=False)
       + "\n")
     closing = con.execute(f"SELECT {PERIOD} FROM cloture_periode WHERE id_cloture = ?",
                           [period_id(kind, id_caisse, period)]).fetchall()[0]
@@ -197,7 +196,7 @@ def _write_closings(con, w, id_caisse: int, code: str, kind: str, period: str, d
                        f"journee_periode p USING (id_journee) WHERE j.id_caisse = ? AND j.numero_z IS NOT NULL AND "
                        f"{where} ORDER BY j.numero_z", [id_caisse, *params]).fetchall()
     day_ids = [d[0] for d in days]
-    from .records import canonical
+    from caisse.fiscal.records import canonical
     summaries = {ref: record["tickets"] for ref, record in canonical(con, "cloture", id_caisse, day_ids).items()} \
         if day_ids else {}
     links = _links(con, id_caisse, "cloture", day_ids + [p[0] for p in periods])
@@ -324,7 +323,7 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     record linked in the archives' chain, and `on_record(con, archive)` in the same transaction: the event). The
     period's records are read a unit of work at a time (a month can hold 150,000 tickets: the app and the CLI get
     their turns meanwhile); they are closed, so they no longer change."""
-    from . import chains
+    from caisse.fiscal import chains
     kind, period = parse_period(period_text)
     with store.transaction() as con:
         rows = con.execute("SELECT id_caisse FROM t_caisse WHERE code = ?", [caisse]).fetchall()
@@ -351,8 +350,7 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
                              "pas être refaite, restaurez le fichier depuis votre sauvegarde.")
     public = existing[0][3] if existing else key.public_key().public_bytes_raw().hex()
     date = existing[0][0] if existing else now
-    from ..version import VERSION
-    versions = (existing[0][5], existing[0][6]) if existing else (VERSION, FISCAL_VERSION)
+    versions = (existing[0][5], existing[0][6]) if existing else (software.VERSION, FISCAL_VERSION)
     shutil.copyfile(SCHEMA, folder.parent / SCHEMA.name)
     tmp = path.with_suffix(f".xml.{os.getpid()}.part")
     try:

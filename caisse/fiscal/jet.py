@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from . import chains
-from .records import heads_words
+from caisse.fiscal import chains
+from caisse.fiscal.records import heads_words
 
 CODES = {
     10: "Démarrage du logiciel", 20: "Archive réalisée", 30: "Archive en échec", 40: "Déconnexion",

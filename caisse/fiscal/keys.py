@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CaisseError
+from caisse.common.errors import CaisseError
 
 KEY_BYTES = 32
 

@@ -19,15 +19,13 @@ from pathlib import Path
 
 import duckdb
 
+from caisse.common.errors import CaisseError
+from caisse.common.money import plural
+from caisse.fiscal.archive import public_keys
+from caisse.fiscal.jet import record_event
+from caisse.fiscal.periods import MONTH, next_month
+from caisse.storage.store import Store
 from pipeline.manifest import sha256_file
-
-from ..auth import User, require_now
-from ..errors import CaisseError
-from ..money import plural
-from ..store import Store
-from .archive import public_keys
-from .jet import record_event
-from .periods import MONTH, next_month
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verifier_archive.py"
 
@@ -96,19 +94,19 @@ def second_copy(home: Path, copy: str | Path | None) -> Path:
     return folder
 
 
-def purge(store: Store, home: Path, before: str, user: User, now: datetime | None = None,
+def purge(store: Store, home: Path, before: str, login: str, now: datetime | None = None,
           copy: str | Path | None = None) -> list[Purged]:
     """Remove the elementary records of the archived months before `before` (AAAA-MM), each archive and its second
     copy (in `copy`, outside the data folder) verified first; refused with a sentence (nothing removed) when a
-    month has no archive, no second copy, or either is not intact."""
-    from .periods import parse_period
+    month has no archive, no second copy, or either is not intact. Who may purge is the service's question
+    (caisse/services/archives.py): the fiscal core knows no rights."""
+    from caisse.fiscal.periods import parse_period
     kind, before = parse_period(before)
     if kind != MONTH:
         raise CaisseError("La purge se fait par mois : --avant AAAA-MM (les mois avant celui-ci).")
     elsewhere = second_copy(home, copy)
     now = now or datetime.now()
     with store.connect() as con:
-        require_now(con, user, "BACKOFFICE")  # a month not over has no closing, so no archive: never purged
         candidates = purgeable(con, home, before)
         keys = public_keys(con)
     for _, code, _, period, path, sha in candidates:  # verified before anything is removed (outside the store's turn)
@@ -143,7 +141,7 @@ def purge(store: Store, home: Path, before: str, user: User, now: datetime | Non
             con.execute(f"DELETE FROM t_ligne_ticket WHERE id_ticket IN ({tickets})", [days])
             con.execute("DELETE FROM t_ticket WHERE id_journee IN (SELECT unnest(?::VARCHAR[]))", [days])
             con.execute("UPDATE archive SET purgee = ? WHERE id_archive = ?", [now, ident])
-            record_event(con, 215, caisse=code, login=user.login,
+            record_event(con, 215, caisse=code, login=login,
                          detail=f"{period} : {plural(count, 'ticket')} et leurs lignes et règlements retirés de la "
                                 f"base, l'archive {path.name} vérifiée les garde ; clôtures et totaux conservés",
                          now=now)

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import duckdb
 
-from . import chains
-from .jet import record_event
+from caisse.fiscal import chains
+from caisse.fiscal.jet import record_event
 
 
 def record_survey(con: duckdb.DuckDBPyConnection, reason: str, *, login: str | None = None,

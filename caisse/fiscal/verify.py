@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..money import eur, plural
-from .chains import (
+from caisse.common.money import eur, plural
+from caisse.fiscal.chains import (
     GENESIS,
     SERVER,
     SERVER_HEAD,
@@ -27,10 +27,10 @@ from .chains import (
     sign,
     surveyed,
 )
-from .jet import CLOCK_TOLERANCE
-from .keys import Keys, key_id, load_keys
-from .purge import purged_ranges
-from .records import KINDS, canonical, record_numbers
+from caisse.fiscal.jet import CLOCK_TOLERANCE
+from caisse.fiscal.keys import Keys, key_id, load_keys
+from caisse.fiscal.purge import purged_ranges
+from caisse.fiscal.records import KINDS, canonical, record_numbers
 
 HEAD_LABELS = {"ticket": "Tickets", "cloture": "Clôtures", "mouvement": "Mouvements", "duplicata": "Duplicatas",
                "jet": "Événements", "archive": "Archives"}

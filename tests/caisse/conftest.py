@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from caisse import load_settings
-from caisse.closing import read_summary
-from caisse.corrections import cash_move, void_ticket
-from caisse.export import run_export
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest as Pay
-from caisse.printing import print_document
-from caisse.workflow import finish_day, z_document
+from caisse.common.config import load_settings
+from caisse.paper.printing import print_document
+from caisse.rules.closing import read_summary
+from caisse.rules.corrections import cash_move, void_ticket
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.services.export import run_export
+from caisse.services.workflow import finish_day, z_document
 from tests.caisse.helpers import D, receipt, redeliver_and_import, returned, sell, users
 
 

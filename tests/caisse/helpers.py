@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from caisse import login, open_store, register_states, run_import
-from caisse.closing import close_day, read_summary
-from caisse.export import run_export
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest
-from caisse.returns import return_goods
-from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
-from caisse.workflow import print_receipt
+from caisse.rules.auth import login
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.lifecycle import register_states
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest
+from caisse.rules.returns import return_goods
+from caisse.rules.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from caisse.services.export import run_export
+from caisse.services.home import open_store
+from caisse.services.sync import run_import
+from caisse.services.workflow import print_receipt
 from pipeline.demo import write_demo_shop
 from tests.conftest import MANAGER, SELLER
 

@@ -4,8 +4,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from caisse import audit_log, login, open_store, require
-from caisse.errors import LoginFailed, RightMissing
+from caisse.common.errors import LoginFailed, RightMissing
+from caisse.rules.auth import login, require
+from caisse.services.backoffice import audit_log
+from caisse.services.home import open_store
 from tests.conftest import MANAGER, SELLER
 
 NOW = datetime(2026, 11, 23, 9, 0)
@@ -31,7 +33,7 @@ def test_a_wrong_password_and_an_unknown_login_get_the_same_sentence(imported):
 
 
 def test_failures_from_one_place_slow_its_tries_and_never_lock_the_account_elsewhere(imported):
-    from caisse import from_source, held_sources, release_source
+    from caisse.rules.auth import from_source, held_sources, release_source
     store = open_store(imported)
     from_source("192.168.1.50")
     for i in range(3):
@@ -83,8 +85,9 @@ def test_guesses_spread_over_many_places_slow_the_account_gently_and_never_lock_
     tries wait (30 s at most), whatever the place, and the right password goes through once the wait is over."""
     from datetime import datetime, timedelta
 
-    from caisse import from_source, login, open_store
-    from caisse.errors import LoginFailed
+    from caisse.common.errors import LoginFailed
+    from caisse.rules.auth import from_source, login
+    from caisse.services.home import open_store
     from tests.conftest import MANAGER
     store, now = open_store(imported), datetime(2026, 12, 3, 10, 0)
     try:

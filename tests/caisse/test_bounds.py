@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from caisse import parse_count
-from caisse.arguments import return_line
-from caisse.closing import close_day, read_summary
-from caisse.corrections import cash_move, void_ticket
-from caisse.drafts import LineRequest, add_to_draft, cancel_draft, start_draft
-from caisse.errors import CaisseError
-from caisse.returns import find_sale
-from caisse.sales import connect_seller
-from caisse.words import TEXT_LIMIT
+from caisse.cli.arguments import return_line
+from caisse.common.errors import CaisseError
+from caisse.common.money import parse_count
+from caisse.common.words import TEXT_LIMIT
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.corrections import cash_move, void_ticket
+from caisse.rules.drafts import LineRequest, add_to_draft, cancel_draft, start_draft
+from caisse.rules.returns import find_sale
+from caisse.rules.sales import connect_seller
 from tests.caisse.helpers import D, sell, users
 
 
@@ -55,7 +55,8 @@ def test_a_reason_or_a_comment_beyond_the_limit_is_a_sentence_and_records_nothin
 
 def test_a_sparse_file_in_the_drop_is_refused_before_a_byte_is_copied(imported):
     """Last round a 2 GiB sparse file was copied densely (13 s, 2 GB written) before being refused."""
-    from caisse import open_store, run_import
+    from caisse.services.home import open_store
+    from caisse.services.sync import run_import
     from tests.caisse.test_import import redeliver
     from tests.conftest import MANAGER, snapshot
     redeliver(imported)
@@ -71,9 +72,9 @@ def test_a_sparse_file_in_the_drop_is_refused_before_a_byte_is_copied(imported):
 
 def test_the_export_never_follows_a_link_planted_in_the_drop(imported, tmp_path):
     """Last round a symlinked export/C01 sent the day's files wherever it pointed."""
-    from caisse import open_store
-    from caisse.errors import ExportFailed
-    from caisse.export import run_export
+    from caisse.common.errors import ExportFailed
+    from caisse.services.export import run_export
+    from caisse.services.home import open_store
     from tests.caisse.helpers import full_day
     store = open_store(imported)
     manager, seller = users(store)
@@ -93,8 +94,8 @@ def test_the_export_writes_a_fresh_folder_renamed_into_place_so_nothing_planted_
     """Last round the export wrote its files one by one into the lot's folder on the drop: a manifest planted there
     beforehand stayed beside the real files, and the main server could read a half-sent lot. Now the lot is written
     into a fresh folder and renamed into place whole; a try cut off earlier leaves nothing the main server reads."""
-    from caisse import open_store
-    from caisse.export import run_export
+    from caisse.services.export import run_export
+    from caisse.services.home import open_store
     from tests.caisse.helpers import full_day
     store = open_store(imported)
     manager, seller = users(store)

@@ -130,15 +130,16 @@ def test_status_loads_the_store_not_the_import_pipeline_arrow_or_the_printer(set
     reads and nothing else. Checked by the modules a real `status` left loaded, not by a timing."""
     assert caisse("init", "--demo").returncode == 0
     assert caisse("import", "--caisse", "C01", "--user", MANAGER.login, password=MANAGER.password).returncode == 0
-    probe = ("import sys\nfrom caisse.cli import main\nassert main(['status']) == 0\n"
+    probe = ("import sys\nfrom caisse.cli.main import main\nassert main(['status']) == 0\n"
              "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ,
                           stdin=subprocess.DEVNULL, timeout=60)
     assert done.returncode == 0 and "C01" in done.stdout, done.stderr
     loaded = set(done.stderr.split())
     heavy = {"pyarrow", "pandas", "lxml", "escpos", "paramiko", "cryptography", "pipeline.xmlread",
-             "pipeline.xmlwrite", "caisse.printing", "caisse.sync", "caisse.workflow", "caisse.export"}
-    assert loaded & heavy == set() and "duckdb" in loaded and "caisse.lifecycle" in loaded
+             "pipeline.xmlwrite", "caisse.paper.printing", "caisse.services.sync", "caisse.services.workflow",
+             "caisse.services.export"}
+    assert loaded & heavy == set() and "duckdb" in loaded and "caisse.rules.lifecycle" in loaded
 
 
 BROKEN_OS = """import os, sys
@@ -148,7 +149,7 @@ def broken(path="."):  # a fault of the system nobody foresaw, met by the store'
         raise RuntimeError("panne imprévue du système")
     return listdir(path)
 os.listdir = broken
-from caisse.cli import main
+from caisse.cli.main import main
 sys.exit(main(["status"]))
 """
 
@@ -168,16 +169,20 @@ def test_a_fault_nobody_foresaw_is_a_sentence_with_a_reference_and_its_traceback
     assert str(settings.logs_dir / "application.log") in done.stderr
 
 
-def test_every_name_the_packages_give_and_every_command_resolves():
+def test_every_name_the_pages_face_gives_and_every_command_resolves():
+    """The pages read `api.<name>`, imported statically (no lazy facade: `caisse/__init__.py` is empty)."""
+    from pathlib import Path
+
     import caisse
     import pipeline
-    for package in (caisse, pipeline):
-        for name in package.__all__:
-            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
-    with pytest.raises(AttributeError):
-        caisse.no_such_name  # noqa: B018
-    from caisse.arguments import build_parser
-    from caisse.cli import COMMANDS, command
+    from caisse import api
+    assert Path(caisse.__file__).read_text(encoding="utf-8") == ""
+    for name in pipeline.__all__:
+        assert getattr(pipeline, name) is not None, f"pipeline.{name}"
+    used = set(re.findall(r"\bapi\.(\w+)", "".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[2] / "pages").glob("*.py"))))
+    assert used and all(getattr(api, name, None) is not None for name in used), used - set(dir(api))
+    from caisse.cli.arguments import build_parser
+    from caisse.cli.main import COMMANDS, command
     assert set(COMMANDS) == set(build_parser()._subparsers._group_actions[0].choices)
     assert all(callable(command(name)) for name in COMMANDS)
 

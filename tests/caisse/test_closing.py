@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from caisse.closing import close_day, read_summary
-from caisse.corrections import cash_move
-from caisse.drafts import add_to_draft, cancel_draft, start_draft
-from caisse.errors import CaisseError, EcartNonValide, RightMissing, TicketsEnCours, UsersConnected
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest as Pay
-from caisse.sales import LineRequest, connect_seller, ring_ticket
+from caisse.common.errors import CaisseError, EcartNonValide, RightMissing, TicketsEnCours, UsersConnected
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.corrections import cash_move
+from caisse.rules.drafts import add_to_draft, cancel_draft, start_draft
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.rules.sales import LineRequest, connect_seller, ring_ticket
 from tests.caisse.helpers import D, close_exact, sell, states, users
 
 
@@ -85,7 +85,7 @@ def test_sellers_still_connected_stop_the_closing_unless_forced(opened):
 
 def _closer_without_force(store):
     """A manager whose group may close but not force: the rights come from the imported tables."""
-    from caisse import login
+    from caisse.rules.auth import login
     with store.transaction() as con:
         con.execute("UPDATE tr_groupe_droit SET autorise = false WHERE id_utilisateur_groupe = 1 AND "
                     "id_fonctionnalite = (SELECT id_fonctionnalite FROM tr_fonctionnalite "
@@ -134,7 +134,7 @@ def test_z_numbers_are_gapless_and_the_grand_total_perpetual(opened):
 
 
 def test_voided_tickets_are_shown_apart_from_the_ticket_count(opened):
-    from caisse.corrections import void_ticket
+    from caisse.rules.corrections import void_ticket
     manager, seller = users(opened)
     sell(opened, seller)
     sell(opened, seller)
@@ -167,7 +167,7 @@ def test_a_refused_closing_changes_nothing(opened):
 def test_the_reconciliation_shows_each_closed_day_with_its_takings_and_difference(opened):
     from datetime import date, timedelta
 
-    from caisse.backoffice import reconciliation
+    from caisse.services.backoffice import reconciliation
     manager, seller = users(opened)
     sell(opened, seller, pay=[Pay("CB", D("5")), Pay("ESP", D("10"))])             # 5.70 cash, 5.00 card
     sell(opened, seller, pay=[Pay("CHQ", D("10.70"))])

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from caisse import open_store
+from caisse.services.home import open_store
 from pipeline import IMPORT_MANIFEST, read_manifest, write_manifest
 from pipeline.demo import write_demo_shop
 from pipeline.manifest import FileEntry, sha256_file

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from caisse import load_settings
-from caisse.errors import CaisseError, NothingToExport
-from caisse.history import run_log
-from caisse.payments import PaymentRequest as Pay
+from caisse.common.config import load_settings
+from caisse.common.errors import CaisseError, NothingToExport
+from caisse.rules.history import run_log
+from caisse.rules.payments import PaymentRequest as Pay
 from pipeline import EXPORT_MANIFEST, EXPORT_TABLES, read_manifest, read_table
 from pipeline.manifest import check_files, check_rows
 from tests.caisse.helpers import D, export, full_day, sell, states, users
@@ -16,8 +16,8 @@ from tests.conftest import drop_files
 
 def test_a_two_day_export_is_one_lot_that_adds_up_when_read_back(imported, store):
     manager, seller = users(store)
-    from caisse.corrections import void_ticket
-    from caisse.opening import open_day
+    from caisse.rules.corrections import void_ticket
+    from caisse.rules.opening import open_day
     from tests.caisse.helpers import close_exact
     for _ in range(2):
         open_day(store, "C01", manager, D("100"))

@@ -16,20 +16,21 @@ from pathlib import Path
 
 import pytest
 
-from caisse import load_settings, run_verify
-from caisse.cli import build_parser
-from caisse.corrections import void_ticket
-from caisse.errors import CaisseError
-from caisse.export import run_export
-from caisse.fiscal import FISCAL_VERSION
+from caisse.cli.main import build_parser
+from caisse.common.config import load_settings
+from caisse.common.errors import CaisseError
 from caisse.fiscal.jet import CODES
 from caisse.fiscal.keys import KeyProblem
-from caisse.home import initialise, rotate_integrity_key
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest as Pay
-from caisse.printing import print_document
-from caisse.sales import LineRequest
-from caisse.workflow import z_document
+from caisse.fiscal.version import FISCAL_VERSION
+from caisse.paper.printing import print_document
+from caisse.rules.corrections import void_ticket
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.rules.sales import LineRequest
+from caisse.services.export import run_export
+from caisse.services.home import initialise, rotate_integrity_key
+from caisse.services.verification import run_verify
+from caisse.services.workflow import z_document
 from pipeline import EXPORT_MANIFEST, read_manifest
 from tests.caisse.helpers import D, close_exact, receipt, redeliver_and_import, returned, rows, sell, tamper, users
 from tests.conftest import MANAGER
@@ -348,7 +349,7 @@ def test_closing_killed_between_its_commit_and_the_z_prints_the_original_once_at
 def test_r19_every_event_of_a_day_is_in_the_jet_with_its_code(history, imported):
     store, settings = history
     manager, _ = users(store)
-    from caisse import login
+    from caisse.rules.auth import login
     with pytest.raises(CaisseError):
         login(store, "vendeur2", "faux")
     run_verify(store, settings, use_drop=False)
@@ -360,7 +361,7 @@ def test_r19_every_event_of_a_day_is_in_the_jet_with_its_code(history, imported)
 def test_r19_a_clock_that_moved_backwards_is_an_event(history):
     store, _ = history
     _, seller = users(store)
-    from caisse import login
+    from caisse.rules.auth import login
     login(store, seller.login, "vente2026", now=datetime.now() - timedelta(hours=3))
     assert rows(store, "SELECT count(*) FROM jet WHERE code = 270") == [(1,)]
 
@@ -401,7 +402,7 @@ def test_r28_the_core_s_version_is_signed_in_every_link(history):
 
 
 def test_r17_every_reprint_says_duplicata_n_and_is_a_signed_record_of_who_and_when(history):
-    from caisse.workflow import reprint_receipt
+    from caisse.services.workflow import reprint_receipt
     store, settings = history
     manager, seller = users(store)
     before = rows(store, "SELECT count(*) FROM maillon WHERE chaine = 'duplicata'")[0][0]
@@ -420,9 +421,9 @@ def test_r17_every_reprint_says_duplicata_n_and_is_a_signed_record_of_who_and_wh
 
 
 def test_r18_a_provisional_note_says_document_provisoire_and_counts_nowhere(opened, imported):
-    from caisse.drafts import add_to_draft, start_draft
-    from caisse.sales import connect_seller, pay_ticket
-    from caisse.workflow import print_note
+    from caisse.rules.drafts import add_to_draft, start_draft
+    from caisse.rules.sales import connect_seller, pay_ticket
+    from caisse.services.workflow import print_note
     store, settings = opened, load_settings()
     _, seller = users(store)
     connect_seller(store, "C01", seller)
@@ -439,7 +440,7 @@ def test_r18_a_provisional_note_says_document_provisoire_and_counts_nowhere(open
 
 
 def test_r23_archiving_is_traced_in_the_jet_and_chained(store, manager, seller):
-    from caisse.workflow import archive_period
+    from caisse.services.workflow import archive_period
     from tests.caisse.test_periods import two_months
     settings = load_settings()
     two_months(store, manager, seller)
@@ -457,7 +458,7 @@ def test_r23_archiving_is_traced_in_the_jet_and_chained(store, manager, seller):
 
 def test_r27_every_ticket_and_z_shows_software_register_numbers_vat_and_link_excerpt(history):
     store, settings = history
-    from caisse.version import signature_line
+    from caisse.fiscal.version import signature_line
     receipt_text = next((settings.home / "tickets").rglob("C01-T000008.txt")).read_text(encoding="utf-8")
     link = rows(store, "SELECT empreinte FROM maillon WHERE id_caisse = 1 AND chaine = 'ticket' AND numero = 8")[0][0]
     for text in (receipt_text,):

@@ -10,8 +10,10 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 
-from caisse import eur, french_csv, reconciliation, reconciliation_csv
-from caisse.dates import parse_day
+from caisse.common.csvfile import french_csv
+from caisse.common.dates import parse_day
+from caisse.common.money import eur
+from caisse.services.backoffice import reconciliation, reconciliation_csv
 from pipeline.drop import masked_url
 from tests.caisse.helpers import close_exact, sell, users
 
@@ -34,8 +36,8 @@ def test_the_reconciliation_csv_says_who_validated_the_difference_and_why(opened
     manager, seller = users(opened)
     sell(opened, seller)
     close_exact(opened, manager)
-    from caisse.closing import close_day, read_summary
-    from caisse.opening import open_day
+    from caisse.rules.closing import close_day, read_summary
+    from caisse.rules.opening import open_day
     open_day(opened, "C01", manager, Decimal("100"))
     close_day(opened, "C01", manager, especes=read_summary(opened, "C01").especes_theorique - Decimal("3"),
               accept_difference=True, comment="@SUM(A1)")

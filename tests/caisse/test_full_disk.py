@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from caisse.disk import RESERVE_NAME
+from caisse.storage.disk import RESERVE_NAME
 from tests.conftest import MANAGER, SELLER
 
 LEVELS = [0, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024]

@@ -8,9 +8,11 @@ import stat
 
 import pytest
 
-from caisse import open_store, register_states, run_import
-from caisse.errors import CaisseError, DropFailed
-from caisse.opening import open_day
+from caisse.common.errors import CaisseError, DropFailed
+from caisse.rules.lifecycle import register_states
+from caisse.rules.opening import open_day
+from caisse.services.home import open_store
+from caisse.services.sync import run_import
 from pipeline import IMPORT_MANIFEST, read_manifest, write_manifest
 from pipeline.manifest import FileEntry
 from tests.caisse.helpers import D, export, full_day, sell, users

@@ -7,9 +7,17 @@ from datetime import datetime
 
 import pytest
 
-from caisse import open_store, register_states, run_import
-from caisse.errors import CaisseError, ImportNotAllowed, LoginFailed, NothingToImport, RightMissing, UnknownRegister
-from caisse.sync import BANNER
+from caisse.common.errors import (
+    CaisseError,
+    ImportNotAllowed,
+    LoginFailed,
+    NothingToImport,
+    RightMissing,
+    UnknownRegister,
+)
+from caisse.rules.lifecycle import register_states
+from caisse.services.home import open_store
+from caisse.services.sync import BANNER, run_import
 from pipeline import IMPORT_MANIFEST, PipelineError, read_manifest, read_table, write_manifest
 from pipeline.demo import write_demo_shop
 from pipeline.manifest import FileEntry, sha256_file
@@ -70,7 +78,7 @@ def test_the_first_import_fills_the_store_and_logs_the_seeds_lines_in_order(demo
 def test_the_run_and_its_whole_log_are_recorded(demo):
     lines = []
     result = do_import(demo, lines=lines)
-    from caisse import run_log
+    from caisse.rules.history import run_log
     with open_store(demo).connect() as con:
         run, logged = run_log(con, result.lot)
     assert run.statut == "reussi" and run.lignes == result.rows
@@ -116,7 +124,7 @@ def test_a_hostile_file_changes_neither_the_store_nor_the_drop(imported, monkeyp
 
 def test_a_file_over_the_configured_size_limit_changes_nothing(imported, monkeypatch):
     monkeypatch.setenv("CAISSE_MAX_FILE_MB", "0.01")
-    from caisse import load_settings
+    from caisse.common.config import load_settings
     settings = load_settings()
     redeliver(settings)
     store_before, drop_before = snapshot(settings), drop_files(settings)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from caisse import open_store
-from caisse.cli import main
-from caisse.errors import CaisseError, LotAlreadyApplied, SaleRefused
-from caisse.export import run_export
-from caisse.payments import PaymentRequest as Pay
+from caisse.cli.main import main
+from caisse.common.errors import CaisseError, LotAlreadyApplied, SaleRefused
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.services.export import run_export
+from caisse.services.home import open_store
 from pipeline import IMPORT_MANIFEST, read_manifest
 from pipeline.demo import demo_tables, write_demo_shop
 from tests.caisse.helpers import D, close_exact, new_lot, rows, sell, users
@@ -59,7 +59,7 @@ def test_a_lot_is_applied_once_and_a_manager_may_reapply_it_on_record(imported, 
 
 def _spend(store, imported):
     """A day that uses 20,60 € of credit note AV000003 (30 €) and gift cheque CC000001, closed and exported."""
-    from caisse.opening import open_day
+    from caisse.rules.opening import open_day
     manager, seller = users(store)
     open_day(store, "C01", manager, D("100"))
     used = sell(store, seller, articles=(("ART00002", 1),), pay=[Pay("AVOIR", D("20.60"), "AV000003"),
@@ -78,7 +78,7 @@ def test_a_stale_lot_never_makes_a_used_credit_note_or_gift_cheque_usable_again(
     assert rows(store, "SELECT montant_utilise, statut FROM t_avoir WHERE numero = 'AV000003'") == [
         (D("20.60"), "EMIS")]
     assert rows(store, "SELECT statut FROM t_cheque_cadeau WHERE numero = 'CC000001'") == [("UTILISE",)]
-    from caisse.opening import open_day
+    from caisse.rules.opening import open_day
     manager, seller = users(store)
     open_day(store, "C01", manager, D("100"))
     with pytest.raises(SaleRefused, match="n'a plus que 9,40"):

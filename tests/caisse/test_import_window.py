@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from caisse import open_store, training
-from caisse.errors import CaisseError, OpenNotAllowed
-from caisse.opening import open_day
-from caisse.sync import run_import
-from caisse.turns import import_under_way
+from caisse.common.errors import CaisseError, OpenNotAllowed
+from caisse.rules.lifecycle import in_training
+from caisse.rules.opening import open_day
+from caisse.services import training
+from caisse.services.home import open_store
+from caisse.services.sync import run_import
+from caisse.storage.turns import import_under_way
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import D, new_lot, rows, users
 from tests.conftest import MANAGER
@@ -90,7 +92,7 @@ def test_training_is_not_entered_during_an_import_and_a_register_in_training_nev
     run_import(store, imported, "C01", MANAGER.login, MANAGER.password, echo=meanwhile)
     assert said == ["Un import des données est en cours : attendez qu'il se termine avant de passer la caisse C01 en "
                     "mode formation."]
-    assert not training.in_training(store, "C01")
+    assert not in_training(store, "C01")
     training.switch(store, imported, "C01", manager, True)
     with pytest.raises(OpenNotAllowed, match="elle est en mode formation"):  # the real store, whoever asks
         open_day(store, "C01", manager, D("100.00"))

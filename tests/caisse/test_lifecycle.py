@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from caisse.errors import CaisseError, ImportNotAllowed, OpenNotAllowed, RightMissing
-from caisse.opening import open_day
+from caisse.common.errors import CaisseError, ImportNotAllowed, OpenNotAllowed, RightMissing
+from caisse.rules.opening import open_day
 from tests.caisse.helpers import D, export, full_day, redeliver_and_import, states, users
 from tests.conftest import MANAGER
 
@@ -86,7 +86,7 @@ def test_a_failed_export_leaves_the_register_in_failure_yet_a_new_day_can_open(i
     manager, seller = users(store)
     full_day(imported, store, manager, seller)
     monkeypatch.setenv("CAISSE_DROP", (imported.home / "serveur_absent").as_uri())
-    from caisse import load_settings
+    from caisse.common.config import load_settings
     with pytest.raises(CaisseError, match="(?i)contactez la hotline") as failed:
         export(load_settings(), store, manager)
     assert str(failed.value).lower().count("hotline") == 1  # said once, not twice
@@ -119,7 +119,7 @@ def test_opening_writes_the_float_in_the_cash_book_and_the_event_log(opened):
 
 
 def test_an_auto_opening_with_nothing_new_in_the_drop_opens_on_the_data_already_there(imported, store):
-    from caisse.opening import open_day_auto
+    from caisse.services.open_register import open_day_auto
     manager, _ = users(store)
     lines = []
     opened = open_day_auto(store, imported, "C01", MANAGER.login, MANAGER.password, D("80"), echo=lines.append)
@@ -129,7 +129,7 @@ def test_an_auto_opening_with_nothing_new_in_the_drop_opens_on_the_data_already_
 
 
 def test_an_auto_opening_imports_the_new_lot_first(imported, store):
-    from caisse.opening import open_day_auto
+    from caisse.services.open_register import open_day_auto
     from pipeline.demo import write_demo_shop
     from tests.caisse.helpers import new_lot
     manager, seller = users(store)
@@ -141,8 +141,8 @@ def test_an_auto_opening_imports_the_new_lot_first(imported, store):
 
 
 def test_an_auto_opening_after_a_failed_export_opens_without_importing(imported, store, monkeypatch):
-    from caisse import load_settings
-    from caisse.opening import open_day_auto
+    from caisse.common.config import load_settings
+    from caisse.services.open_register import open_day_auto
     from pipeline.demo import write_demo_shop
     from tests.caisse.helpers import new_lot
     manager, seller = users(store)

@@ -7,10 +7,10 @@ import os
 import random
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from caisse.articles import WHOLE_UNITS
-from caisse.closing import close_day, read_summary
-from caisse.payments import PaymentRequest as Pay
-from caisse.sales import LineRequest, connect_seller, ring_ticket
+from caisse.rules.articles import WHOLE_UNITS
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.rules.sales import LineRequest, connect_seller, ring_ticket
 from pipeline import read_table
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import export, users

@@ -8,13 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from caisse.closing import close_day, read_summary
-from caisse.errors import CaisseError
-from caisse.fiscal.periods import MONTH, YEAR, Calendar, period_report
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest
-from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
-from caisse.store import Store
+from caisse.common.dates import Calendar
+from caisse.common.errors import CaisseError
+from caisse.fiscal.periods import MONTH, YEAR, period_report
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest
+from caisse.rules.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from caisse.storage.store import Store
 from tests.caisse.helpers import breaks
 
 D = Decimal
@@ -65,7 +66,7 @@ def test_r13_perpetual_totals_add_up_across_months(store, manager, seller):
 
 def refund_day(store, manager, seller, opened: datetime, numero: int):
     """A day whose only ticket is the cash refund of the whole ticket n°`numero` (a net-negative day)."""
-    from caisse.returns import return_goods
+    from caisse.rules.returns import return_goods
     open_day(store, "C01", manager, D("150.00"), now=opened)
     connection = connect_seller(store, "C01", seller, now=opened + timedelta(minutes=1))
     with store.connect() as con:
@@ -98,7 +99,7 @@ def test_r13_grand_totals_chain_from_the_last_z_through_a_day_of_refunds(store, 
 
 
 def test_r14_a_month_that_does_not_add_up_waits_and_the_day_still_closes(store, manager, seller, imported, capsys):
-    from caisse.cli import main
+    from caisse.cli.main import main
     day_at(store, manager, seller, datetime(2027, 1, 4, 9))
     with store.transaction() as con:  # behind the program's back: a ticket's amount lowered
         con.execute("UPDATE t_ticket SET total_ttc = total_ttc - 1 WHERE numero = 1")
@@ -146,7 +147,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from caisse.fiscal.archive import ArchiveRefused, public_key_hex  # noqa: E402
-from caisse.workflow import archive_period, finish_day  # noqa: E402
+from caisse.services.workflow import archive_period, finish_day  # noqa: E402
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verifier_archive.py"
 
@@ -246,7 +247,7 @@ def test_r22_altered_truncated_and_resigned_archives_fail_the_standalone_verifie
 def test_r24_purge_only_after_a_verified_archive_and_its_second_copy_keeps_closings_totals_and_chains(
         settings, store, manager, seller, tmp_path):
     from caisse.fiscal.archive import copy_archive
-    from caisse.fiscal.purge import purge
+    from caisse.services.archives import purge_months as purge
     two_months(store, manager, seller)
     with pytest.raises(CaisseError, match="seconde copie hors du dossier de données"):
         purge(store, settings.home, "2027-02", manager)  # no second place set: after a purge the archive is all
@@ -290,8 +291,8 @@ def test_r24_purge_only_after_a_verified_archive_and_its_second_copy_keeps_closi
 
 
 def test_r28_the_fiscal_core_version_is_on_archives_and_period_closings(settings, store, manager, seller):
-    from caisse.fiscal import FISCAL_VERSION
-    from caisse.workflow import period_document
+    from caisse.fiscal.version import FISCAL_VERSION
+    from caisse.services.workflow import period_document
     two_months(store, manager, seller)
     made = archive_period(store, settings, "C01", "2027-01", manager)
     head = made.path.read_text(encoding="utf-8")[:400]
@@ -388,8 +389,8 @@ def test_business_day_a_night_counts_for_its_evening_and_closes_no_month(setting
     second = day_at(bar, manager, seller, datetime(2027, 2, 1, 18), hours=9)
     assert second.periodes == [(MONTH, "2027-01", 1)]
     monkeypatch.setenv("CAISSE_DEBUT_JOURNEE", "25:00")
-    from caisse.config import load_settings
-    from caisse.errors import ConfigError
+    from caisse.common.config import load_settings
+    from caisse.common.errors import ConfigError
     with pytest.raises(ConfigError, match="HH:MM"):
         load_settings()
     monkeypatch.setenv("CAISSE_DEBUT_JOURNEE", "04:00")
@@ -400,7 +401,7 @@ def test_business_day_a_night_counts_for_its_evening_and_closes_no_month(setting
 
 def test_r21_a_month_closed_by_a_closing_cut_short_is_archived_and_printed_at_the_next_start(settings, store,
                                                                                               manager, seller):
-    from caisse.workflow import start
+    from caisse.services.workflow import start
     two_months(store, manager, seller)  # closings only: as if each process had stopped right after its commit
     assert not (settings.home / "archives" / "C01" / "C01-2027-01.xml").exists()
     assert start(store, settings) == []
@@ -412,11 +413,11 @@ def test_r21_a_month_closed_by_a_closing_cut_short_is_archived_and_printed_at_th
 
 
 def test_r22_an_archive_made_again_after_an_upgrade_keeps_its_bytes(settings, store, manager, seller, monkeypatch):
-    import caisse.version
+    import caisse.common.version
     two_months(store, manager, seller)
     first = archive_period(store, settings, "C01", "2027-01", manager)
     original = first.path.read_bytes()
     first.path.unlink()
-    monkeypatch.setattr(caisse.version, "VERSION", "9.9.9")  # the software was upgraded since
+    monkeypatch.setattr(caisse.common.version, "VERSION", "9.9.9")  # the software was upgraded since
     again = archive_period(store, settings, "C01", "2027-01", manager)
     assert again.path.read_bytes() == original

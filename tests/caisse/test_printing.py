@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from caisse import load_settings
-from caisse.fiscal import FISCAL_VERSION
-from caisse.payments import PaymentRequest as Pay
-from caisse.printing import PrintFailed, check_page, print_document, printable, render
-from caisse.workflow import finish_day, print_receipt, reprint_command, z_document
+from caisse.common.config import load_settings
+from caisse.fiscal.version import FISCAL_VERSION
+from caisse.paper.printing import PrintFailed, check_page, print_document, printable, render
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.services.workflow import finish_day, print_receipt, reprint_command, z_document
 from tests.caisse.helpers import D, sell, users
 from tests.conftest import MANAGER
 from tests.printer import CUT, FakePrinter, decode
@@ -143,7 +143,7 @@ def test_escpos_neither_configures_logging_nor_writes_to_stdout(capsys):
 
 def test_an_unknown_printer_address_is_a_sentence(opened):
     with pytest.raises(PrintFailed, match="adresse d'imprimante mal écrite : usb://VID:PID en hexadécimal"):
-        from caisse.printing import send
+        from caisse.paper.printing import send
         send("usb://pas-un-identifiant", b"")
 
 
@@ -156,7 +156,7 @@ def test_an_unknown_printer_address_is_a_sentence(opened):
 def test_every_printer_link_that_fails_says_why_in_french(opened, url, words):
     """escpos's, pyusb's and the C library's English reached the screen ("DeviceNotFoundError : Device not found
     (... [Errno 111] Connection refused)"); a USB or serial printer could not be used at all (no driver)."""
-    from caisse.printing import send
+    from caisse.paper.printing import send
     with pytest.raises(PrintFailed) as failed:
         send(url, b"\x1b@")
     message = str(failed.value)
@@ -166,8 +166,8 @@ def test_every_printer_link_that_fails_says_why_in_french(opened, url, words):
 
 
 def test_r16_each_x_report_is_an_original_and_r15_a_z_never_printed_is_printed_as_the_original(opened, monkeypatch):
-    from caisse.closing import close_day
-    from caisse.workflow import x_document
+    from caisse.rules.closing import close_day
+    from caisse.services.workflow import x_document
     monkeypatch.setenv("CAISSE_PRINTER", "preview")
     settings = load_settings()
     manager, seller = users(opened)
@@ -196,9 +196,9 @@ def paper_lines(home):
 
 def test_every_document_of_a_day_keeps_within_the_paper_and_holds_no_printer_command(history):
     store, settings = history
-    from caisse.workflow import print_credit_note
+    from caisse.services.workflow import print_credit_note
     manager, _ = users(store)
-    print_test_page = __import__("caisse.workflow", fromlist=["print_test_page"]).print_test_page
+    print_test_page = __import__("caisse.services.workflow", fromlist=["print_test_page"]).print_test_page
     print_test_page(store, settings, manager)
     print_credit_note(store, settings, "C01", "AV-C01-000001", manager)
     seen = {name for name, _ in paper_lines(settings.home)}
@@ -219,7 +219,7 @@ def test_a_line_break_or_a_control_character_typed_or_imported_never_reaches_the
         con.execute("UPDATE t_article SET libelle = ? WHERE code = 'ART00001'",
                     ["Bocal de miel\nde lavande\x85 du Ventoux en édition limitée numérotée"])
     ticket = sell(opened, seller, articles=(("ART00001", 1),), pay=[Pay("CB", D("10.70"))])
-    from caisse.workflow import record_cash_move
+    from caisse.services.workflow import record_cash_move
     print_receipt(opened, settings, ticket, seller)
     record_cash_move(opened, settings, "C01", manager, "SORTIE", D("2"), "Timbres\r\nposte\x1bi\x1bp\x00\x9b2J fin")
     lines = [line for _, line in paper_lines(settings.home)]

@@ -11,17 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from caisse import load_settings, run_verify
-from caisse.cli import main
-from caisse.closing import close_day, read_summary
-from caisse.errors import CaisseError
+from caisse.cli.main import main
+from caisse.common.config import load_settings
+from caisse.common.errors import CaisseError
 from caisse.fiscal import chains
 from caisse.fiscal.keys import KEY_BYTES
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest as Pay
-from caisse.printing import print_document
-from caisse.training import in_training, trained
-from caisse.workflow import consult_z, finish_day, print_z, z_document
+from caisse.paper.printing import print_document
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.lifecycle import in_training, trained
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.services.verification import run_verify
+from caisse.services.workflow import consult_z, finish_day, print_z, z_document
 from pipeline import EXPORT_MANIFEST, read_manifest, write_manifest
 from tests.caisse.helpers import D, breaks, receipt, returned, rows, sell, tamper, users
 
@@ -244,7 +245,7 @@ def test_r09_a_key_appended_without_its_event_signs_nothing_verify_accepts(opene
 
 
 def test_r09_a_rotated_key_counts_from_its_event(history):
-    from caisse.home import rotate_integrity_key
+    from caisse.services.home import rotate_integrity_key
     store, settings = history
     manager, seller = users(store)
     rotate_integrity_key(store, manager)
@@ -262,7 +263,7 @@ def test_r26_a_row_written_behind_the_program_s_back_does_not_switch_training(op
 
 
 def test_r19_a_change_of_settings_is_an_event_240(imported, monkeypatch):
-    from caisse.home import open_store
+    from caisse.services.home import open_store
     store = open_store(load_settings())
     manager, _ = users(store)
     open_day(store, "C01", manager, D("100"))
@@ -281,7 +282,7 @@ def test_r19_a_change_of_settings_is_an_event_240(imported, monkeypatch):
 # R13: the absolute grand total adds every amount, whatever its sign.
 
 def test_r13_voids_and_returns_add_to_the_absolute_grand_total(opened, imported):
-    from caisse.corrections import void_ticket
+    from caisse.rules.corrections import void_ticket
     store = opened
     manager, seller = users(store)
     first = sell(store, seller, pay=[Pay("ESP", D("10.70"))])
@@ -296,7 +297,7 @@ def test_r13_voids_and_returns_add_to_the_absolute_grand_total(opened, imported)
 # R21-R24: the archives, checked by verify; the server's journal archived with the month; the keys elsewhere.
 
 def test_r21_the_server_s_journal_is_archived_with_the_month_and_verify_checks_each_archive(store, manager, seller):
-    from caisse.workflow import archive_period
+    from caisse.services.workflow import archive_period
     from tests.caisse.test_periods import two_months, verifier
     settings = load_settings()
     two_months(store, manager, seller)
@@ -315,8 +316,8 @@ def test_r21_the_server_s_journal_is_archived_with_the_month_and_verify_checks_e
 
 
 def test_r09_the_keys_and_heads_live_in_their_own_folder(settings, monkeypatch, tmp_path):
-    from caisse.home import initialise, open_store
-    from caisse.sync import run_import
+    from caisse.services.home import initialise, open_store
+    from caisse.services.sync import run_import
     from tests.conftest import MANAGER
     monkeypatch.setenv("CAISSE_KEYS_DIR", str(tmp_path / "autre-disque"))
     settings = load_settings()

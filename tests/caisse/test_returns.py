@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from caisse import load_settings
-from caisse.errors import RightMissing, SaleRefused
-from caisse.export import run_export
-from caisse.payments import PaymentRequest as Pay
-from caisse.returns import read_returnable, return_goods
-from caisse.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
-from caisse.workflow import print_credit_note
+from caisse.common.config import load_settings
+from caisse.common.errors import RightMissing, SaleRefused
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.rules.returns import read_returnable, return_goods
+from caisse.rules.sales import LineRequest, connect_seller, disconnect_seller, ring_ticket
+from caisse.services.export import run_export
+from caisse.services.workflow import print_credit_note
 from pipeline import EXPORT_MANIFEST, read_manifest, read_table
 from tests.caisse.helpers import D, close_exact, sell, users
 from tests.caisse.test_day_cli import run
@@ -72,7 +72,7 @@ def test_never_more_than_was_sold_across_several_returns_and_the_last_one_adds_u
 
 def test_a_sale_is_found_by_the_barcode_printed_on_its_receipt(sale):
     store, _, seller, ticket = sale
-    from caisse.workflow import receipt_document
+    from caisse.services.workflow import receipt_document
     doc = receipt_document(store, load_settings(), ticket)
     assert doc.barcode == "C01-T000001" and doc.lines[-1] == "C01-T000001"
     done = returned(store, seller, refund="ORIGINE", reason="Cadeau en double", sale="C01-T000001",
@@ -125,7 +125,7 @@ def test_a_credit_note_issued_here_travels_with_its_lot_and_survives_the_next_im
 
 def test_a_voided_sale_cannot_be_returned_and_a_partly_returned_sale_cannot_be_voided(sale):
     store, manager, seller, _ = sale
-    from caisse.corrections import void_ticket
+    from caisse.rules.corrections import void_ticket
     returned(store, seller, refund="ESP", reason="a", sale="1", quantities={1: D("1")})
     with pytest.raises(SaleRefused, match="déjà été repris : faites un retour du reste"):
         void_ticket(store, "C01", manager, 1, "erreur")

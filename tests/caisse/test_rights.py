@@ -7,13 +7,23 @@ from decimal import Decimal
 
 import pytest
 
-from caisse import load_settings, login, open_store, run_import
-from caisse.drafts import LineRequest, add_payment, add_to_draft, remove_line, set_quantity, start_draft
-from caisse.errors import CaisseError, RightMissing, SaleRefused
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest
-from caisse.sales import connect_seller, disconnect_seller, pay_ticket
-from caisse.workflow import print_credit_note, print_receipt, print_test_page, print_x, print_z, reprint_receipt
+from caisse.common.config import load_settings
+from caisse.common.errors import CaisseError, RightMissing, SaleRefused
+from caisse.rules.auth import login
+from caisse.rules.drafts import LineRequest, add_payment, add_to_draft, remove_line, set_quantity, start_draft
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest
+from caisse.rules.sales import connect_seller, disconnect_seller, pay_ticket
+from caisse.services.home import open_store
+from caisse.services.sync import run_import
+from caisse.services.workflow import (
+    print_credit_note,
+    print_receipt,
+    print_test_page,
+    print_x,
+    print_z,
+    reprint_receipt,
+)
 from pipeline.demo import DEMO_USERS, demo_tables, write_demo_shop
 from pipeline.passwords import make_hash
 from tests.caisse.helpers import close_exact, sell
@@ -25,7 +35,7 @@ NOBODY = ("stagiaire", "stage2026")  # a user of a group granted nothing
 @pytest.fixture
 def shop(settings):
     """The demo shop where vendeur2 belongs to a group granted nothing; C01 open, one sale, one closed day."""
-    from caisse import initialise
+    from caisse.services.home import initialise
     tables = demo_tables()
     tables["t_utilisateur_groupe"][0].append({"id_utilisateur_groupe": 3, "libelle": "Stagiaires"})
     tables["t_utilisateur"][0].append({"id_utilisateur": 99, "login": NOBODY[0], "nom": "Stagiaire", "prenom": "Léa",
@@ -62,8 +72,8 @@ def test_every_print_checks_its_right(shop):
         assert con.execute("SELECT count(*) FROM impression").fetchall()[0][0] == 0  # nothing printed, nothing kept
     assert print_z(store, settings, "C01", manager, 1).duplicata == 0  # the one with the right may
     with pytest.raises(CaisseError, match="utilisateur identifié"):
-        from caisse.printing import print_document
-        from caisse.workflow import x_document
+        from caisse.paper.printing import print_document
+        from caisse.services.workflow import x_document
         print_document(store, settings, x_document(store, settings, "C01"), user=None)
 
 

@@ -7,12 +7,12 @@ from datetime import datetime
 
 import pytest
 
-from caisse.corrections import cash_move, void_ticket
-from caisse.drafts import add_payment, add_to_draft, parked, remove_payment, start_draft
-from caisse.errors import RightMissing, SaleRefused
-from caisse.payments import PaymentRequest as Pay
-from caisse.sales import LineRequest, connect_seller, pay_ticket, ring_ticket
-from caisse.store import Store
+from caisse.common.errors import RightMissing, SaleRefused
+from caisse.rules.corrections import cash_move, void_ticket
+from caisse.rules.drafts import add_payment, add_to_draft, parked, remove_payment, start_draft
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.rules.sales import LineRequest, connect_seller, pay_ticket, ring_ticket
+from caisse.storage.store import Store
 from tests.caisse.helpers import D, breaks, sell, users
 
 
@@ -115,7 +115,8 @@ def test_a_gift_cheque_worth_more_than_the_basket_pays_it_and_its_rest_is_a_cred
     issued at once as a credit note of the register (or lost, by the setting cheque_cadeau_reste)."""
     store, seller, _ = counter
     monkeypatch.setenv("CAISSE_CHEQUE_CADEAU_RESTE", rest)
-    from caisse import load_settings, open_store
+    from caisse.common.config import load_settings
+    from caisse.services.home import open_store
     store = open_store(load_settings())
     done = one(store, seller, [Pay("CHQCAD", D("30"), "CC000005")], [("ART00001", 1)])
     assert done.total_ttc == D("10.70") and done.rendu == 0 and done.reste_cheque == D("19.30")
@@ -218,7 +219,7 @@ def test_cash_moves_need_the_right_and_a_reason(counter):
 
 
 def test_four_sellers_at_once_never_get_a_duplicate_or_a_missing_number(opened):
-    from caisse import login
+    from caisse.rules.auth import login
     from tests.conftest import MANAGER
     manager = login(opened, MANAGER.login, MANAGER.password)
     sellers = [login(opened, u, p) for u, p in [("vendeur1", "vente2026"), ("vendeur2", "vente2026")]] + [manager]

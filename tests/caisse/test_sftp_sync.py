@@ -9,8 +9,10 @@ import sys
 
 import pytest
 
-from caisse import load_settings, open_store, run_import
-from caisse.errors import DropFailed, ExportFailed
+from caisse.common.config import load_settings
+from caisse.common.errors import DropFailed, ExportFailed
+from caisse.services.home import open_store
+from caisse.services.sync import run_import
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import D, export, full_day, new_lot, states, users
 from tests.caisse.test_full_disk import mount_tmpfs
@@ -29,7 +31,7 @@ def remote_files(sshd):
 
 @pytest.fixture
 def sftp_imported(sftp_settings, sshd):
-    from caisse import initialise
+    from caisse.services.home import initialise
     initialise(sftp_settings)
     deliver(sshd)
     run_import(open_store(sftp_settings), sftp_settings, "C01", MANAGER.login, MANAGER.password)
@@ -37,7 +39,7 @@ def sftp_imported(sftp_settings, sshd):
 
 
 def test_import_and_export_round_trip_over_sftp_naming_the_host(sftp_settings, sshd):
-    from caisse import initialise
+    from caisse.services.home import initialise
     initialise(sftp_settings)
     deliver(sshd)
     lines = []
@@ -134,7 +136,7 @@ def test_an_export_cut_in_the_middle_is_unmarked_and_a_retry_completes_the_lot(s
 
 
 def test_the_server_down_is_exit_3_with_the_host_named(sftp_settings, sshd):
-    from caisse import initialise
+    from caisse.services.home import initialise
     initialise(sftp_settings)
     sshd.stop()
     with pytest.raises(DropFailed, match="127.0.0.1"):
@@ -198,7 +200,7 @@ def test_a_server_whose_sftp_never_answers_is_a_sentence_in_bounded_time_and_aut
     changes nothing, and auto mode's morning opening opens on the data already there."""
     import time
 
-    from caisse.opening import open_day_auto
+    from caisse.services.open_register import open_day_auto
     from tests.sshd import SshServer
     silent = SshServer(sftp="/bin/sleep 3600")
     try:

@@ -11,16 +11,16 @@ from datetime import timedelta
 
 import pytest
 
-from caisse import load_settings
-from caisse.closing import close_day, keep_count, kept_count, read_summary
-from caisse.drafts import add_to_draft, cancel_draft, start_draft
-from caisse.errors import CaisseError, SaleRefused
-from caisse.payments import PaymentRequest as Pay
-from caisse.reports import z_report
-from caisse.sales import LineRequest, connect_seller, disconnect_seller, pay_ticket
-from caisse.sessions import open_session, resume
-from caisse.till import counter, run
-from caisse.workflow import record_cash_move
+from caisse.common.config import load_settings
+from caisse.common.errors import CaisseError, SaleRefused
+from caisse.rules.closing import close_day, keep_count, kept_count, read_summary
+from caisse.rules.day_report import z_report
+from caisse.rules.drafts import add_to_draft, cancel_draft, start_draft
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.rules.sales import LineRequest, connect_seller, disconnect_seller, pay_ticket
+from caisse.rules.sessions import open_session, resume
+from caisse.services.till import counter, run
+from caisse.services.workflow import record_cash_move
 from tests.caisse.helpers import D, rows, sell, users
 from tests.caisse.test_cli import caisse
 from tests.conftest import MANAGER, SELLER
@@ -116,7 +116,7 @@ def test_credit_notes_redeemed_and_issued_are_two_lines_on_the_z(opened):
 # An abandoned ticket says what to hand back.
 
 def test_abandoning_a_ticket_that_holds_a_cash_payment_says_what_to_hand_back(opened):
-    from caisse.drafts import add_payment
+    from caisse.rules.drafts import add_payment
     manager, seller = users(opened)
     connect_seller(opened, "C01", seller)
     draft = start_draft(opened, "C01", seller)

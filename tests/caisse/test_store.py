@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from caisse import open_store, turns
-from caisse.errors import CaisseError, StoreBusy
-from caisse.store import SCHEMA_VERSION, Store
+from caisse.common.errors import CaisseError, StoreBusy
+from caisse.services.home import open_store
+from caisse.storage import turns
+from caisse.storage.store import SCHEMA_VERSION, Store
 
 HOLD = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
         "time.sleep(float(sys.argv[2]))")
@@ -55,7 +56,7 @@ def test_a_missing_store_says_to_run_init(settings):
 
 BUSY_APP = """
 import sys, threading, time
-from caisse.store import Store
+from caisse.storage.store import Store
 store, until = Store(sys.argv[1], lock_timeout=30), time.monotonic() + float(sys.argv[2])
 def seller():
     while time.monotonic() < until:
@@ -93,7 +94,7 @@ def test_the_place_of_a_process_killed_in_the_queue_is_taken_over(demo):
     """A process killed while it holds its turn leaves a place in the queue: the next one sees its lock gone,
     removes it, and takes the file."""
     Store(demo.store_path).release()
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.store import Store\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.storage.store import Store\n"
                                "with Store(sys.argv[1]).connect():\n    print('ok', flush=True)\n    time.sleep(60)",
                                str(demo.store_path)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "ok"
@@ -113,7 +114,7 @@ def test_a_damaged_queue_counter_or_a_stray_file_in_the_queue_does_not_stop_the_
     its rank: the next number follows the highest place in the queue."""
     Store(demo.store_path).release()
     done = demo.home / "holder-done"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.store import Store\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom caisse.storage.store import Store\n"
                                "with Store(sys.argv[1]).connect():\n    print('ok', flush=True)\n    time.sleep(2)\n"
                                "    open(sys.argv[2], 'w').close()", str(demo.store_path), str(done)],
                               stdout=subprocess.PIPE, text=True)

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from caisse import load_settings
-from caisse.errors import LoginFailed
-from caisse.sales import connect_seller
-from caisse.sessions import SessionExpired, close_session, open_session, resume, unlock
-from caisse.till import counter, drawer, run
+from caisse.common.config import load_settings
+from caisse.common.errors import LoginFailed
+from caisse.rules.sales import connect_seller
+from caisse.rules.sessions import SessionExpired, close_session, open_session, resume, unlock
+from caisse.services.till import counter, drawer, run
 from pipeline.passwords import make_hash
 from tests.caisse.helpers import D, close_exact, users
 from tests.printer import FakePrinter
@@ -145,7 +145,8 @@ def test_the_drawer_outside_a_sale_needs_its_right_a_reason_and_is_an_event(till
 
 def test_a_parked_ticket_is_named_by_its_seller_time_first_article_and_total(till):
     store, token, _ = till
-    from caisse import describe_draft, read_parked
+    from caisse.api import describe_draft
+    from caisse.rules.sales import read_parked
     do(store, token, kind="scan", text="ART00001")
     do(store, token, kind="scan", text="ART00002")
     assert do(store, token, kind="park").ok and counter(store, resume(store, token, IDLE)).ticket is None
@@ -201,9 +202,9 @@ def test_a_session_ends_at_sign_out_and_at_the_closing(till):
 
 
 def test_a_float_beyond_the_limit_is_refused_and_the_limits_are_settings(store, manager, monkeypatch):
-    from caisse import open_store
-    from caisse.errors import ConfigError, OpenNotAllowed
-    from caisse.opening import open_day
+    from caisse.common.errors import ConfigError, OpenNotAllowed
+    from caisse.rules.opening import open_day
+    from caisse.services.home import open_store
     with pytest.raises(OpenNotAllowed, match="un fond de caisse de 5 000,01 € dépasse 5 000,00 €"):
         open_day(store, "C01", manager, D("5000.01"))
     monkeypatch.setenv("CAISSE_MAX_FLOAT", "300")

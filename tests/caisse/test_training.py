@@ -8,11 +8,11 @@ from datetime import datetime
 
 import pytest
 
-from caisse import training
-from caisse.errors import CaisseError
-from caisse.home import open_store
-from caisse.opening import open_day
-from caisse.workflow import finish_day, print_receipt
+from caisse.common.errors import CaisseError
+from caisse.rules.opening import open_day
+from caisse.services import training
+from caisse.services.home import open_store
+from caisse.services.workflow import finish_day, print_receipt
 from tests.caisse.helpers import D, breaks, close_exact, sell, users
 from tests.caisse.test_cli import caisse
 from tests.conftest import MANAGER, SELLER
@@ -54,7 +54,7 @@ def test_r26_a_training_day_leaves_every_real_figure_untouched(settings, store, 
     end = finish_day(t_store, practice, "C01", t_manager, especes=D("110.70"))
     assert end.closed.numero_z == 1 and training.MARK in end.z.text_path.read_text(encoding="utf-8")
     with pytest.raises(CaisseError, match="mode formation"):
-        from caisse.export import run_export
+        from caisse.services.export import run_export
         run_export(t_store, practice, "C01", t_manager)
     assert breaks(t_store) == []  # its own chains, intact
     assert training.switch(store, settings, "C01", manager, False) == "La caisse C01 est revenue au mode réel."
@@ -104,7 +104,7 @@ def test_r26_the_training_home_is_where_the_session_is_recorded_never_what_the_c
     the MODE FORMATION banner, and a training session outlived `training off`."""
     from datetime import timedelta
 
-    from caisse.sessions import holds, open_session, resume
+    from caisse.rules.sessions import holds, open_session, resume
     real = open_session(store, manager)
     training.switch(store, settings, "C01", manager, True)
     practice = open_store(training.training_settings(settings, "C01"))

@@ -9,12 +9,12 @@ import re
 import pytest
 from lxml import etree
 
-from caisse import open_store
-from caisse.errors import CaisseError
-from caisse.export import run_export
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest as Pay
-from caisse.workflow import record_cash_move
+from caisse.common.errors import CaisseError
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest as Pay
+from caisse.services.export import run_export
+from caisse.services.home import open_store
+from caisse.services.workflow import record_cash_move
 from pipeline.contracts import contract_for
 from pipeline.demo import demo_tables, write_demo_shop
 from tests.caisse.helpers import D, close_exact, new_lot, rows, sell, users

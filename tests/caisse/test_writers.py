@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from caisse import initialise, load_settings, open_store, run_import
-from caisse.closing import close_day
-from caisse.corrections import cash_move
-from caisse.export import run_export
-from caisse.opening import open_day, open_day_auto
+from caisse.common.config import load_settings
+from caisse.rules.closing import close_day
+from caisse.rules.corrections import cash_move
+from caisse.rules.opening import open_day
+from caisse.services.export import run_export
+from caisse.services.home import initialise, open_store
+from caisse.services.open_register import open_day_auto
+from caisse.services.sync import run_import
 from pipeline import CONTRACTS, EXPORT_TABLES, read_arrow, write_table
 from pipeline.demo import write_demo_shop
 from tests.caisse.helpers import sell, users

@@ -16,7 +16,7 @@ import sys
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from caisse import initialise
+from caisse.services.home import initialise
 from tests.conftest import MANAGER
 from tests.e2e.test_journey import ARGS, CHROMIUM, ROOT, SHOTS, VIEWPORT, seller_at_counter, wait_healthy
 from tests.sshd import free_port

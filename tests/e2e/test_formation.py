@@ -10,8 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from caisse import initialise, login, open_store, run_import
-from caisse.workflow import archive_period
+from caisse.rules.auth import login
+from caisse.services.home import initialise, open_store
+from caisse.services.sync import run_import
+from caisse.services.workflow import archive_period
 from tests.caisse.test_periods import day_at
 from tests.conftest import MANAGER, SELLER
 from tests.e2e.test_journey import ARGS, CHROMIUM, VIEWPORT, serve, wait_healthy

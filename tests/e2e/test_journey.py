@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from caisse import initialise
+from caisse.services.home import initialise
 from tests.conftest import MANAGER, SELLER
 from tests.sshd import free_port
 

@@ -21,9 +21,9 @@ from playwright.sync_api import expect, sync_playwright
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from caisse import initialise, run_import
-from caisse.auth import login_key
-from caisse.home import open_store
+from caisse.rules.auth import login_key
+from caisse.services.home import initialise, open_store
+from caisse.services.sync import run_import
 from tests.conftest import MANAGER
 from tests.e2e.test_journey import ARGS, CHROMIUM, VIEWPORT
 from tests.sshd import free_port

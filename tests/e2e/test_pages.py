@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from caisse import initialise, login, open_store, run_import
-from caisse.closing import close_day, read_summary
-from caisse.corrections import cash_move
-from caisse.drafts import LineRequest, add_to_draft, start_draft
-from caisse.opening import open_day
-from caisse.payments import PaymentRequest
-from caisse.sales import connect_seller
+from caisse.rules.auth import login
+from caisse.rules.closing import close_day, read_summary
+from caisse.rules.corrections import cash_move
+from caisse.rules.drafts import LineRequest, add_to_draft, start_draft
+from caisse.rules.opening import open_day
+from caisse.rules.payments import PaymentRequest
+from caisse.rules.sales import connect_seller
+from caisse.services.home import initialise, open_store
+from caisse.services.sync import run_import
 from pipeline.demo import demo_tables, write_demo_shop
 from tests.caisse.helpers import sell
 from tests.conftest import MANAGER, SELLER

@@ -12,7 +12,8 @@ import threading
 
 from playwright.sync_api import expect, sync_playwright
 
-from caisse import open_store, run_import
+from caisse.services.home import open_store
+from caisse.services.sync import run_import
 from tests.conftest import MANAGER
 from tests.e2e.test_journey import ROOT, launch, seller_at_counter, serve, wait_healthy
 from tests.sshd import free_port

@@ -66,7 +66,8 @@ def click(at: AppTest, label: str) -> AppTest:
 
 def as_user(at: AppTest, store, who) -> AppTest:
     """A browser whose cookie carries a signed-in session of `who` (AppTest keeps the token in the state)."""
-    from caisse import login, open_session
+    from caisse.rules.auth import login
+    from caisse.rules.sessions import open_session
     at.session_state["jeton"] = open_session(store, login(store, who.login, who.password))
     return at
 
@@ -74,7 +75,7 @@ def as_user(at: AppTest, store, who) -> AppTest:
 def signed_in(at: AppTest, store):
     from datetime import timedelta
 
-    from caisse import resume_session
+    from caisse.rules.sessions import resume as resume_session
     session = resume_session(store, at.session_state["jeton"], timedelta(minutes=15))
     return session.user if session else None
 
@@ -151,8 +152,9 @@ def test_a_day_in_the_app_open_connect_close(imported):
     """The sale screen itself (its scanner field is the browser's) is tried in Chromium: tests/e2e."""
     from decimal import Decimal
 
-    from caisse import login, open_store
-    from caisse.payments import PaymentRequest
+    from caisse.rules.auth import login
+    from caisse.rules.payments import PaymentRequest
+    from caisse.services.home import open_store
     from tests.caisse.helpers import sell
     at = click(sign(start(), MANAGER, montant="150,00"), "Ouvrir")
     assert "La caisse C01 est ouverte" in said(at.success)[0]
@@ -210,7 +212,7 @@ def test_the_back_office_pages_answer_for_a_manager(imported):
 
 
 def test_the_synchronisation_page_imports_in_one_click_with_a_preview_of_each_frame(imported):
-    from caisse import open_store
+    from caisse.services.home import open_store
     from pipeline.demo import write_demo_shop
     from tests.caisse.helpers import new_lot
     write_demo_shop(imported.local_drop_dir, lot=new_lot())
@@ -231,7 +233,7 @@ def test_a_manager_signs_in_from_the_sidebar_to_reach_the_back_office(imported):
     at.sidebar.text_input[0].set_value(MANAGER.login)
     at.sidebar.text_input[1].set_value(MANAGER.password)
     next(b for b in at.sidebar.button if b.label == "Se connecter").click().run()
-    from caisse import open_store
+    from caisse.services.home import open_store
     assert not at.exception and signed_in(at, open_store(imported)).login == MANAGER.login
     at.switch_page("pages/rapprochement.py").run()
     assert at.title[0].value == "Rapprochement"
@@ -255,8 +257,8 @@ def test_a_new_shop_opens_its_first_day_in_auto_mode_from_the_app(demo, monkeypa
 def test_a_return_on_a_receipt_from_the_retour_page_issues_a_credit_note(opened):
     from decimal import Decimal
 
-    from caisse import login
-    from caisse.payments import PaymentRequest
+    from caisse.rules.auth import login
+    from caisse.rules.payments import PaymentRequest
     from tests.caisse.helpers import sell
     seller = login(opened, SELLER.login, SELLER.password)
     sell(opened, seller, articles=(("ART00001", 2),), pay=[PaymentRequest("ESP", Decimal("30"))])
@@ -275,7 +277,7 @@ def test_a_return_on_a_receipt_from_the_retour_page_issues_a_credit_note(opened)
 
 
 def test_the_app_prints_at_its_start_the_original_z_of_a_closing_cut_short(opened):
-    from caisse import login
+    from caisse.rules.auth import login
     from tests.caisse.helpers import close_exact
     close_exact(opened, login(opened, MANAGER.login, MANAGER.password))  # committed, its Z never printed
     start()

@@ -10,8 +10,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from caisse import load_settings, login, open_store, print_receipt
-from caisse.payments import PaymentRequest
+from caisse.common.config import load_settings
+from caisse.rules.auth import login
+from caisse.rules.payments import PaymentRequest
+from caisse.services.home import open_store
+from caisse.services.workflow import print_receipt
 from tests.caisse.helpers import sell
 from tests.conftest import MANAGER, SELLER
 from tests.pages.test_app import APP, as_user, button, click, fresh_cache, said, sign, start, tables, text_input
@@ -127,7 +130,7 @@ def test_a_seller_without_the_right_cannot_void(opened):
 
 
 def test_a_manager_releases_a_place_slowed_by_failed_passwords(imported):
-    from caisse import from_source
+    from caisse.rules.auth import from_source
     store = open_store(imported)
     from_source("192.168.1.77")
     for _ in range(3):
@@ -144,12 +147,12 @@ def test_a_manager_releases_a_place_slowed_by_failed_passwords(imported):
 
 def test_auto_mode_offers_to_retry_a_failed_export_and_says_why_another_register_cannot_open(imported,
                                                                                              monkeypatch):
-    from caisse import load_settings
-    from caisse.workflow import finish_day
+    from caisse.common.config import load_settings
+    from caisse.services.workflow import finish_day
     from tests.caisse.helpers import users
     store = open_store(imported)
     manager, seller = users(store)
-    from caisse.opening import open_day
+    from caisse.rules.opening import open_day
     open_day(store, "C01", manager, Decimal("150.00"))
     monkeypatch.setenv("CAISSE_MODE", "auto")
     monkeypatch.setenv("CAISSE_DROP", (imported.home / "serveur_absent").as_uri())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from caisse.store import replace_table
+from caisse.storage.store import replace_table
 from pipeline import BadTableFile, contract_for, read_arrow
 from pipeline.staging import stage
 from tests.pipeline.test_xmlread import ARTICLE, article_rows, write

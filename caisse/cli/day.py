@@ -1,0 +1,229 @@
+"""The `caisse` commands of a register's day: import, open, sell, void, return, move, close, export, verify,
+the key, the reports and the printer. Loaded by `caisse.cli` only for these commands, so that `caisse status`
+starts without the sales, the printer and the import pipeline."""
+
+from __future__ import annotations
+
+import sys
+
+from caisse.cli import fiscal as cli_fiscal
+from caisse.cli.arguments import article_request, drawer_count, payment_request, return_line
+from caisse.cli.common import login as _login
+from caisse.cli.common import password as _password
+from caisse.cli.common import print_status as _printed
+from caisse.common.errors import BadArgument, ConfigError, ExportFailed
+from caisse.common.money import eur, parse_amount, plural
+from caisse.paper.printing import printer_words
+from caisse.rules import auth
+from caisse.rules.corrections import MOVE_TYPES, void_ticket
+from caisse.rules.returns import REFUNDS, return_goods
+from caisse.rules.sales import connect_seller, disconnect_seller, ring_ticket
+from caisse.services.export import run_export
+from caisse.services.home import open_store, rotate_integrity_key
+from caisse.services.open_register import open_register
+from caisse.services.sync import run_import
+from caisse.services.verification import run_verify
+from caisse.services.workflow import (
+    consult_z,
+    finish_day,
+    print_credit_note,
+    print_pending,
+    print_receipt,
+    print_test_page,
+    print_x,
+    print_z,
+    record_cash_move,
+    x_document,
+    z_document,
+)
+
+
+def cmd_import(args, settings) -> int:
+    password = _password(args)
+    result = run_import(open_store(settings), settings, args.caisse, args.user, password, echo=print,
+                        reapply=args.reapply)
+    for warning in result.warnings:
+        print(f"Attention : {warning}", file=sys.stderr)
+    return 0
+
+
+def _pending(settings) -> None:
+    """The original Z of a day whose closing was cut short before its print (the next start prints it)."""
+    for printed in print_pending(open_store(settings), settings):
+        print(f"Document original imprimé (la fermeture avait été interrompue avant) : {printed.text_path}.")
+
+
+def cmd_open(args, settings) -> int:
+    fond = parse_amount(args.fond, "Le fond de caisse")
+    _pending(settings)
+    opened = open_register(open_store(settings), settings, args.caisse, args.user, _password(args), fond, echo=print)
+    print(f"Caisse {opened.caisse} ouverte par {opened.user.display}, fond de caisse {eur(opened.fond)}.")
+    return 0
+
+
+def cmd_sell(args, settings) -> int:
+    lines, payments = [article_request(a) for a in args.article], [payment_request(p) for p in args.pay]
+    store, user, _ = _login(args, settings)
+    connection = connect_seller(store, args.caisse, user, separate=True)  # its own: a tablet's stays as it is
+    try:
+        ticket = ring_ticket(store, args.caisse, user, lines, payments)
+    finally:
+        disconnect_seller(store, connection)
+    print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
+          + (f", rendu {eur(ticket.rendu)}" if ticket.rendu else "")
+          + (f", reste du chèque cadeau {eur(ticket.reste_cheque)}" if ticket.reste_cheque else "") + ".")
+    _receipt(store, settings, ticket, user)
+    return 0
+
+
+def _receipt(store, settings, ticket, user) -> None:
+    printed = print_receipt(store, settings, ticket, user)
+    if printed.warning:
+        print(f"Attention : le ticket n°{ticket.numero} est validé, mais {printed.warning}", file=sys.stderr)
+
+
+def cmd_void(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    void = void_ticket(store, args.caisse, user, args.ticket, args.reason)
+    print(f"Ticket n°{args.ticket} annulé par le ticket n°{void.numero} ({eur(void.total_ttc)}, {args.reason}).")
+    _receipt(store, settings, void, user)
+    return 0
+
+
+def cmd_return(args, settings) -> int:
+    if (args.ticket is None) == (not args.article):
+        raise BadArgument("Indiquez le ticket de la vente (--ticket, avec --line) ou des articles sans ticket "
+                          "(--article), l'un ou l'autre.")
+    quantities = dict(return_line(item) for item in args.line) if args.ticket is not None else None
+    articles = [article_request(a) for a in args.article] if args.article else None
+    store, user, _ = _login(args, settings)
+    connection = connect_seller(store, args.caisse, user, separate=True)
+    try:
+        done = return_goods(store, args.caisse, user, refund=args.refund, reason=args.reason, sale=args.ticket,
+                            quantities=quantities, articles=articles)
+    finally:
+        disconnect_seller(store, connection)
+    print(f"Retour enregistré : ticket n°{done.ticket.numero}, " + (
+        f"avoir n°{done.avoir} de {eur(-done.ticket.total_ttc)} émis." if done.avoir else
+        f"{eur(-done.ticket.total_ttc)} remboursés {REFUNDS[args.refund]}."))
+    _receipt(store, settings, done.ticket, user)
+    if done.avoir:
+        printed = print_credit_note(store, settings, args.caisse, done.avoir, user)
+        if printed.warning:
+            print(f"Attention : l'avoir n°{done.avoir} est émis, mais {printed.warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_move(args, settings) -> int:
+    amount = parse_amount(args.amount)
+    store, user, _ = _login(args, settings)
+    approver = None
+    if args.responsable:
+        approver = auth.login(store, args.responsable, manager_password(args.responsable), caisse=args.caisse)
+    _, slip = record_cash_move(store, settings, args.caisse, user, args.type, amount, args.reason, approver)
+    print(f"{MOVE_TYPES[args.type]} de {eur(amount)} enregistrée sur la caisse {args.caisse} : {args.reason.strip()}. "
+          f"Bordereau : {slip.text_path}" + (" (imprimé)." if slip.printed else "."))
+    if slip.warning:
+        print(f"Attention : le mouvement est enregistré, mais {slip.warning}", file=sys.stderr)
+    return 0
+
+
+def manager_password(login: str) -> str:
+    """The approving manager's password: CAISSE_RESPONSABLE_PASSWORD, or typed (never an argument)."""
+    import getpass
+    import os
+    secret = os.environ.get("CAISSE_RESPONSABLE_PASSWORD")
+    if secret is not None:
+        return secret
+    if not sys.stdin.isatty():
+        raise ConfigError("Mot de passe du responsable requis : définissez CAISSE_RESPONSABLE_PASSWORD ou lancez la "
+                          "commande dans un terminal pour le saisir.")
+    return getpass.getpass(f"Mot de passe de {login} (responsable) : ")
+
+
+def cmd_close(args, settings) -> int:
+    if bool(args.count) == (args.especes is not None):
+        raise ConfigError("Indiquez le comptage (--count VALEUR=NOMBRE ...) ou le montant des espèces (--especes), "
+                          "l'un ou l'autre.")
+    count = drawer_count(args.count) if args.count else None
+    especes = parse_amount(args.especes, "Le montant des espèces") if args.especes is not None else None
+    _pending(settings)
+    store, user, _ = _login(args, settings)
+    end = finish_day(store, settings, args.caisse, user, count=count, especes=especes, force=args.force,
+                     accept_difference=args.accept_difference, comment=args.comment or "", echo=print)
+    closed = end.closed
+    print(f"Caisse {closed.caisse} fermée : Z n°{closed.numero_z}, {plural(closed.nb_tickets, 'ticket')}, "
+          f"espèces comptées {eur(closed.especes_compte)} pour {eur(closed.especes_theorique)} attendues "
+          f"(écart {eur(closed.ecart)}).")
+    if end.z is not None:
+        print(end.z.text_path.read_text(encoding="utf-8"), end="")
+        print(f"Ticket Z archivé : {end.z.text_path}" + (" (imprimé)." if end.z.printed else "."))
+    for warning in end.warnings:
+        print(f"Attention : la journée est fermée (Z n°{closed.numero_z}), mais {warning}", file=sys.stderr)
+    if settings.mode == "auto" and end.export is None:
+        return ExportFailed.exit_code
+    return 0
+
+
+def cmd_export(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    result = run_export(store, settings, args.caisse, user, echo=print)
+    print(f"Lot {result.lot} envoyé dans {result.where} ({plural(len(result.days), 'journée')}).")
+    return 0
+
+
+def cmd_verify(args, settings) -> int:
+    result = run_verify(open_store(settings), settings, use_drop=not args.local)
+    for note in result.notes:
+        print(f"Remarque : {note}", file=sys.stderr)
+    if result.broken:
+        for line in result.broken:
+            print(f"Chaîne rompue : {line}", file=sys.stderr)
+        print(f"{plural(len(result.broken), 'rupture')} : l'événement est inscrit au journal (code 90).",
+              file=sys.stderr)
+        return 1
+    print("Intégrité vérifiée : toutes les chaînes (tickets, clôtures, mouvements, duplicatas, événements) sont "
+          "intactes et concordent avec les tickets archivés, les têtes de chaîne et le dernier lot envoyé.")
+    return 0
+
+
+def cmd_key(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    old, new = rotate_integrity_key(store, user)
+    print(f"Nouvelle clé d'intégrité {new} (la précédente, {old}, reste dans {settings.integrity_key_path} pour "
+          "vérifier les enregistrements qu'elle a signés). Sauvegardez le fichier de clés hors du serveur.")
+    return 0
+
+
+def cmd_report(args, settings) -> int:
+    store = open_store(settings)
+    if args.kind in ("month", "year"):
+        return cli_fiscal.report_period(args, settings, store)
+    if args.print and not args.user:
+        raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
+                          "réimpression est enregistrée avec son auteur.")
+    if not args.print:
+        lines = consult_z(store, settings, args.caisse, args.numero, args.user) if args.kind == "z" else \
+            x_document(store, settings, args.caisse).lines
+        print("\n".join(lines))
+        return 0
+    store, user, _ = _login(args, settings)
+    if args.kind == "x":
+        printed = print_x(store, settings, args.caisse, user)
+    else:
+        auth.require(user, "CAISSE_FERMER")  # before the pending originals: they print for this operator's asking
+        pending = print_pending(store, settings)
+        for done in pending:
+            print(f"Document original imprimé (la fermeture avait été interrompue avant) : {done.text_path}.")
+        wanted = z_document(store, settings, args.caisse, args.numero).ref
+        if any(p.text_path.stem == wanted for p in pending):
+            return 0  # the original just printed was the one asked for
+        printed = print_z(store, settings, args.caisse, user, args.numero)
+    print(printed.text_path.read_text(encoding="utf-8"), end="")
+    return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
+
+
+def cmd_print_test(args, settings) -> int:
+    store, user, _ = _login(args, settings)
+    printed = print_test_page(store, settings, user)
+    return _printed(printed, f"Ticket de test envoyé ({printer_words(settings.printer)})")

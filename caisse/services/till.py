@@ -1,0 +1,323 @@
+"""The counter (le comptoir): what a seller does at the sale screen, one command at a time, on the ticket the
+seller's session is ringing (kept in the store: a refresh loses nothing).
+
+Scanner first: a code or an EAN that matches exactly adds the article at once (`3*CODE` for three), the same
+article again adds to its line; any other text searches the labels and returns the articles to pick from;
+an unknown code is said in a sentence. Payments are checked as they are added; the change to give is known
+before validating; a validation opens the cash drawer when cash was paid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from caisse.common.config import Settings
+from caisse.common.errors import CaisseError, SaleRefused
+from caisse.common.money import ZERO, eur, parse_amount, parse_quantity, plural, qty
+from caisse.common.words import too_long
+from caisse.fiscal.jet import record_event
+from caisse.paper.printing import open_drawer
+from caisse.rules import drafts
+from caisse.rules.articles import search_articles
+from caisse.rules.auth import require_now
+from caisse.rules.payments import CREDIT_NOTE, VOUCHER, PaymentRequest, payment_methods, voucher_rest, voucher_value
+from caisse.rules.sales import pay_ticket
+from caisse.rules.sessions import Session, attach_ticket, clear_confirmation
+from caisse.rules.tickets import TicketView, ticket_view
+from caisse.services.workflow import print_note, print_receipt
+from caisse.storage.store import Store
+
+_QUANTITY = re.compile(r"^\s*(\d+(?:[.,]\d{1,3})?)\s*[*xX×]\s*(\S.*?)\s*$")
+NOTES = [Decimal(n) for n in ("5", "10", "20", "50", "100", "200", "500")]
+SEARCH_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class Method:
+    code: str
+    libelle: str
+    especes: bool
+    rendu: bool
+    numero: bool  # needs a number (credit note, voucher)
+
+
+@dataclass
+class Outcome:
+    """What a command did: a sentence for the seller (an error is `ok=False`), articles to pick from."""
+
+    ok: bool = True
+    message: str = ""
+    results: list[tuple[str, str, str]] = field(default_factory=list)  # code, label, price
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Counter:
+    """What the sale screen shows, read in two queries (the draft's lines, then its payments)."""
+
+    ticket: TicketView | None
+    total: Decimal
+    paid: Decimal
+    remaining: Decimal  # still to pay (0 when covered)
+    change: Decimal  # to give back, from the cash handed over
+    confirmation: TicketView | None  # the last ticket validated, shown until the next scan
+    quick_cash: list[Decimal]  # the exact amount, then the next notes
+    reste_cheque: Decimal = ZERO  # a gift cheque's value beyond the ticket: a credit note at validation (or lost)
+
+
+def methods(store: Store) -> list[Method]:
+    with store.connect() as con:
+        return [Method(code, libelle, bool(especes), bool(rendu), bool(numero))
+                for code, libelle, especes, rendu, numero in payment_methods(con)]
+
+
+def counter(store: Store, session: Session) -> Counter:
+    ticket = None
+    with store.connect() as con:
+        if session.id_ticket:
+            ticket = drafts.draft_view(con, session.id_ticket)
+            if ticket.statut != drafts.EN_COURS:
+                ticket = None
+        confirmation = ticket_view(con, session.dernier_ticket) if session.dernier_ticket and not (
+            ticket and ticket.lines) else None
+    total = ticket.total_ttc if ticket else ZERO
+    paid = sum((p[1] for p in ticket.payments), ZERO) if ticket else ZERO
+    remaining = max(total - paid, ZERO)
+    rest = ZERO
+    if ticket and ticket.lines:
+        cash = {m.code for m in methods(store) if m.rendu}
+        rest = voucher_rest([PaymentRequest(code, amount, numero) for code, amount, numero, *_ in ticket.payments],
+                            total, cash)
+    change = max(paid - total - rest, ZERO) if ticket and ticket.lines else ZERO
+    return Counter(ticket, total, paid, remaining, change, confirmation, quick_amounts(remaining, store.limits), rest)
+
+
+def quick_amounts(remaining: Decimal, limits=None) -> list[Decimal]:
+    """The exact amount, then the next notes above it (5, 10, 20, 50, 100 €; above 100 €, the next round
+    tens and hundreds), for a cash payment in one touch."""
+    if remaining <= 0:
+        return []
+    rounded = {(remaining // step + 1) * step for step in (Decimal("10"), Decimal("50"), Decimal("100"))}
+    above = sorted({n for n in NOTES if n > remaining} | rounded)
+    if limits is not None:  # never a button the tender check would refuse
+        ceiling = min(limits.max_cash, max(remaining * limits.max_cash_factor, limits.largest_note))
+        above = [n for n in above if n <= ceiling]
+    return [remaining] + above[:3]
+
+
+def _draft(store: Store, session: Session) -> str:
+    """The draft the session rings, started when there is none."""
+    if session.id_ticket:
+        with store.connect() as con:
+            if drafts.is_open(con, session.id_ticket):
+                return session.id_ticket
+    if not session.caisse:
+        raise SaleRefused("Connectez-vous d'abord à une caisse ouverte (écran Ouverture, Connecter).")
+    attach_ticket(store, session, drafts.start_draft(store, session.caisse, session.user))
+    return session.id_ticket
+
+
+def scan(store: Store, session: Session, text: str) -> Outcome:
+    """What the scanner (or the keyboard) typed, then Enter."""
+    text = (text or "").strip()
+    if not text:
+        return Outcome()
+    quantity = Decimal("1")
+    match = _QUANTITY.match(text)
+    if match:
+        quantity, text = parse_quantity(match.group(1)), match.group(2)
+    with store.connect() as con:
+        exact = _exact(con, text)
+        found = [] if exact else search_articles(con, text, SEARCH_LIMIT + 1)
+    if exact:
+        return add(store, session, exact, quantity)
+    if not match:
+        with store.connect() as con:
+            voucher = voucher_code(con, text)
+        if voucher:  # a credit note's or a gift cheque's number (its printed barcode): taken as that payment
+            return pay(store, session, voucher, None, text)
+    if not found:
+        return Outcome(False, f"« {text} » : aucun article n'a ce code, cet EAN ou ce libellé.")
+    if len(found) == 1 and match:
+        return add(store, session, found[0][0], quantity)
+    results = [(code, label, eur(price)) for code, _, label, price in found[:SEARCH_LIMIT]]
+    more = " (les premiers ; précisez la recherche)" if len(found) > SEARCH_LIMIT else ""
+    return Outcome(True, f"{plural(len(results), 'article')} pour « {text} »{more} : choisissez avec les flèches "
+                         "puis Entrée.", results)
+
+
+def _exact(con, text: str) -> str | None:
+    rows = con.execute("SELECT code FROM t_article WHERE coalesce(actif, true) AND (code = ? OR ean = ?) "
+                       "ORDER BY code = ? DESC LIMIT 1", [text, text, text]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("1")) -> Outcome:
+    id_ticket = _draft(store, session)
+    view = drafts.add_to_draft(store, id_ticket, session.user, drafts.LineRequest(code, quantity))
+    if session.dernier_ticket:
+        clear_confirmation(store, session)
+    line = next(line for line in view.lines if line[1] == code) if any(li[1] == code for li in view.lines) else None
+    return Outcome(True, f"{line[2]} : {qty(line[3])} × {eur(line[4])}" if line else "")
+
+
+def voucher_code(con, text: str) -> str | None:
+    """The payment method of a credit note's or a gift cheque's number, or None when it is neither."""
+    if con.execute("SELECT count(*) FROM t_avoir WHERE numero = ?", [text]).fetchall()[0][0]:
+        return CREDIT_NOTE
+    if con.execute("SELECT count(*) FROM t_cheque_cadeau WHERE numero = ?", [text]).fetchall()[0][0]:
+        return VOUCHER
+    return None
+
+
+def pay(store: Store, session: Session, code: str, amount: Decimal | str | None = None,
+        numero: str | None = None) -> Outcome:
+    """A payment handed over with one method (`amount` None: what is left to pay; for a credit note, what it
+    still holds up to that; for a gift cheque, its value, its rest then a credit note at validation)."""
+    state = counter(store, session)
+    if not state.ticket or not state.ticket.lines:
+        raise SaleRefused("Scannez d'abord un article : le ticket est vide.")
+    numero = (numero or "").strip() or None
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        if state.remaining <= 0:
+            raise SaleRefused("Le ticket est déjà payé : validez-le.")
+        amount = state.remaining
+        if code in (CREDIT_NOTE, VOUCHER) and numero:
+            with store.connect() as con:
+                value = voucher_value(con, code, numero, datetime.now())
+            amount = min(value, state.remaining) if code == CREDIT_NOTE else value
+    elif isinstance(amount, str):
+        amount = parse_amount(amount, "Le montant")
+    view = drafts.add_payment(store, state.ticket.id_ticket, session.user, PaymentRequest(code, amount, numero))
+    if code == CREDIT_NOTE and numero:
+        used = view.payments[-1][1]
+        with store.connect() as con:
+            left = voucher_value(con, code, numero, datetime.now()) - used
+        return Outcome(True, f"Avoir n°{numero} : {eur(used)} utilisés" + (f", il y restera {eur(left)}." if left > 0
+                                                                          else "."))
+    if code == VOUCHER and numero:
+        after = counter(store, session)
+        if after.reste_cheque:
+            where = ("remis au client en avoir à la validation" if store.limits.cheque_cadeau_reste == "avoir"
+                     else "perdu (réglage cheque_cadeau_reste)")
+            return Outcome(True, f"Chèque cadeau n°{numero} ({eur(amount)}) : le reste, {eur(after.reste_cheque)}, "
+                                 f"sera {where}.")
+    return Outcome(True, "")
+
+
+def remove_payment(store: Store, session: Session, num: int) -> Outcome:
+    drafts.remove_payment(store, _draft(store, session), session.user, num)
+    return Outcome()
+
+
+def set_quantity(store: Store, session: Session, num_ligne: int, quantity: str | Decimal) -> Outcome:
+    quantity = parse_quantity(quantity) if isinstance(quantity, str) else quantity
+    drafts.set_quantity(store, _draft(store, session), session.user, num_ligne, quantity)
+    return Outcome()
+
+
+def remove_line(store: Store, session: Session, num_ligne: int) -> Outcome:
+    drafts.remove_line(store, _draft(store, session), session.user, num_ligne)
+    return Outcome()
+
+
+def validate(store: Store, settings: Settings, session: Session, now: datetime | None = None) -> Outcome:
+    """Validate the ticket with the payments entered; its receipt archived (printed when asked), the drawer
+    opened when cash was paid. A second call (a double click) finds nothing to validate and says the last one."""
+    state = counter(store, session)
+    if not state.ticket or not state.ticket.lines:
+        if state.confirmation:
+            return Outcome(True, confirmation_text(state.confirmation))
+        raise SaleRefused("Le ticket est vide : scannez un article.")
+    done = pay_ticket(store, state.ticket.id_ticket, session.user, now=now)
+    attach_ticket(store, session, None, validated=done.id_ticket)
+    outcome = Outcome(True, confirmation_text(done))
+    printed = print_receipt(store, settings, done, session.user)
+    if printed.warning:
+        outcome.warnings.append(f"Le ticket est validé, mais {printed.warning}")
+    cash = {m.code for m in methods(store) if m.especes}
+    if any(code in cash for code, *_ in done.payments):
+        warning = open_drawer(settings)
+        if warning:
+            outcome.warnings.append(f"Le ticket est validé, mais le tiroir ne s'est pas ouvert : {warning}")
+    return outcome
+
+
+def confirmation_text(ticket: TicketView) -> str:
+    return (f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"
+            + (f" · à rendre {eur(ticket.rendu)}" if ticket.rendu else "")
+            + (f" · reste du chèque cadeau : {eur(ticket.reste_cheque)}" if ticket.reste_cheque else "") + ".")
+
+
+def park(store: Store, session: Session) -> Outcome:
+    """Put the ticket aside (it stays in the store) and start with an empty one."""
+    state = counter(store, session)
+    if not state.ticket or not state.ticket.lines:
+        return Outcome(False, "Le ticket est vide : rien à mettre en attente.")
+    attach_ticket(store, session, None)
+    return Outcome(True, "Ticket mis en attente : reprenez-le avec le bouton « Reprise ».")
+
+
+def resume(store: Store, session: Session, id_ticket: str) -> Outcome:
+    """Take a parked ticket back (the current one, if it has lines, is parked in its place)."""
+    with store.connect() as con:
+        drafts.editable(con, id_ticket, session.user)
+    attach_ticket(store, session, id_ticket)
+    return Outcome(True, "Ticket repris.")
+
+
+def note(store: Store, settings: Settings, session: Session) -> Outcome:
+    """A provisional note of the ticket being rung (R18): « DOCUMENT PROVISOIRE », counted nowhere."""
+    state = counter(store, session)
+    if not state.ticket or not state.ticket.lines:
+        raise SaleRefused("Le ticket est vide : rien à mettre sur une note provisoire.")
+    printed = print_note(store, settings, state.ticket.id_ticket, session.caisse, session.user)
+    if printed.warning:
+        return Outcome(False, printed.warning)
+    return Outcome(True, "Note provisoire imprimée (elle ne vaut pas ticket : le ticket sera remis au paiement).")
+
+
+def drawer(store: Store, settings: Settings, session: Session, reason: str, now: datetime | None = None) -> Outcome:
+    """Open the cash drawer outside a sale: a right, a reason, an event (170)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SaleRefused("Un motif est obligatoire pour ouvrir le tiroir hors vente.")
+    if refused := too_long(reason, "Le motif d'ouverture du tiroir"):
+        raise SaleRefused(refused)
+    with store.transaction() as con:
+        require_now(con, session.user, "CAISSE_TIROIR")
+        record_event(con, 170, caisse=session.caisse, login=session.user.login, detail=reason, now=now)
+    warning = open_drawer(settings)
+    return Outcome(not warning, warning or "Tiroir ouvert (enregistré au journal).")
+
+
+def run(store: Store, settings: Settings, session: Session, command: dict) -> Outcome:
+    """One command of the sale screen (from the scanner field, a shortcut or a button), as a sentence."""
+    kind = command.get("kind")
+    try:
+        if kind == "scan":
+            return scan(store, session, command.get("text", ""))
+        if kind == "pick":
+            return add(store, session, command["code"])
+        if kind == "pay":
+            return pay(store, session, command["code"], command.get("amount"), command.get("numero"))
+        if kind == "validate":
+            return validate(store, settings, session)
+        if kind == "remove_payment":
+            return remove_payment(store, session, int(command["num"]))
+        if kind == "remove_line":
+            return remove_line(store, session, int(command["num"]))
+        if kind == "quantity":
+            return set_quantity(store, session, int(command["num"]), str(command["quantity"]))
+        if kind == "park":
+            return park(store, session)
+        if kind == "resume":
+            return resume(store, session, command["id"])
+        if kind == "note":
+            return note(store, settings, session)
+    except CaisseError as e:
+        return Outcome(False, str(e))
+    return Outcome(False, "Action inconnue.")
