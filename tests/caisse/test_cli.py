@@ -179,7 +179,8 @@ def test_every_name_the_pages_face_gives_and_every_command_resolves():
     assert Path(caisse.__file__).read_text(encoding="utf-8") == ""
     for name in pipeline.__all__:
         assert getattr(pipeline, name) is not None, f"pipeline.{name}"
-    used = set(re.findall(r"\bapi\.(\w+)", "".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[2] / "pages").glob("*.py"))))
+    pages = (Path(__file__).parents[2] / "pages").glob("*.py")
+    used = set(re.findall(r"\bapi\.(\w+)", "".join(p.read_text(encoding="utf-8") for p in pages)))
     assert used and all(getattr(api, name, None) is not None for name in used), used - set(dir(api))
     from caisse.cli.arguments import build_parser
     from caisse.cli.main import COMMANDS, command
