@@ -32,6 +32,7 @@ endif
 
 # Set up, install what the tests need (OpenSSH server, Chromium), run the whole suite
 test: setup system-deps
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 system-deps:
@@ -39,6 +40,7 @@ system-deps:
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 docs: setup
 	$(VENV)/bin/caisse docs --output docs/tables.md
