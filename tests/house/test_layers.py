@@ -39,10 +39,13 @@ def test_the_house_as_it_is_keeps_every_contract(tree):
 
 
 @pytest.mark.parametrize("module, planted, broken", [
-    ("caisse/common/money.py", "from caisse.services import till", "caisse.common is not allowed to import caisse.services"),
-    ("caisse/rules/sales.py", "from caisse.paper import receipts", "caisse.rules is not allowed to import caisse.paper"),
+    ("caisse/common/money.py", "from caisse.services import till",
+     "caisse.common is not allowed to import caisse.services"),
+    ("caisse/rules/sales.py", "from caisse.paper import receipts",
+     "caisse.rules is not allowed to import caisse.paper"),
     ("caisse/fiscal/chains.py", "from caisse.rules import auth", "the fiscal core imports only common and storage"),
-    ("caisse/storage/store.py", "from caisse.fiscal import keys", "caisse.storage is not allowed to import caisse.fiscal"),
+    ("caisse/storage/store.py", "from caisse.fiscal import keys",
+     "caisse.storage is not allowed to import caisse.fiscal"),
     ("pipeline/drop.py", "import caisse.common.errors", "the pipeline never imports the register"),
 ])
 def test_a_planted_back_arrow_breaks_a_contract(tree, module, planted, broken):
