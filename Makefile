@@ -32,7 +32,7 @@ endif
 
 # Set up, install what the tests need (OpenSSH server, Chromium), run the whole suite
 test: setup system-deps
-	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(PY) -m pytest
 
 system-deps:
@@ -40,7 +40,7 @@ system-deps:
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 docs: setup
 	$(VENV)/bin/caisse docs --output docs/tables.md

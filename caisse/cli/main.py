@@ -18,6 +18,7 @@ from caisse.cli.arguments import build_parser
 from caisse.common.config import load_settings
 from caisse.common.errors import CaisseError, ConfigError, DiskFull
 from caisse.common.money import plural
+from caisse.common.words import TRAINING_MARK
 from caisse.fiscal.keys import load_keys
 from caisse.fiscal.periods import pending_periods
 from caisse.rules import history, lifecycle
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ON_A_REGISTER:  # a register in training works in its training home
             settings = training.settings_for(settings, args.caisse)
             if settings.formation:
-                print(f"{training.MARK} caisse {args.caisse} : ventes d'entraînement, qui ne comptent nulle part.")
+                print(f"{TRAINING_MARK} caisse {args.caisse} : ventes d'entraînement, qui ne comptent nulle part.")
         return command(args.command)(args, settings)
     except (CaisseError, PipelineError) as e:
         print(f"Erreur : {e}", file=sys.stderr)

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from caisse.common.errors import CaisseError
+from caisse.common.words import TRAINING_MARK
 from caisse.rules.opening import open_day
 from caisse.services import training
 from caisse.services.home import open_store
@@ -49,10 +50,10 @@ def test_r26_a_training_day_leaves_every_real_figure_untouched(settings, store, 
     assert first.numero == 1  # its own numbering
     receipt = print_receipt(t_store, practice, first, t_seller)
     text = receipt.text_path.read_text(encoding="utf-8")
-    assert text.lstrip().startswith(training.MARK) and text.rstrip().endswith(training.MARK)
+    assert text.lstrip().startswith(TRAINING_MARK) and text.rstrip().endswith(TRAINING_MARK)
     assert str(receipt.text_path).startswith(str(settings.home / "formation" / "C01"))
     end = finish_day(t_store, practice, "C01", t_manager, especes=D("110.70"))
-    assert end.closed.numero_z == 1 and training.MARK in end.z.text_path.read_text(encoding="utf-8")
+    assert end.closed.numero_z == 1 and TRAINING_MARK in end.z.text_path.read_text(encoding="utf-8")
     with pytest.raises(CaisseError, match="mode formation"):
         from caisse.services.export import run_export
         run_export(t_store, practice, "C01", t_manager)
