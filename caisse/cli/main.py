@@ -7,6 +7,7 @@ import pipeline."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -100,7 +101,7 @@ def cmd_docs(args, settings) -> int:
 def cmd_serve(args, settings) -> int:
     """The app on `address` (127.0.0.1 unless told: the shop's network is a choice), in HTTPS when a certificate
     is set, never calling out (pages/server.py: no usage statistics, no public-address lookup)."""
-    root = Path(__file__).resolve().parents[2]
+    root = app_folder()
     address = args.address or settings.address
     command = [sys.executable, "-m", "pages.server", "run", str(root / "app.py"), "--server.port", str(args.port),
                "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -117,6 +118,16 @@ def cmd_serve(args, settings) -> int:
     os.chdir(root)  # .streamlit/config.toml is read from here
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def app_folder() -> Path:
+    """Where app.py and pages/ are: the project's root in a checkout or an editable install, the `caisse_web`
+    folder of an installed package (pyproject.toml ships them there)."""
+    spec = importlib.util.find_spec("caisse_web")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / "app.py").is_file():
+            return Path(folder)
+    return Path(__file__).resolve().parents[2]
 
 
 def served_names(extra: str) -> list[str]:

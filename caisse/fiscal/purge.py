@@ -27,16 +27,12 @@ from caisse.fiscal.periods import MONTH, next_month
 from caisse.storage.store import Store
 from pipeline.manifest import sha256_file
 
-VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verifier_archive.py"
-
 
 @cache
 def standalone_verifier():
-    """tools/verifier_archive.py, the very script given with the archives (one verifier, not two)."""
-    spec = importlib.util.spec_from_file_location("verifier_archive", VERIFIER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """caisse/fiscal/verifier_archive.py, the very script given with the archives (one verifier, not two). Imported
+    when an archive is checked, not before: it loads `cryptography`, which `caisse status` never needs."""
+    return importlib.import_module("caisse.fiscal.verifier_archive")
 
 
 def check_archive(path: Path, keys: list[str], recorded_sha: str | None = None) -> list[str]:
