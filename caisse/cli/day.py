@@ -1,12 +1,11 @@
-"""The `caisse` commands of a register's day: import, open, sell, void, return, move, close, export, verify,
-the key, the reports and the printer. Loaded by `caisse.cli` only for these commands, so that `caisse status`
-starts without the sales, the printer and the import pipeline."""
+"""The `caisse` commands of a register's day: import, open, sell, void, return, move, close, export, and the
+printer's test page. Loaded by caisse/cli/main.py only when one of them runs, so that `caisse status` starts
+without the sales, the printer and the import pipeline."""
 
 from __future__ import annotations
 
 import sys
 
-from caisse.cli import fiscal as cli_fiscal
 from caisse.cli.arguments import article_request, drawer_count, payment_request, return_line
 from caisse.cli.common import login as _login
 from caisse.cli.common import password as _password
@@ -19,22 +18,16 @@ from caisse.rules.corrections import MOVE_TYPES, void_ticket
 from caisse.rules.returns import REFUNDS, return_goods
 from caisse.rules.sales import connect_seller, disconnect_seller, ring_ticket
 from caisse.services.export import run_export
-from caisse.services.home import open_store, rotate_integrity_key
+from caisse.services.home import open_store
 from caisse.services.open_register import open_register
 from caisse.services.sync import run_import
-from caisse.services.verification import run_verify
 from caisse.services.workflow import (
-    consult_z,
     finish_day,
     print_credit_note,
     print_pending,
     print_receipt,
     print_test_page,
-    print_x,
-    print_z,
     record_cash_move,
-    x_document,
-    z_document,
 )
 
 
@@ -170,57 +163,6 @@ def cmd_export(args, settings) -> int:
     result = run_export(store, settings, args.caisse, user, echo=print)
     print(f"Lot {result.lot} envoyé dans {result.where} ({plural(len(result.days), 'journée')}).")
     return 0
-
-
-def cmd_verify(args, settings) -> int:
-    result = run_verify(open_store(settings), settings, use_drop=not args.local)
-    for note in result.notes:
-        print(f"Remarque : {note}", file=sys.stderr)
-    if result.broken:
-        for line in result.broken:
-            print(f"Chaîne rompue : {line}", file=sys.stderr)
-        print(f"{plural(len(result.broken), 'rupture')} : l'événement est inscrit au journal (code 90).",
-              file=sys.stderr)
-        return 1
-    print("Intégrité vérifiée : toutes les chaînes (tickets, clôtures, mouvements, duplicatas, événements) sont "
-          "intactes et concordent avec les tickets archivés, les têtes de chaîne et le dernier lot envoyé.")
-    return 0
-
-
-def cmd_key(args, settings) -> int:
-    store, user, _ = _login(args, settings)
-    old, new = rotate_integrity_key(store, user)
-    print(f"Nouvelle clé d'intégrité {new} (la précédente, {old}, reste dans {settings.integrity_key_path} pour "
-          "vérifier les enregistrements qu'elle a signés). Sauvegardez le fichier de clés hors du serveur.")
-    return 0
-
-
-def cmd_report(args, settings) -> int:
-    store = open_store(settings)
-    if args.kind in ("month", "year"):
-        return cli_fiscal.report_period(args, settings, store)
-    if args.print and not args.user:
-        raise BadArgument("Imprimer un rapport demande l'identifiant de celui qui imprime (--user LOGIN) : une "
-                          "réimpression est enregistrée avec son auteur.")
-    if not args.print:
-        lines = consult_z(store, settings, args.caisse, args.numero, args.user) if args.kind == "z" else \
-            x_document(store, settings, args.caisse).lines
-        print("\n".join(lines))
-        return 0
-    store, user, _ = _login(args, settings)
-    if args.kind == "x":
-        printed = print_x(store, settings, args.caisse, user)
-    else:
-        auth.require(user, "CAISSE_FERMER")  # before the pending originals: they print for this operator's asking
-        pending = print_pending(store, settings)
-        for done in pending:
-            print(f"Document original imprimé (la fermeture avait été interrompue avant) : {done.text_path}.")
-        wanted = z_document(store, settings, args.caisse, args.numero).ref
-        if any(p.text_path.stem == wanted for p in pending):
-            return 0  # the original just printed was the one asked for
-        printed = print_z(store, settings, args.caisse, user, args.numero)
-    print(printed.text_path.read_text(encoding="utf-8"), end="")
-    return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
 
 
 def cmd_print_test(args, settings) -> int:

@@ -1,34 +1,17 @@
-"""The `caisse` commands of the fiscal periods (FISCAL.md R12-R26): a closing by period shown or printed, an
-archive made or verified, a purge after archive, training mode."""
+"""The `caisse` commands of integrity and archives (FISCAL.md R09-R24): verify the chains, renew the key, make or
+verify an archive, purge after archive."""
 
 from __future__ import annotations
 
+import sys
+
 from caisse.cli.common import login as _login
-from caisse.cli.common import print_status as _printed
-from caisse.common.errors import BadArgument, CaisseError
+from caisse.common.errors import CaisseError
 from caisse.common.money import plural
-from caisse.fiscal import periods
 from caisse.fiscal.archive import public_keys
-from caisse.paper.printing import printer_words
-from caisse.services import training
-from caisse.services.home import open_store
-from caisse.services.workflow import archive_period, period_document, print_period
-
-
-def report_period(args, settings, store) -> int:
-    kind = periods.MONTH if args.kind == "month" else periods.YEAR
-    if not args.periode or periods.parse_period(args.periode)[0] != kind:
-        wanted = "le mois avec --periode 2026-11" if kind == periods.MONTH else "l'exercice avec --periode 2026"
-        raise BadArgument(f"Indiquez {wanted}.")
-    if not args.print:
-        print("\n".join(period_document(store, settings, args.caisse, kind, args.periode).lines))
-        return 0
-    if not args.user:
-        raise BadArgument("Imprimer une clôture demande l'identifiant de celui qui imprime (--user LOGIN).")
-    store, user, _ = _login(args, settings)
-    printed = print_period(store, settings, args.caisse, kind, args.periode, user)
-    print(printed.text_path.read_text(encoding="utf-8"), end="")
-    return _printed(printed, f"Imprimé ({printer_words(settings.printer)})")
+from caisse.services.home import open_store, rotate_integrity_key
+from caisse.services.verification import run_verify
+from caisse.services.workflow import archive_period
 
 
 def cmd_archive(args, settings) -> int:
@@ -80,7 +63,24 @@ def cmd_purge(args, settings) -> int:
     return 0
 
 
-def cmd_training(args, settings) -> int:
+def cmd_verify(args, settings) -> int:
+    result = run_verify(open_store(settings), settings, use_drop=not args.local)
+    for note in result.notes:
+        print(f"Remarque : {note}", file=sys.stderr)
+    if result.broken:
+        for line in result.broken:
+            print(f"Chaîne rompue : {line}", file=sys.stderr)
+        print(f"{plural(len(result.broken), 'rupture')} : l'événement est inscrit au journal (code 90).",
+              file=sys.stderr)
+        return 1
+    print("Intégrité vérifiée : toutes les chaînes (tickets, clôtures, mouvements, duplicatas, événements) sont "
+          "intactes et concordent avec les tickets archivés, les têtes de chaîne et le dernier lot envoyé.")
+    return 0
+
+
+def cmd_key(args, settings) -> int:
     store, user, _ = _login(args, settings)
-    print(training.switch(store, settings, args.caisse, user, args.action == "on"))
+    old, new = rotate_integrity_key(store, user)
+    print(f"Nouvelle clé d'intégrité {new} (la précédente, {old}, reste dans {settings.integrity_key_path} pour "
+          "vérifier les enregistrements qu'elle a signés). Sauvegardez le fichier de clés hors du serveur.")
     return 0
