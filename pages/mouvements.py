@@ -23,7 +23,7 @@ if not days:
     st.page_link("pages/ouverture.py", label="Aller à l'écran Ouverture", icon=":material/lock_open:")
     st.stop()
 code = st.selectbox("Caisse", list(days))
-ceiling = settings.move_manager_above
+ceiling = settings.limits.move_manager_above
 FIELDS = ("mvt_type", "mvt_montant", "mvt_motif", "mvt_resp", "mvt_resp_mdp")
 
 

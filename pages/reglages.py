@@ -27,7 +27,7 @@ st.caption("Ces réglages se changent dans le fichier caisse.toml du serveur cai
 
 st.subheader("Serveur principal")
 st.text(f"Adresse : {settings.drop_shown}\nDossier d'import : /{settings.import_dir}\n"
-        f"Dossier d'export : /{settings.export_dir.replace('{caisse}', '<code de la caisse>')}")
+        f"Dossier d'export : /{settings.export_folder('<code de la caisse>')}")
 if settings.drop.startswith("sftp://"):
     st.text(f"Clé : {settings.sftp_key or '—'} · known_hosts : {settings.sftp_known_hosts or '—'} · mot de passe : "
             f"{'défini' if settings.sftp_password or ':***@' in settings.drop_shown else 'non'} · délai "

@@ -6,7 +6,7 @@ import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +41,9 @@ class Limits:
     cheque_cadeau_reste: str = "avoir"  # a gift cheque worth more than the ticket: its rest as a credit note, or lost
 
 
+LIMIT_KEYS = {f.name for f in fields(Limits)}
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -60,14 +63,6 @@ class Settings:
     printer_width: int = 42
     print_receipts: bool = False
     idle_minutes: int = 15  # a session idle this long asks for the seller's password (or PIN) again
-    max_quantity: Decimal = Decimal("999")
-    max_cash_factor: Decimal = Decimal("10")
-    max_cash: Decimal = Decimal("2000.00")
-    max_float: Decimal = Decimal("5000.00")
-    merge_lines: bool = True
-    largest_note: Decimal = Decimal("100.00")
-    move_manager_above: Decimal = Decimal("200.00")
-    cheque_cadeau_reste: str = "avoir"
     address: str = "127.0.0.1"  # where `caisse serve` listens (0.0.0.0: the shop's network)
     hosts: str = ""  # other names the registers use for this server (comma-separated), beside its own
     tls_cert: str = ""  # HTTPS: the certificate and its key (PEM files)
@@ -76,17 +71,13 @@ class Settings:
     debut_exercice: int = 1  # the fiscal year's first month (1: the calendar year)
     keys_dir: str = ""  # where the keys and the heads files live (another disk): default, the data folder
     archive_copy: str = ""  # a second place for the archives, outside the data folder (a purge requires it)
-    formation: bool = False  # a training home's settings (caisse/training.py), never read from a file
+    formation: bool = False  # a training home's settings (caisse/services/training.py), never read from a file
+    limits: Limits = field(default_factory=Limits)  # what people may type: its keys are settings' keys too
 
     @property
     def calendar(self):
         hours, minutes = self.debut_journee.split(":")
         return Calendar(time(int(hours), int(minutes)), self.debut_exercice)
-
-    @property
-    def limits(self) -> Limits:
-        return Limits(self.max_quantity, self.max_cash_factor, self.max_cash, self.max_float, self.merge_lines,
-                      self.largest_note, self.move_manager_above, self.cheque_cadeau_reste)
 
     @property
     def mode_words(self) -> str:
@@ -102,6 +93,14 @@ class Settings:
         """What `pipeline.open_drop` needs for an SFTP drop (ignored by a local one)."""
         return {"key_file": self.sftp_key, "known_hosts": self.sftp_known_hosts, "password": self.sftp_password,
                 "timeout": self.sftp_timeout, "retries": self.sftp_retries}
+
+    def import_folder(self, caisse: str) -> str:
+        """Where the main server drops `caisse`'s lots, under the drop's root (`import_dir`, `{caisse}` filled)."""
+        return self.import_dir.replace("{caisse}", caisse)
+
+    def export_folder(self, caisse: str) -> str:
+        """Where `caisse`'s exported lots go, under the drop's root (`export_dir`, `{caisse}` filled)."""
+        return self.export_dir.replace("{caisse}", caisse).rstrip("/")
 
     @property
     def store_path(self) -> Path:
@@ -122,10 +121,10 @@ class Settings:
                 "export_dir": self.export_dir, "imprimante": self.printer, "largeur": str(self.printer_width),
                 "ticket_a_chaque_vente": str(self.print_receipts).lower(), "debut_journee": self.debut_journee,
                 "debut_exercice": str(self.debut_exercice), "cles": str(self.integrity_key_path.parent),
-                "copie_archives": self.archive_copy, "max_quantity": str(self.max_quantity),
-                "mouvement_responsable_au_dela": str(self.move_manager_above),
-                "reste_cheque_cadeau": self.cheque_cadeau_reste,
-                "max_cash": str(self.max_cash), "max_float": str(self.max_float)}
+                "copie_archives": self.archive_copy, "max_quantity": str(self.limits.max_quantity),
+                "mouvement_responsable_au_dela": str(self.limits.move_manager_above),
+                "reste_cheque_cadeau": self.limits.cheque_cadeau_reste,
+                "max_cash": str(self.limits.max_cash), "max_float": str(self.limits.max_float)}
 
     @property
     def received_dir(self) -> Path:
@@ -166,7 +165,7 @@ def load_settings(env: dict | None = None) -> Settings:
                               "enregistrez-le en UTF-8, puis recommencez.") from None
     elif "CAISSE_CONFIG" in env:
         raise ConfigError(f"Le fichier de configuration {config_path} (CAISSE_CONFIG) n'existe pas.")
-    known = {f.name for f in fields(Settings)} - {"formation"}
+    known = {f.name for f in fields(Settings)} - {"formation", "limits"} | LIMIT_KEYS
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"Clés inconnues dans {config_path} : {', '.join(sorted(unknown))} "
@@ -212,7 +211,8 @@ def load_settings(env: dict | None = None) -> Settings:
     if values.get("printer_width", 42) not in (42, 48):
         raise ConfigError(f"Le réglage printer_width (CAISSE_PRINTER_WIDTH) doit être 42 ou 48 colonnes, pas "
                           f"« {values['printer_width']} ».")
-    return Settings(**values)
+    limits = Limits(**{name: values.pop(name) for name in LIMIT_KEYS if name in values})
+    return Settings(**values, limits=limits)
 
 
 def _check_words(values: dict, config_path: Path) -> None:

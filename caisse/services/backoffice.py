@@ -141,7 +141,7 @@ def test_drop(settings) -> str:
     """Open the drop and list its import folder: a sentence saying what was found, or DropFailed."""
     from caisse.common.errors import DropFailed
     from pipeline import PipelineError, open_drop
-    folder = settings.import_dir.replace("{caisse}", "C01")
+    folder = settings.import_folder("C01")
     try:
         with open_drop(settings.drop, **settings.drop_options()) as drop:
             names = drop.list(folder)

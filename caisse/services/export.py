@@ -185,7 +185,7 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
 
 
 def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
-    parent = settings.export_dir.replace('{caisse}', result.caisse).rstrip('/')
+    parent = settings.export_folder(result.caisse)
     remote = f"{parent}/{result.lot}"
     names = [f"{t}.xml" for t in EXPORT_TABLES] + [EXPORT_MANIFEST]  # the manifest last
     with open_drop(settings.drop, **settings.drop_options()) as drop:

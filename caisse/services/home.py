@@ -71,7 +71,7 @@ def initialise(settings: Settings, demo: bool = False) -> InitReport:
         if folder is None:
             raise CaisseError(f"La boutique de démonstration ne s'écrit que dans un dossier local "
                               f"(CAISSE_DROP=file:///...), pas dans {settings.drop_shown}.")
-        target = folder / settings.import_dir.replace("{caisse}", "C01")
+        target = folder / settings.import_folder("C01")
         from pipeline.demo import write_demo_shop  # the XML writer, loaded by the one command that writes files
         demo_files = len(write_demo_shop(target, lot=next_demo_lot(store), today=date.today()).fichiers) + 1
     if 0 < before < HEADS_WITH_COMMIT and links:

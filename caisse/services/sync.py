@@ -140,7 +140,7 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
 
     for left in settings.received_dir.glob(f"*/{STAGED}"):  # left by an import killed mid-way
         shutil.rmtree(left, ignore_errors=True)
-    folder = settings.import_dir.replace("{caisse}", caisse)
+    folder = settings.import_folder(caisse)
     received = private_dir(settings.received_dir / result.id_run)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     with open_drop(settings.drop, **settings.drop_options()) as drop:

@@ -110,7 +110,7 @@ def _local_lots(settings: Settings, codes: list[str]) -> Lots:
 def _drop_lots(drop, settings: Settings, codes: list[str], notes: list[str]) -> Lots:
     lots = Lots("reçu par le serveur principal")
     for code in codes:
-        folder = settings.export_dir.replace("{caisse}", code)
+        folder = settings.export_folder(code)
         try:
             names = [n for n in drop.folders(folder) if (m := _LOT.match(n)) and m["caisse"] == code]
             with tempfile.TemporaryDirectory(prefix="caisse-verify-") as tmp:
