@@ -57,6 +57,7 @@ from caisse.rules.sessions import Session, SessionExpired, close_session, open_s
 from caisse.rules.sessions import resume as resume_session
 from caisse.rules.sessions import unlock as unlock_session
 from caisse.rules.tickets import TYPE_WORDS
+from caisse.services.after_sale import return_and_print, void_and_print
 from caisse.services.backoffice import (
     audit_log,
     day_moves,

@@ -127,17 +127,13 @@ if numero_z is None:
     if cancel:
         try:
             confirm_password(user, password, code)
-            done = api.void_ticket(store, code, user, number, reason)
+            done = api.void_and_print(store, settings, code, user, number, reason)
         except api.CaisseError as e:
             st.error(plain(e))
         else:  # shown again from the top: the day's tickets list the void, the sale is no longer offered
-            said = (f"Vente n°{number} annulée par le ticket n°{done.numero} ({api.eur(done.total_ttc)}) : "
-                    f"{reason.strip()}.")
-            try:  # the void is recorded: its receipt failing is a warning, never a refusal
-                warning = api.print_receipt(store, settings, done, user).warning
-            except api.CaisseError as e:
-                warning = str(e)
-            st.session_state["flash"] = ("warning" if warning else "success", f"{said} {warning}".strip(), [])
+            said = (f"Vente n°{number} annulée par le ticket n°{done.ticket.numero} ({api.eur(done.ticket.total_ttc)})"
+                    f" : {reason.strip()}.")
+            st.session_state["flash"] = ("warning" if done.warning else "success", f"{said} {done.warning}".strip(), [])
             st.rerun()
 else:
     with void.form("reimprimer-z"):

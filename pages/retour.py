@@ -23,16 +23,14 @@ REFUND_WORDS = {"ESP": "Espèces", "ORIGINE": "Moyen de paiement de la vente", "
 
 
 def finish(done) -> None:
-    api.print_receipt(store, settings, done.ticket, user)
     message = f"Retour enregistré : ticket n°{done.ticket.numero}, " + (
         f"avoir n°{done.avoir} de {api.eur(-done.ticket.total_ttc)} émis et imprimé : remettez-le au client."
         if done.avoir else f"{api.eur(-done.ticket.total_ttc)} remboursés.")
-    if done.avoir:
-        printed = api.print_credit_note(store, settings, code, done.avoir, user)
-        st.session_state["avoir"] = printed.text_path.read_text(encoding="utf-8")
-        if printed.warning:
-            message += f" {printed.warning}"
-    st.session_state["flash"] = ("success", message, [])
+    if done.credit_note:
+        st.session_state["avoir"] = done.credit_note.read_text(encoding="utf-8")
+    if done.warning:
+        message += f" Attention : {done.warning}"
+    st.session_state["flash"] = ("warning" if done.warning else "success", message, [])
     st.session_state.pop("retour", None)
     st.rerun()
 
@@ -73,7 +71,7 @@ with with_ticket:
                     go = st.form_submit_button("Valider le retour", type="primary", use_container_width=True)
                 if go:
                     try:
-                        finish(api.return_goods(store, code, user, refund=refund, reason=reason, sale=ref,
+                        finish(api.return_and_print(store, settings, code, user, refund=refund, reason=reason, sale=ref,
                                                    quantities={n: Decimal(q) for n, q in quantities.items() if q}))
                     except api.CaisseError as e:
                         st.error(plain(e))
@@ -88,7 +86,7 @@ with without:
             reason = st.text_input("Motif du retour", key="motif-libre", max_chars=api.TEXT_LIMIT)
             if st.form_submit_button("Valider le retour", type="primary"):
                 try:
-                    finish(api.return_goods(store, code, user, refund=refund, reason=reason,
+                    finish(api.return_and_print(store, settings, code, user, refund=refund, reason=reason,
                                                articles=[api.LineRequest(article.strip(), Decimal(quantity))]))
                 except api.CaisseError as e:
                     st.error(plain(e))

@@ -14,21 +14,15 @@ from caisse.common.errors import BadArgument, ConfigError, ExportFailed
 from caisse.common.money import eur, parse_amount, plural
 from caisse.paper.printing import printer_words
 from caisse.rules import auth
-from caisse.rules.corrections import MOVE_TYPES, void_ticket
-from caisse.rules.returns import REFUNDS, return_goods
+from caisse.rules.corrections import MOVE_TYPES
+from caisse.rules.returns import REFUNDS
 from caisse.rules.sales import connect_seller, disconnect_seller, ring_ticket
+from caisse.services.after_sale import return_and_print, void_and_print
 from caisse.services.export import run_export
 from caisse.services.home import open_store
 from caisse.services.open_register import open_register
 from caisse.services.sync import run_import
-from caisse.services.workflow import (
-    finish_day,
-    print_credit_note,
-    print_pending,
-    print_receipt,
-    print_test_page,
-    record_cash_move,
-)
+from caisse.services.workflow import finish_day, print_pending, print_receipt, print_test_page, record_cash_move
 
 
 def cmd_import(args, settings) -> int:
@@ -77,9 +71,11 @@ def _receipt(store, settings, ticket, user) -> None:
 
 def cmd_void(args, settings) -> int:
     store, user, _ = _login(args, settings)
-    void = void_ticket(store, args.caisse, user, args.ticket, args.reason)
-    print(f"Ticket n°{args.ticket} annulé par le ticket n°{void.numero} ({eur(void.total_ttc)}, {args.reason}).")
-    _receipt(store, settings, void, user)
+    void = void_and_print(store, settings, args.caisse, user, args.ticket, args.reason)
+    print(f"Ticket n°{args.ticket} annulé par le ticket n°{void.ticket.numero} ({eur(void.ticket.total_ttc)}, "
+          f"{args.reason}).")
+    if void.warning:
+        print(f"Attention : l'annulation est enregistrée, mais {void.warning}", file=sys.stderr)
     return 0
 
 
@@ -92,18 +88,15 @@ def cmd_return(args, settings) -> int:
     store, user, _ = _login(args, settings)
     connection = connect_seller(store, args.caisse, user, separate=True)
     try:
-        done = return_goods(store, args.caisse, user, refund=args.refund, reason=args.reason, sale=args.ticket,
-                            quantities=quantities, articles=articles)
+        done = return_and_print(store, settings, args.caisse, user, refund=args.refund, reason=args.reason,
+                                sale=args.ticket, quantities=quantities, articles=articles)
     finally:
         disconnect_seller(store, connection)
     print(f"Retour enregistré : ticket n°{done.ticket.numero}, " + (
         f"avoir n°{done.avoir} de {eur(-done.ticket.total_ttc)} émis." if done.avoir else
         f"{eur(-done.ticket.total_ttc)} remboursés {REFUNDS[args.refund]}."))
-    _receipt(store, settings, done.ticket, user)
-    if done.avoir:
-        printed = print_credit_note(store, settings, args.caisse, done.avoir, user)
-        if printed.warning:
-            print(f"Attention : l'avoir n°{done.avoir} est émis, mais {printed.warning}", file=sys.stderr)
+    if done.warning:
+        print(f"Attention : le retour est enregistré, mais {done.warning}", file=sys.stderr)
     return 0
 
 

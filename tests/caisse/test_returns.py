@@ -147,3 +147,27 @@ def test_the_cli_rings_a_return_and_prints_the_credit_note(settings):
                   "ESP", "--reason", "x", user=SELLER, expect=1)
     assert "il reste 1 à reprendre sur la quantité vendue de 2 au ticket n°1" in refused.stderr
     assert run("verify", "--local").returncode == 0
+
+
+def test_a_void_or_a_return_whose_paper_fails_stands_and_says_so(sale, imported, monkeypatch):
+    """The Retour screen printed the receipt outside any guard: a printer that failed after the return was
+    recorded showed an error, as if nothing had been done. One service now records, then prints, and says what
+    the paper met beside what was recorded, for the screens and the CLI alike."""
+    from caisse.services.after_sale import return_and_print, void_and_print
+    store, manager, seller, ticket = sale
+    monkeypatch.setenv("CAISSE_PRINTER", "network://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("CAISSE_PRINT_RECEIPTS", "oui")
+    settings = load_settings()
+    connection = connect_seller(store, "C01", seller)
+    try:
+        done = return_and_print(store, settings, "C01", seller, refund="AVOIR", reason="Échange", sale="1",
+                                quantities={1: D("1")})
+    finally:
+        disconnect_seller(store, connection)
+    assert done.avoir == "AV-C01-000001" and done.credit_note is not None and "AVOIR" in done.credit_note.read_text()
+    assert "network://127.0.0.1:9" in done.warning and f"l'avoir n°{done.avoir} est émis, mais" in done.warning
+    assert rows(store, "SELECT type_ticket FROM t_ticket WHERE numero = ?", [done.ticket.numero]) == [("RETOUR",)]
+    other = sell(store, seller)
+    void = void_and_print(store, settings, "C01", manager, other.numero, "Erreur de saisie")
+    assert void.warning and rows(store, "SELECT type_ticket FROM t_ticket WHERE numero = ?", [void.ticket.numero]) == [
+        ("ANNULATION",)]
