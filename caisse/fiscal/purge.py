@@ -35,18 +35,34 @@ def standalone_verifier():
     return importlib.import_module("caisse.fiscal.verifier_archive")
 
 
-def check_archive(path: Path, keys: list[str], recorded_sha: str | None = None) -> list[str]:
-    """What the standalone verifier checked; CaisseError with its sentence when the archive is not intact."""
+class ArchiveBroken(CaisseError):
+    """An archive that is not intact: `reason` says what the verifier met."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"L'archive {self.path.name} est rompue : {reason}.")
+
+
+def verify_archive(path: Path, keys: list[str], recorded_sha: str | None = None,
+                   heads: dict | None = None) -> tuple[list[str], dict]:
+    """The one archive check (the purge's and `caisse verify-archive`'s): the file the store recorded (its SHA-256),
+    then the standalone verifier (signature, schema, chains following `heads` from the archive before, totals).
+    (what was checked, the chains' heads after it); ArchiveBroken when it is not intact."""
     verifier = standalone_verifier()
-    if not path.is_file():
+    if not Path(path).is_file():
         raise CaisseError(f"L'archive {path} est introuvable : restaurez-la depuis votre sauvegarde.")
     if recorded_sha is not None and sha256_file(path) != recorded_sha:
-        raise CaisseError(f"L'archive {path.name} n'est plus celle que la base a enregistrée (SHA-256 différent).")
+        raise ArchiveBroken(path, "elle n'est plus celle que la base a enregistrée (SHA-256 différent)")
     try:
-        said, _ = verifier.verify(path, keys)
+        said, heads = verifier.verify(path, keys, None, heads or {})
     except verifier.Broken as e:
-        raise CaisseError(f"L'archive {path.name} est rompue : {e}.") from None
-    return said
+        raise ArchiveBroken(path, str(e)) from None
+    return said + (["Enregistrée dans la base : même SHA-256"] if recorded_sha is not None else []), heads
+
+
+def check_archive(path: Path, keys: list[str], recorded_sha: str | None = None) -> list[str]:
+    """What the verifier checked of an archive a purge relies on; CaisseError with its sentence otherwise."""
+    return verify_archive(path, keys, recorded_sha)[0]
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,14 @@ def find_articles_exact(con: duckdb.DuckDBPyConnection, queries: list[str]) -> d
     return found
 
 
+def exact_code(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The code of the active article whose code or EAN is exactly `text` (a code before an EAN, as
+    find_articles_exact ranks them), or None: the scanner's lookup, before any search by label."""
+    rows = con.execute("SELECT code FROM t_article WHERE coalesce(actif, true) AND (code = ? OR ean = ?) "
+                       "ORDER BY code = ? DESC LIMIT 1", [text, text, text]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def find_article(con: duckdb.DuckDBPyConnection, query: str) -> Article:
     return find_articles_exact(con, [query])[query]
 

@@ -21,7 +21,7 @@ from caisse.common.words import too_long
 from caisse.fiscal.jet import record_event
 from caisse.paper.printing import open_drawer
 from caisse.rules import drafts
-from caisse.rules.articles import search_articles
+from caisse.rules.articles import exact_code, search_articles
 from caisse.rules.auth import require_now
 from caisse.rules.payments import CREDIT_NOTE, VOUCHER, PaymentRequest, payment_methods, voucher_rest, voucher_value
 from caisse.rules.sales import pay_ticket
@@ -130,7 +130,7 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
     if match:
         quantity, text = parse_quantity(match.group(1)), match.group(2)
     with store.connect() as con:
-        exact = _exact(con, text)
+        exact = exact_code(con, text)
         found = [] if exact else search_articles(con, text, SEARCH_LIMIT + 1)
     if exact:
         return add(store, session, exact, quantity)
@@ -147,12 +147,6 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
     more = " (les premiers ; précisez la recherche)" if len(found) > SEARCH_LIMIT else ""
     return Outcome(True, f"{plural(len(results), 'article')} pour « {text} »{more} : choisissez avec les flèches "
                          "puis Entrée.", results)
-
-
-def _exact(con, text: str) -> str | None:
-    rows = con.execute("SELECT code FROM t_article WHERE coalesce(actif, true) AND (code = ? OR ean = ?) "
-                       "ORDER BY code = ? DESC LIMIT 1", [text, text, text]).fetchall()
-    return rows[0][0] if rows else None
 
 
 def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("1")) -> Outcome:
