@@ -73,11 +73,12 @@ if st.session_state.get("mvt_refus"):
 
 WORDS = {**api.MOVE_TYPES, "FOND": "Fond de caisse", "ECART": "Écart de caisse"}
 moves = api.day_moves(store, days[code])
-table([{"Heure": api.moment_text(ts), "Type": WORDS.get(kind, kind), "Montant": api.eur(value),
-        "Motif": label, "Par": who} for ts, kind, value, label, who in moves],
+table([{"Heure": api.moment_text(m.moment), "Type": WORDS.get(m.type, m.type), "Montant": api.eur(m.montant),
+        "Motif": m.libelle, "Par": m.par} for m in moves],
       empty="Aucun mouvement sur cette journée.", key="mouvements")
 if moves:
-    net = sum((v if k in ("ENTREE", "FOND") else -v for _, k, v, _, _ in moves if k != "ECART"), Decimal("0"))
+    net = sum((m.montant if m.type in ("ENTREE", "FOND") else -m.montant for m in moves if m.type != "ECART"),
+              Decimal("0"))
     st.caption(f"Solde des mouvements (fond compris) : {api.eur(net)}")
 
 st.subheader("Rapport X")

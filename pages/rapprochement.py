@@ -82,10 +82,11 @@ if not labels:
     st.stop()
 code, id_journee, numero_z = labels[st.selectbox("Journée", list(labels))]
 tickets = api.day_tickets(store, id_journee)
-table([{"N°": n, "Heure": api.moment_text(ts), "Vendeur": who,
-        "Type": api.TYPE_WORDS[kind] + (f" du n°{origin}" if origin else ""), "Total": api.eur(t),
-        "Règlements": ", ".join(f"{label} {api.eur(amount)}" for label, amount in pay or [])}
-       for n, ts, who, kind, t, pay, origin in tickets], empty="Aucun ticket sur cette journée.", key="tickets")
+table([{"N°": t.numero, "Heure": api.moment_text(t.moment), "Vendeur": t.vendeur,
+        "Type": api.TYPE_WORDS[t.type_ticket] + (f" du n°{t.origine}" if t.origine else ""),
+        "Total": api.eur(t.total_ttc),
+        "Règlements": ", ".join(f"{label} {api.eur(amount)}" for label, amount in t.reglements or [])}
+       for t in tickets], empty="Aucun ticket sur cette journée.", key="tickets")
 
 
 def printed_message(printed, what: str) -> None:
@@ -115,8 +116,8 @@ if again and number:
 if numero_z is None:
     with void.form("annuler"):
         st.markdown("**Annuler une vente de la journée en cours**")
-        voided = {origin for _, _, _, kind, _, _, origin in tickets if kind == "ANNULATION"}
-        sales = [n for n, _, _, kind, *_ in tickets if kind == "VENTE" and n not in voided]
+        voided = {t.origine for t in tickets if t.type_ticket == "ANNULATION"}
+        sales = [t.numero for t in tickets if t.type_ticket == "VENTE" and t.numero not in voided]
         number = st.selectbox("Vente n°", sales, key="annulation", placeholder="Choisissez une vente…",
                               disabled=not sales)
         reason = st.text_input("Motif de l'annulation", max_chars=api.TEXT_LIMIT)

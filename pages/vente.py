@@ -127,8 +127,9 @@ if st.session_state.get("sortie"):
 def lines_table(lines) -> str:
     """The ticket's lines as a plain table (read by screen readers and by the browser journey; no toolbar):
     the newest line at the bottom, kept in view when the list is longer than its box."""
-    rows = "".join(f"<tr><td>{escape(lib)}</td><td class='nb'>{api.qty(q)} × {api.eur(pu)}</td>"
-                   f"<td class='nb'>{api.eur(m)}</td></tr>" for _, _, lib, q, pu, _, _, m in lines)
+    rows = "".join(f"<tr><td>{escape(li.libelle)}</td><td class='nb'>{api.qty(li.quantite)} × "
+                   f"{api.eur(li.prix_unitaire_ttc)}</td><td class='nb'>{api.eur(li.montant_ttc)}</td></tr>"
+                   for li in lines)
     return ("<div class='lignes'><table><thead><tr><th>Article</th><th class='nb'>Qté × prix</th>"
             f"<th class='nb'>Montant</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
@@ -136,12 +137,12 @@ def lines_table(lines) -> str:
 def line_editor(lines) -> None:
     """A line's quantity changed or the line removed, in a popover so that the lines keep their room."""
     with st.popover("Modifier une ligne", icon=":material/edit:"):
-        labels = {num: f"{i}. {lib} ({api.qty(q)})" for i, (num, _, lib, q, *_) in enumerate(lines, 1)}
+        labels = {li.num: f"{i}. {li.libelle} ({api.qty(li.quantite)})" for i, li in enumerate(lines, 1)}
         # Keys that follow the ticket: a new line is the one offered, a quantity changed (by a scan, by this
         # form) is the one shown; what was typed and refused stays while the line is as it was.
         num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get,
-                           key=f"ligne-{len(lines)}-{lines[-1][0]}")
-        current = next(q for n, _, _, q, *_ in lines if n == num)
+                           key=f"ligne-{len(lines)}-{lines[-1].num}")
+        current = next(li.quantite for li in lines if li.num == num)
         typed = f"qte-{num}-{api.qty(current)}"
         st.text_input("Nouvelle quantité", value=api.qty(current), key=typed)
         st.button("Changer la quantité", use_container_width=True,
@@ -188,12 +189,12 @@ def comptoir() -> None:
         else:
             rest.metric("Reste à payer", api.eur(state.remaining))
         if ticket and ticket.payments:
-            for code, amount, numero, _, num in ticket.payments:
-                label = next((m.libelle for m in METHODS if m.code == code), code)
+            for payment in ticket.payments:
+                label = next((m.libelle for m in METHODS if m.code == payment.code), payment.code)
                 text, remove = st.columns([4, 1])
-                text.text(f"{label} {api.eur(amount)}" + (f" n°{numero}" if numero else ""))
-                remove.button("✕", key=f"retirer-{num}", help=plain(f"Retirer ce règlement ({label})"),
-                              on_click=command, args=("remove_payment",), kwargs={"num": num})
+                text.text(f"{label} {api.eur(payment.montant)}" + (f" n°{payment.numero}" if payment.numero else ""))
+                remove.button("✕", key=f"retirer-{payment.num}", help=plain(f"Retirer ce règlement ({label})"),
+                              on_click=command, args=("remove_payment",), kwargs={"num": payment.num})
         if state.quick_cash and CASH:
             st.caption(plain(f"{CASH.libelle}, en un geste :"))
             quick = st.columns(len(state.quick_cash))

@@ -119,7 +119,9 @@ class TicketsEnCours(CaisseError):
 
 def describe_draft(ticket, eur) -> str:
     """A ticket being rung as people know it: its seller, since when, its first article and its total."""
-    first = f"{ticket.lines[0][2]}{' et autres' if len(ticket.lines) > 1 else ''}" if ticket.lines else "aucun article"
+    first = "aucun article"
+    if ticket.lines:
+        first = f"{ticket.lines[0].libelle}{' et autres' if len(ticket.lines) > 1 else ''}"
     since = f" depuis {ticket.date_creation:%H:%M}" if ticket.date_creation else ""
     return f"{ticket.vendeur}{since}, {first}, {eur(ticket.total_ttc)}"
 

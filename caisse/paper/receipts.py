@@ -116,7 +116,9 @@ def note_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 42) 
     out = [mark, *(line.center(width).rstrip() for line in shop_header(con)), rule,
            columns(f"Caisse {draft.caisse}", "Note provisoire", width),
            f"{datetime.now():%d/%m/%Y %H:%M:%S}", rule]
-    for _, _, label, quantite, prix, remise, _, montant in draft.lines:
+    for line in draft.lines:
+        label, quantite, prix, remise, montant = (line.libelle, line.quantite, line.prix_unitaire_ttc, line.remise,
+                                                  line.montant_ttc)
         out.append(columns(label, eur(montant), width))
         if quantite != 1:
             out.append(f"  {qty(quantite)} x {eur(prix)}")

@@ -19,7 +19,7 @@ from caisse.fiscal.jet import record_event
 from caisse.rules.articles import Line, find_article, make_line
 from caisse.rules.auth import User, person, require_now
 from caisse.rules.payments import CREDIT_NOTE, PaymentRequest, check_request
-from caisse.rules.tickets import TicketView
+from caisse.rules.tickets import TicketLine, TicketPayment, TicketView
 from caisse.storage.store import Store, new_id, scalar
 
 EN_COURS, VALIDE, ABANDONNE = "EN_COURS", "VALIDE", "ABANDONNE"
@@ -143,7 +143,7 @@ def add_payment(store: Store, id_ticket: str, user: User, request: PaymentReques
     with store.transaction() as con:
         editable(con, id_ticket, user)
         view = draft_view(con, id_ticket)
-        paid = sum((p[1] for p in view.payments), ZERO)
+        paid = sum((p.montant for p in view.payments), ZERO)
         remaining = view.total_ttc - paid
         if request.code.upper() == CREDIT_NOTE and 0 < remaining < cents(request.montant):
             request = PaymentRequest(request.code, remaining, request.numero)  # what is due: the rest stays on it
@@ -187,8 +187,9 @@ def draft_view(con: duckdb.DuckDBPyConnection, id_ticket: str) -> TicketView:
                            "WHERE id_ticket = ? ORDER BY num", [id_ticket]).fetchall()
     return TicketView(ident, None, statut, caisse, vendeur or "", sum((li.montant_ttc for li in lines), ZERO),
                       sum((li.montant_ht for li in lines), ZERO),
-                      [(li.num_ligne, li.code_article, li.libelle, li.quantite, li.prix_unitaire_ttc, li.remise,
-                        li.taux_tva, li.montant_ttc) for li in lines], payments, date_creation=created)
+                      [TicketLine(li.num_ligne, li.code_article, li.libelle, li.quantite, li.prix_unitaire_ttc,
+                                  li.remise, li.taux_tva, li.montant_ttc) for li in lines],
+                      [TicketPayment(*row) for row in payments], date_creation=created)
 
 
 def parked(con: duckdb.DuckDBPyConnection, caisse: str) -> list[TicketView]:

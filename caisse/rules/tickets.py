@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import duckdb
 
@@ -21,6 +22,29 @@ VENTE, ANNULATION, RETOUR = "VENTE", "ANNULATION", "RETOUR"
 TYPE_WORDS = {VENTE: "Vente", ANNULATION: "Annulation", RETOUR: "Retour"}
 
 
+class TicketLine(NamedTuple):
+    """A line of a ticket (or of a draft) as the screens and the receipts read it."""
+
+    num: int
+    code: str
+    libelle: str
+    quantite: Decimal
+    prix_unitaire_ttc: Decimal
+    remise: Decimal
+    taux_tva: Decimal
+    montant_ttc: Decimal
+
+
+class TicketPayment(NamedTuple):
+    """A payment of a ticket (or one entered on a draft: `num` is its place, to remove it)."""
+
+    code: str
+    montant: Decimal
+    numero: str | None
+    rendu: Decimal | None
+    num: int | None = None
+
+
 @dataclass
 class TicketView:
     id_ticket: str
@@ -30,8 +54,8 @@ class TicketView:
     vendeur: str
     total_ttc: Decimal
     total_ht: Decimal
-    lines: list[tuple] = field(default_factory=list)  # num, code, libellé, quantité, PU, remise, taux, montant TTC
-    payments: list[tuple] = field(default_factory=list)  # code, montant, numéro, rendu
+    lines: list[TicketLine] = field(default_factory=list)
+    payments: list[TicketPayment] = field(default_factory=list)
     empreinte: str | None = None
     date_validation: datetime | None = None
     type_ticket: str = VENTE
@@ -43,12 +67,12 @@ class TicketView:
     @property
     def rendu(self) -> Decimal:
         """The change given back (a gift cheque's rest is not change: it is `reste_cheque`)."""
-        return sum((p[3] or ZERO for p in self.payments if p[0] != "CHQCAD"), ZERO)
+        return sum((p.rendu or ZERO for p in self.payments if p.code != "CHQCAD"), ZERO)
 
     @property
     def reste_cheque(self) -> Decimal:
         """What the gift cheques brought beyond the ticket: a credit note issued, or lost (by the setting)."""
-        return sum((p[3] or ZERO for p in self.payments if p[0] == "CHQCAD"), ZERO)
+        return sum((p.rendu or ZERO for p in self.payments if p.code == "CHQCAD"), ZERO)
 
 
 def record_ticket(con: duckdb.DuckDBPyConnection, *, id_ticket: str, id_caisse: int, caisse: str, id_journee: str,
@@ -78,9 +102,11 @@ def record_ticket(con: duckdb.DuckDBPyConnection, *, id_ticket: str, id_caisse: 
                                      for ident, p, rendu in payments])
     link = chains.link(con, "ticket", id_caisse, id_ticket, now, after=last)
     return TicketView(id_ticket, numero, "VALIDE", caisse, user.login, total, total_ht,
-                      [(line.num_ligne, line.code_article, line.libelle, line.quantite, line.prix_unitaire_ttc,
-                        line.remise, line.taux_tva, line.montant_ttc) for line in lines],
-                      [(p.code, p.montant, p.numero, rendu) for _, p, rendu in payments], link.empreinte, now,
+                      [TicketLine(line.num_ligne, line.code_article, line.libelle, line.quantite,
+                                  line.prix_unitaire_ttc, line.remise, line.taux_tva, line.montant_ttc)
+                       for line in lines],
+                      [TicketPayment(p.code, p.montant, p.numero, rendu) for _, p, rendu in payments],
+                      link.empreinte, now,
                       type_ticket, None, motif, created)
 
 
@@ -114,8 +140,9 @@ def ticket_view(con: duckdb.DuckDBPyConnection, id_ticket: str) -> TicketView:
                         [id_ticket]).fetchall()
     payments = con.execute("SELECT code_moyen, montant, numero_piece, rendu FROM t_reglement WHERE id_ticket = ? "
                            "ORDER BY id_reglement", [id_ticket]).fetchall()
-    return TicketView(ident, numero, "VALIDE", caisse, vendeur or "", ttc, ht, lines, payments, link, validated,
-                      type_, origine, motif, created, voided)
+    return TicketView(ident, numero, "VALIDE", caisse, vendeur or "", ttc, ht, [TicketLine(*row) for row in lines],
+                      [TicketPayment(*row) for row in payments], link, validated, type_, origine, motif, created,
+                      voided)
 
 
 def ticket_by_number(con: duckdb.DuckDBPyConnection, caisse: str, numero: int) -> TicketView:

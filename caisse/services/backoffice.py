@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import duckdb
 
@@ -92,19 +93,42 @@ def open_days(store: Store) -> list[tuple[str, str, datetime]]:
                            "USING (id_caisse) WHERE j.date_fermeture IS NULL ORDER BY c.code").fetchall()
 
 
-def day_moves(store: Store, id_journee: str) -> list[tuple]:
-    """(moment, type, montant, libellé, personne) of a day's cash-book moves, in their order."""
-    with store.connect() as con:
-        return con.execute(f"SELECT m.date_mouvement, m.type, m.montant, m.libelle, {person()} "
-                           "FROM t_livre_de_caisse m LEFT JOIN t_utilisateur u USING (id_utilisateur) "
-                           "WHERE m.id_journee = ? ORDER BY m.date_mouvement", [id_journee]).fetchall()
+class DayMove(NamedTuple):
+    """A cash-book move of a day, as Caisse du jour lists it."""
+
+    moment: datetime
+    type: str
+    montant: Decimal
+    libelle: str
+    par: str
 
 
-def day_tickets(store: Store, id_journee: str) -> list[tuple]:
-    """(numero, heure, vendeur, type, total TTC, [(libellé du moyen, montant net)], n° du ticket d'origine) of a
-    day's tickets, in their order."""
+class DayTicket(NamedTuple):
+    """A ticket of a day, as Rapprochement lists it: its payments net of change, the ticket a void or return
+    refers to."""
+
+    numero: int
+    moment: datetime
+    vendeur: str
+    type_ticket: str
+    total_ttc: Decimal
+    reglements: list[tuple[str, Decimal]] | None
+    origine: int | None
+
+
+def day_moves(store: Store, id_journee: str) -> list[DayMove]:
+    """A day's cash-book moves, in their order."""
     with store.connect() as con:
-        return con.execute(f"""
+        return [DayMove(*row) for row in con.execute(
+            f"SELECT m.date_mouvement, m.type, m.montant, m.libelle, {person()} "
+            "FROM t_livre_de_caisse m LEFT JOIN t_utilisateur u USING (id_utilisateur) "
+            "WHERE m.id_journee = ? ORDER BY m.date_mouvement", [id_journee]).fetchall()]
+
+
+def day_tickets(store: Store, id_journee: str) -> list[DayTicket]:
+    """A day's tickets, in their order."""
+    with store.connect() as con:
+        return [DayTicket(*row) for row in con.execute(f"""
             SELECT t.numero, t.date_validation, {person()}, t.type_ticket, t.total_ttc,
                    list((coalesce(m.libelle, r.code_moyen), r.montant - coalesce(r.rendu, 0)) ORDER BY r.id_reglement)
                        FILTER (WHERE r.id_reglement IS NOT NULL),
@@ -112,7 +136,7 @@ def day_tickets(store: Store, id_journee: str) -> list[tuple]:
             FROM t_ticket t LEFT JOIN t_utilisateur u USING (id_utilisateur)
             LEFT JOIN t_reglement r USING (id_ticket) LEFT JOIN tr_moyen_paiement m USING (id_moyen_paiement)
             LEFT JOIN t_ticket o ON o.id_ticket = t.id_ticket_origine
-            WHERE t.id_journee = ? GROUP BY ALL ORDER BY t.numero""", [id_journee]).fetchall()
+            WHERE t.id_journee = ? GROUP BY ALL ORDER BY t.numero""", [id_journee]).fetchall()]
 
 
 def audit_log(store: Store, code: int | None = None, login: str | None = None, limit: int = 500) -> list[tuple]:

@@ -84,13 +84,12 @@ def counter(store: Store, session: Session) -> Counter:
         confirmation = ticket_view(con, session.dernier_ticket) if session.dernier_ticket and not (
             ticket and ticket.lines) else None
     total = ticket.total_ttc if ticket else ZERO
-    paid = sum((p[1] for p in ticket.payments), ZERO) if ticket else ZERO
+    paid = sum((p.montant for p in ticket.payments), ZERO) if ticket else ZERO
     remaining = max(total - paid, ZERO)
     rest = ZERO
     if ticket and ticket.lines:
         cash = {m.code for m in methods(store) if m.rendu}
-        rest = voucher_rest([PaymentRequest(code, amount, numero) for code, amount, numero, *_ in ticket.payments],
-                            total, cash)
+        rest = voucher_rest([PaymentRequest(p.code, p.montant, p.numero) for p in ticket.payments], total, cash)
     change = max(paid - total - rest, ZERO) if ticket and ticket.lines else ZERO
     return Counter(ticket, total, paid, remaining, change, confirmation, quick_amounts(remaining, store.limits), rest)
 
@@ -154,8 +153,8 @@ def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("
     view = drafts.add_to_draft(store, id_ticket, session.user, drafts.LineRequest(code, quantity))
     if session.dernier_ticket:
         clear_confirmation(store, session)
-    line = next(line for line in view.lines if line[1] == code) if any(li[1] == code for li in view.lines) else None
-    return Outcome(True, f"{line[2]} : {qty(line[3])} × {eur(line[4])}" if line else "")
+    line = next((li for li in view.lines if li.code == code), None)
+    return Outcome(True, f"{line.libelle} : {qty(line.quantite)} × {eur(line.prix_unitaire_ttc)}" if line else "")
 
 
 def voucher_code(con, text: str) -> str | None:
@@ -187,7 +186,7 @@ def pay(store: Store, session: Session, code: str, amount: Decimal | str | None 
         amount = parse_amount(amount, "Le montant")
     view = drafts.add_payment(store, state.ticket.id_ticket, session.user, PaymentRequest(code, amount, numero))
     if code == CREDIT_NOTE and numero:
-        used = view.payments[-1][1]
+        used = view.payments[-1].montant
         with store.connect() as con:
             left = voucher_value(con, code, numero, datetime.now()) - used
         return Outcome(True, f"Avoir n°{numero} : {eur(used)} utilisés" + (f", il y restera {eur(left)}." if left > 0
@@ -233,7 +232,7 @@ def validate(store: Store, settings: Settings, session: Session, now: datetime |
     if printed.warning:
         outcome.warnings.append(f"Le ticket est validé, mais {printed.warning}")
     cash = {m.code for m in methods(store) if m.especes}
-    if any(code in cash for code, *_ in done.payments):
+    if any(p.code in cash for p in done.payments):
         warning = open_drawer(settings)
         if warning:
             outcome.warnings.append(f"Le ticket est validé, mais le tiroir ne s'est pas ouvert : {warning}")

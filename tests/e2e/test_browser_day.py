@@ -78,7 +78,7 @@ def test_a_day_of_the_shop_through_the_screens_with_the_keyboard(shop):
         till.get_by_label("N° d'avoir ou de chèque cadeau", exact=True).fill("CC000001")
         till.get_by_label("N° d'avoir ou de chèque cadeau", exact=True).press("Tab")
         till.get_by_role("button", name="Chèque cadeau", exact=True).click()
-        expect(till.get_by_text("le reste, 19,30 €")).to_be_visible(timeout=15_000)
+        expect(till.get_by_text("le reste, 19,30 €")).to_be_visible(timeout=30_000)
         # the N° field is empty again (Streamlit may keep a hidden copy of the field in the page for a while)
         expect(till.locator("input[aria-label=\"N° d'avoir ou de chèque cadeau\"]:visible")).to_have_value("")
         shot(till, "02-cheque-cadeau")
