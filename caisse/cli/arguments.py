@@ -10,6 +10,7 @@ from pathlib import Path
 
 from caisse.common.errors import BadArgument, CaisseError, ConfigError
 from caisse.common.money import parse_amount, parse_count, parse_quantity
+from caisse.fiscal.periods import parse_period
 from caisse.rules.drafts import LineRequest
 from caisse.rules.payments import PaymentRequest
 from caisse.rules.returns import REFUNDS
@@ -116,7 +117,6 @@ def drawer_count(items: list[str]) -> dict[Decimal, int]:
 
 def period_text(text: str) -> str:
     """A month (AAAA-MM) or a fiscal year (AAAA)."""
-    from caisse.fiscal.periods import parse_period
     try:
         return parse_period(text)[1]
     except CaisseError as e:

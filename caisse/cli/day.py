@@ -4,6 +4,8 @@ without the sales, the printer and the import pipeline."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 
 from caisse.cli.arguments import article_request, drawer_count, payment_request, return_line
@@ -116,8 +118,6 @@ def cmd_move(args, settings) -> int:
 
 def manager_password(login: str) -> str:
     """The approving manager's password: CAISSE_RESPONSABLE_PASSWORD, or typed (never an argument)."""
-    import getpass
-    import os
     secret = os.environ.get("CAISSE_RESPONSABLE_PASSWORD")
     if secret is not None:
         return secret

@@ -9,6 +9,8 @@ from caisse.cli.common import login as _login
 from caisse.common.errors import CaisseError
 from caisse.common.money import plural
 from caisse.fiscal.archive import public_keys
+from caisse.fiscal.purge import ArchiveBroken, verify_archive
+from caisse.services.archives import purge_months
 from caisse.services.home import open_store, rotate_integrity_key
 from caisse.services.verification import run_verify
 from caisse.services.workflow import archive_period
@@ -26,7 +28,6 @@ def cmd_archive(args, settings) -> int:
 
 def cmd_verify_archive(args, settings) -> int:
     """The one archive check, with the public keys the store knows and the archive records it holds."""
-    from caisse.fiscal.purge import ArchiveBroken, verify_archive
     keys, recorded = [], {}
     if settings.store_path.exists():
         with open_store(settings).connect() as con:
@@ -49,7 +50,6 @@ def cmd_verify_archive(args, settings) -> int:
 
 
 def cmd_purge(args, settings) -> int:
-    from caisse.services.archives import purge_months
     store, user, _ = _login(args, settings)
     done = purge_months(store, settings.home, args.avant, user, copy=settings.archive_copy)
     if not done:

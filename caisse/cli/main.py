@@ -6,16 +6,19 @@ import pipeline."""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
 import duckdb
 
 from caisse.cli.arguments import build_parser
+from caisse.common import incidents
 from caisse.common.config import load_settings
 from caisse.common.errors import CaisseError, ConfigError, DiskFull
 from caisse.common.money import plural
@@ -28,6 +31,7 @@ from caisse.services import training
 from caisse.services.home import initialise, open_store
 from caisse.storage import disk
 from caisse.storage.store import SCHEMA_VERSION
+from pipeline.contracts import table_reference_markdown
 from pipeline.errors import PipelineError, os_words
 
 
@@ -92,7 +96,6 @@ def cmd_log(args, settings) -> int:
 
 
 def cmd_docs(args, settings) -> int:
-    from pipeline.contracts import table_reference_markdown
     Path(args.output).write_text(table_reference_markdown() + "\n", encoding="utf-8")
     print(f"Référence des tables écrite dans {args.output}.")
     return 0
@@ -134,7 +137,6 @@ def served_names(extra: str) -> list[str]:
     """The names a browser may call this server by (its Host header), beside any IP address: localhost, the
     machine's name (and name.local), and the `hosts` setting. Another name is a page of someone else's site
     that got this server's address from its DNS (DNS rebinding): refused."""
-    import socket
     own = socket.gethostname().lower()
     return sorted({"localhost", own, f"{own}.local", *(n.strip().lower() for n in extra.split(",") if n.strip())})
 
@@ -142,8 +144,6 @@ def served_names(extra: str) -> list[str]:
 def check_listen(address: str, port: int) -> None:
     """Refuse in a sentence what Streamlit would say in English ("Port 8501 is not available"): a port already
     taken, an address that is not this server's. Bound as Streamlit binds (SO_REUSEADDR), then let go."""
-    import errno
-    import socket
     try:
         numeric = 0 if address == "localhost" else socket.AI_NUMERICHOST  # a name would be a DNS lookup: none
         family, kind, proto, _, where = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=numeric)[0]
@@ -252,7 +252,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(error: Exception, name: str, settings) -> int:
-    from caisse.common import incidents
     try:
         where = incidents.log_to(settings.logs_dir if settings else load_settings().logs_dir)
         ref = incidents.record(error)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from caisse.common.dates import Calendar
 from caisse.common.errors import ConfigError
+from pipeline.drop import masked_url
 from pipeline.names import ascii_digits
 
 MODES = ("manual", "auto")
@@ -86,7 +87,6 @@ class Settings:
     @property
     def drop_shown(self) -> str:
         """The drop's address as screens, logs and `status` show it (a password in it masked)."""
-        from pipeline.drop import masked_url
         return masked_url(self.drop)
 
     def drop_options(self) -> dict:
@@ -221,7 +221,6 @@ def _check_words(values: dict, config_path: Path) -> None:
     copy folder that depends on where the command was started)."""
     drop = values["drop"]
     if "://" in drop and not re.match(r"(file|sftp)://", drop):
-        from pipeline.drop import masked_url
         raise ConfigError(f"Adresse du serveur principal « {masked_url(drop)} » (CAISSE_DROP) non prise en charge : "
                           "file:///chemin ou sftp://utilisateur@hôte:port/chemin.")
     for name in ("import_dir", "export_dir"):

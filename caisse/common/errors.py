@@ -111,7 +111,7 @@ class SaleRefused(CaisseError):
 class TicketsEnCours(CaisseError):
     def __init__(self, caisse: str, tickets: list):
         self.caisse, self.tickets = caisse, tickets
-        from caisse.common.money import eur
+        from caisse.common.money import eur  # money.py imports this module: read when said
         listed = "; ".join(describe_draft(t, eur) for t in tickets)
         super().__init__(f"Fermeture impossible : {plural(len(tickets), 'ticket')} en cours sur la caisse {caisse} : "
                          f"{listed}. Terminez-les, ou faites-les abandonner avec un motif par un responsable.")
@@ -135,7 +135,7 @@ class UsersConnected(CaisseError):
 
 class EcartNonValide(CaisseError):
     def __init__(self, caisse: str, attendu, compte, ecart, tolerance):
-        from caisse.common.money import eur
+        from caisse.common.money import eur  # money.py imports this module: read when said
         self.caisse, self.attendu, self.compte, self.ecart, self.tolerance = caisse, attendu, compte, ecart, tolerance
         super().__init__(f"Le montant indiqué n'est pas celui attendu : {eur(compte)} comptés pour {eur(attendu)} "
                          f"attendus (écart {'+' if ecart > 0 else ''}{eur(ecart)}, tolérance {eur(tolerance)}). "

@@ -27,9 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from caisse.common import version as software
 from caisse.common.errors import CaisseError
+from caisse.fiscal import chains
 from caisse.fiscal.chains import SERVER
 from caisse.fiscal.periods import MONTH, YEAR, Calendar, parse_period, period_id
-from caisse.fiscal.records import DAY, EVENT, LINE, MOVE, PAYMENT, PERIOD, REPRINT, TICKET
+from caisse.fiscal.records import DAY, EVENT, LINE, MOVE, PAYMENT, PERIOD, REPRINT, TICKET, canonical
 from caisse.fiscal.version import FISCAL_VERSION
 from caisse.storage.store import scalar
 from pipeline.manifest import sha256_file
@@ -196,7 +197,6 @@ def _write_closings(con, w, id_caisse: int, code: str, kind: str, period: str, d
                        f"journee_periode p USING (id_journee) WHERE j.id_caisse = ? AND j.numero_z IS NOT NULL AND "
                        f"{where} ORDER BY j.numero_z", [id_caisse, *params]).fetchall()
     day_ids = [d[0] for d in days]
-    from caisse.fiscal.records import canonical
     summaries = {ref: record["tickets"] for ref, record in canonical(con, "cloture", id_caisse, day_ids).items()} \
         if day_ids else {}
     links = _links(con, id_caisse, "cloture", day_ids + [p[0] for p in periods])
@@ -323,7 +323,6 @@ def make_archive(store, home: Path, caisse: str, period_text: str, now: datetime
     record linked in the archives' chain, and `on_record(con, archive)` in the same transaction: the event). The
     period's records are read a unit of work at a time (a month can hold 150,000 tickets: the app and the CLI get
     their turns meanwhile); they are closed, so they no longer change."""
-    from caisse.fiscal import chains
     kind, period = parse_period(period_text)
     with store.transaction() as con:
         rows = con.execute("SELECT id_caisse FROM t_caisse WHERE code = ?", [caisse]).fetchall()

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import duckdb
 
+from caisse.common.errors import CaisseError
 from caisse.fiscal.keys import Keys, load_keys
-from caisse.fiscal.records import canonical, serialise
+from caisse.fiscal.records import KINDS, canonical, serialise
 from caisse.fiscal.version import FISCAL_VERSION
 from caisse.storage.store import after_commit, before_commit, current_store, transaction_state
 from pipeline.errors import os_words
@@ -96,7 +97,6 @@ def verify_link(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int, ref: 
 def check_genesis(con: duckdb.DuckDBPyConnection, key_path: Path, kind: str, id_caisse: int) -> None:
     """A chain starts at n°1 only once: refused (CaisseError) when the register's heads file, or a relevé of the
     server's journal, shows that this chain had links the store no longer has."""
-    from caisse.common.errors import CaisseError
     found, _ = read_head_file(load_keys(key_path), key_path, id_caisse)
     seen = found.chaines.get(kind, (0, ""))[0] if found else 0
     source = f"son fichier de têtes ({head_path(key_path, id_caisse).name})"
@@ -105,7 +105,6 @@ def check_genesis(con: duckdb.DuckDBPyConnection, key_path: Path, kind: str, id_
         if survey and survey.heads.get(kind, (0, ""))[0]:
             seen, source = survey.heads[kind][0], f"le relevé n°{survey.numero} du journal du serveur"
     if seen:
-        from caisse.fiscal.records import KINDS
         who = "le serveur caisse" if id_caisse == SERVER else f"la caisse n°{id_caisse}"
         raise CaisseError(f"Rien ne peut être enregistré : {KINDS[kind].words} de {who} allait jusqu'au n°{seen} "
                           f"selon {source}, mais la base n'en a plus aucun maillon (base effacée ou remplacée). "

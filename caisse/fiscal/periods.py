@@ -25,6 +25,7 @@ from caisse.common.dates import Calendar
 from caisse.common.errors import CaisseError
 from caisse.common.money import ZERO, eur, plural
 from caisse.fiscal import chains
+from caisse.fiscal.jet import record_event
 from caisse.fiscal.keys import load_keys
 from caisse.fiscal.records import PERIOD, canonical
 from caisse.storage.store import current_store
@@ -85,7 +86,6 @@ def close_due(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int
     its whose months are all closed; ([(type, period, numero)] made, in order, [periods left pending]). A period
     whose signed records do not add up is left pending (an event, once per reason), never the day's closing:
     a register always closes. Called by the day's closing, before its own Z."""
-    from caisse.fiscal.jet import record_event
     month = f"{counted:%Y-%m}"
     made, pending = [], []
     due = [m for m, in con.execute(
@@ -94,6 +94,7 @@ def close_due(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int
         "(SELECT periode FROM cloture_periode WHERE id_caisse = ? AND type = ?) ORDER BY m",
         [id_caisse, month, id_caisse, MONTH]).fetchall()]
     if due:
+        # archive.py imports this module, and loads cryptography, which `caisse status` never needs
         from caisse.fiscal.archive import signing_key  # its public half is printed on the monthly closing
         signing_key(con, current_store().key_path, now)
     for period in due:
@@ -131,7 +132,6 @@ def close_due(con: duckdb.DuckDBPyConnection, calendar: Calendar, id_caisse: int
 
 def _left_pending(con, caisse: str, pending: PeriodPending, user, now: datetime) -> PeriodPending:
     """Record once (per period and reason) that a period waits."""
-    from caisse.fiscal.jet import record_event
     detail = f"{pending.period} : {pending.reason}"
     if not con.execute("SELECT count(*) FROM jet WHERE caisse = ? AND code = ? AND detail = ?",
                        [caisse, PENDING_EVENT, detail]).fetchall()[0][0]:
@@ -342,7 +342,7 @@ def period_report(con: duckdb.DuckDBPyConnection, caisse: str, kind: str, period
                        [id_caisse, row["id_cloture"]]).fetchall()
     who = con.execute("SELECT trim(coalesce(prenom, '') || ' ' || coalesce(nom, '')), login FROM t_utilisateur "
                       "WHERE id_utilisateur = ?", [row["id_utilisateur"]]).fetchall()
-    from caisse.fiscal.archive import public_key_hex
+    from caisse.fiscal.archive import public_key_hex  # see signing_key above: a cycle, and cryptography
     return PeriodReport(kind, caisse, libelle, period, row["numero"], row["date_cloture"],
                         (who[0][0] or who[0][1]) if who else "le logiciel", row["debut"], row["fin"],
                         row["nb_journees"], row["premier_z"], row["dernier_z"], row["nb_tickets"],

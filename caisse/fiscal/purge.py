@@ -23,7 +23,7 @@ from caisse.common.errors import CaisseError
 from caisse.common.money import plural
 from caisse.fiscal.archive import public_keys
 from caisse.fiscal.jet import record_event
-from caisse.fiscal.periods import MONTH, next_month
+from caisse.fiscal.periods import MONTH, next_month, parse_period
 from caisse.storage.store import Store
 from pipeline.manifest import sha256_file
 
@@ -112,7 +112,6 @@ def purge(store: Store, home: Path, before: str, login: str, now: datetime | Non
     copy (in `copy`, outside the data folder) verified first; refused with a sentence (nothing removed) when a
     month has no archive, no second copy, or either is not intact. Who may purge is the service's question
     (caisse/services/archives.py): the fiscal core knows no rights."""
-    from caisse.fiscal.periods import parse_period
     kind, before = parse_period(before)
     if kind != MONTH:
         raise CaisseError("La purge se fait par mois : --avant AAAA-MM (les mois avant celui-ci).")

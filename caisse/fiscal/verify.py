@@ -31,6 +31,7 @@ from caisse.fiscal.jet import CLOCK_TOLERANCE
 from caisse.fiscal.keys import Keys, key_id, load_keys
 from caisse.fiscal.purge import purged_ranges
 from caisse.fiscal.records import KINDS, canonical, record_numbers
+from pipeline.manifest import sha256_file
 
 HEAD_LABELS = {"ticket": "Tickets", "cloture": "Clôtures", "mouvement": "Mouvements", "duplicata": "Duplicatas",
                "jet": "Événements", "archive": "Archives"}
@@ -265,7 +266,6 @@ def _verify_openings(con, id_caisse: int, code: str) -> list[Broken]:
 
 def verify_archives(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Broken]:
     """Each archive the store recorded is there, with the SHA-256 recorded (after a purge it is the only copy)."""
-    from pipeline.manifest import sha256_file
     out = []
     for code, kind, period, fichier, sha in con.execute(
             "SELECT coalesce(c.code, 'n°' || a.id_caisse), a.type, a.periode, a.fichier, a.sha256 FROM archive a "

@@ -44,7 +44,7 @@ def _escpos():
         root.addHandler(guard)  # basicConfig() does nothing on a root logger that has a handler
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            from escpos import printer
+            from escpos import printer  # escpos and its drivers load only for a real printer (slow to import)
     finally:
         if added:
             root.removeHandler(guard)

@@ -7,6 +7,7 @@ link and the software's and fiscal core's versions (R27)."""
 from __future__ import annotations
 
 from caisse.common.money import ZERO, eur
+from caisse.fiscal.periods import TYPE_WORDS
 from caisse.fiscal.verify import EXCERPT, HEAD_LABELS, SERVER_LABEL
 from caisse.fiscal.version import signature_line
 from caisse.rules.day_report import DayReport
@@ -85,7 +86,6 @@ def period_lines(r, width: int = WIDTH) -> list[str]:
     """A closing by period (fiscal.periods.PeriodReport) laid out like the Z: the period's totals per VAT rate
     and payment method, the perpetual totals, the chain heads, the closing's link and the archives' public key
     (R13, R21, R27)."""
-    from caisse.fiscal.periods import TYPE_WORDS
     rule = "-" * width
     out = [line.center(width).rstrip() for line in r.societe]
     out += [rule, f"{TYPE_WORDS[r.kind].upper()} n°{r.numero}".center(width).rstrip(),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from caisse.common.errors import BadArgument
+from caisse.rules.auth import rights_of
 from caisse.storage.store import Store
 from pipeline import PipelineError
 from pipeline.contracts import CORE_TABLES
@@ -123,7 +124,6 @@ class Overview:
 
 
 def overview(con: duckdb.DuckDBPyConnection) -> Overview:
-    from caisse.rules.auth import rights_of
     logins = [r[0] for r in con.execute(
         "SELECT login FROM t_utilisateur WHERE coalesce(actif, true) ORDER BY login").fetchall()]
     return Overview(register_states(con), import_blocker(con), logins, {login: rights_of(con, login)

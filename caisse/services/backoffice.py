@@ -9,9 +9,15 @@ from typing import NamedTuple
 
 import duckdb
 
+from caisse.common.csvfile import french_csv
+from caisse.common.errors import DropFailed
 from caisse.common.money import plural
+from caisse.fiscal.jet import events
+from caisse.fiscal.periods import TYPE_WORDS
 from caisse.rules.auth import person
+from caisse.rules.parameters import shown
 from caisse.storage.store import Store
+from pipeline import PipelineError, open_drop
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,6 @@ def reconciliation_rows(days: list[DayLine]) -> list[dict]:
 
 
 def reconciliation_csv(days: list[DayLine]) -> bytes:
-    from caisse.common.csvfile import french_csv
     return french_csv(reconciliation_rows(days))
 
 
@@ -141,7 +146,6 @@ def day_tickets(store: Store, id_journee: str) -> list[DayTicket]:
 
 def audit_log(store: Store, code: int | None = None, login: str | None = None, limit: int = 500) -> list[tuple]:
     """The JET, newest first: (ts, code, libellé, caisse, login, detail)."""
-    from caisse.fiscal.jet import events
     with store.connect() as con:
         return events(con, code, login, limit)
 
@@ -152,7 +156,6 @@ def parameters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def shop_parameters(store: Store) -> list[tuple[str, str]]:
     """The parameters received from the main server, as Réglages shows them (labels, French values)."""
-    from caisse.rules.parameters import shown
     return shown(read_parameters(store))
 
 
@@ -163,8 +166,6 @@ def read_parameters(store: Store) -> dict[str, str]:
 
 def test_drop(settings) -> str:
     """Open the drop and list its import folder: a sentence saying what was found, or DropFailed."""
-    from caisse.common.errors import DropFailed
-    from pipeline import PipelineError, open_drop
     folder = settings.import_folder("C01")
     try:
         with open_drop(settings.drop, **settings.drop_options()) as drop:
@@ -177,7 +178,6 @@ def test_drop(settings) -> str:
 def periods_of(store) -> list[tuple]:
     """(caisse, type words, period, numero, date, total TTC, grand total, archive file or None) of every closing by
     period, newest first (the Journal page)."""
-    from caisse.fiscal.periods import TYPE_WORDS
     with store.connect() as con:
         rows = con.execute("""SELECT c.code, p.type, p.periode, p.numero, p.date_cloture, p.total_ttc, p.grand_total,
                                      a.fichier, a.purgee

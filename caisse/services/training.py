@@ -18,6 +18,8 @@ from caisse.common.errors import CaisseError
 from caisse.fiscal.jet import record_event
 from caisse.rules.auth import User, require_now
 from caisse.rules.lifecycle import OUVERTE, in_training, register_state, trained, training_on
+from caisse.rules.sessions import end_all, holds
+from caisse.services.home import initialise, open_store
 from caisse.storage.store import Store, new_id, scalar
 from caisse.storage.turns import import_under_way
 from pipeline import CONTRACTS
@@ -37,7 +39,6 @@ def training_settings(settings: Settings, caisse: str) -> Settings:
 def settings_for(settings: Settings, caisse: str | None) -> Settings:
     """The settings a command on `caisse` works with: the training home's while the register is in training."""
     if caisse and not settings.formation:
-        from caisse.services.home import open_store
         if in_training(open_store(settings), caisse):
             return training_settings(settings, caisse)
     return settings
@@ -47,8 +48,6 @@ def session_home(real: Store, settings: Settings, token: str | None) -> str | No
     """The register whose training home holds this browser's session, or None (the real home, or nobody).
     Read from the session rows and from which registers are in training now, never from what the browser sends:
     a session of a register no longer in training is nobody's."""
-    from caisse.rules.sessions import holds
-    from caisse.services.home import open_store
     if not token or holds(real, token):
         return None
     for code in sorted(trained(real)):
@@ -59,7 +58,6 @@ def session_home(real: Store, settings: Settings, token: str | None) -> str | No
 
 def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, now: datetime | None = None) -> str:
     """Enter or leave training on `caisse`; the sentence that says what was done."""
-    from caisse.services.home import initialise, open_store
     now = now or datetime.now()
     with store.connect() as con:
         require_now(con, user, RIGHT)
@@ -96,7 +94,6 @@ def switch(store: Store, settings: Settings, caisse: str, user: User, on: bool, 
     with open_store(training).transaction() as con:
         record_event(con, code, caisse=caisse, login=user.login, detail=words, now=now)
     if not on:  # nobody goes on selling in a home that is left
-        from caisse.rules.sessions import end_all
         end_all(open_store(training), "retour au mode réel", now)
     if on:
         return (f"La caisse {caisse} est en mode formation : ses tickets ont leur propre numérotation, portent « MODE "

@@ -12,8 +12,11 @@ from decimal import Decimal
 from caisse.common.config import Settings
 from caisse.common.errors import CaisseError, DiskFull, ExportFailed, disk_full_words
 from caisse.fiscal.archive import Archive, ArchiveRefused, copy_archive, make_archive
-from caisse.fiscal.jet import record_event
+from caisse.fiscal.jet import record_event, record_settings
+from caisse.fiscal.keys import load_keys
 from caisse.fiscal.periods import MONTH, TYPE_WORDS, period_report
+from caisse.fiscal.registry import record_survey
+from caisse.fiscal.version import signature_line
 from caisse.paper.printing import Document, Printed, check_page, print_document
 from caisse.paper.receipts import credit_note_lines, move_lines, note_lines, receipt_lines, receipt_ref
 from caisse.paper.reports import period_lines, report_lines
@@ -24,6 +27,7 @@ from caisse.rules.day_report import x_report, z_report
 from caisse.rules.history import Log, crash_point
 from caisse.rules.tickets import TicketView, ticket_by_number
 from caisse.services.export import ExportResult, run_export
+from caisse.services.home import upgrade
 from caisse.storage import disk
 from caisse.storage.store import Store
 from pipeline.errors import os_words
@@ -279,12 +283,6 @@ def _pending_periods(store: Store, settings: Settings) -> list[Printed]:
 def start(store: Store, settings: Settings) -> list[str]:
     """What the app does when it starts: the key checked, the event recorded (10), and the original Z of any
     closing cut short printed. Problems come back as sentences (the app shows them; it still serves)."""
-    from caisse.common.errors import CaisseError
-    from caisse.fiscal.jet import record_event, record_settings
-    from caisse.fiscal.keys import load_keys
-    from caisse.fiscal.registry import record_survey
-    from caisse.fiscal.version import signature_line
-    from caisse.services.home import upgrade
     try:
         load_keys(store.key_path)
         upgrade(settings)  # a store written by an earlier version is brought to this one's schema first

@@ -339,7 +339,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | S
     `keep`: a condition on a row (SQL) marking the rows that are the register's own: they are neither
     deleted nor replaced, and incoming rows that match it, or that bear the `key` of a kept row, are
     skipped. Staged data streams from its files into DuckDB one batch at a time."""
-    from pipeline.staging import Staged
+    from pipeline.staging import Staged  # Arrow: loaded by the commands that move data, never by `status`
     names = data.columns if isinstance(data, Staged) else data.schema.names
     existing = {r[0].lower(): r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}

@@ -60,3 +60,23 @@ def test_every_package_init_is_empty():
     inits = sorted((ROOT / "caisse").rglob("__init__.py"))
     assert len(inits) >= 8 and all(p.read_text(encoding="utf-8") == "" for p in inits), \
         [str(p) for p in inits if p.read_text(encoding="utf-8")]
+
+
+def test_an_import_inside_a_function_says_why():
+    """Imports live at the top of a module; the few kept inside a function (a command's start kept fast, a
+    cycle inside one layer) carry a comment saying so, on their line or the line above."""
+    import ast
+    silent = []
+    for path in sorted((ROOT / "caisse").rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        tree = ast.parse("\n".join(lines))
+        typing_only = {id(m) for n in ast.walk(tree) if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+                       for m in ast.walk(n)}
+        inside = [n for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for n in ast.walk(f)]
+        for node in inside:
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in typing_only:
+                here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
+                if "#" not in here and not above.startswith("#"):
+                    silent.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert silent == []
