@@ -87,6 +87,23 @@ class ImportResult:
         return sum(self.tables.values())
 
 
+@dataclass
+class ImportRun:
+    """One import under way: the store and settings it works with, who asked, where it logs, what it has found
+    (`result`). Its steps (`_import`: check, receive; `_validate`; `_load`) share it instead of eight values."""
+
+    store: Store
+    settings: Settings
+    caisse: str
+    login: str
+    password: str
+    log: Log
+    result: ImportResult
+    now: datetime
+    reapply: bool = False
+    first_import: bool = False
+
+
 def run_import(store: Store, settings: Settings, caisse: str, login: str, password: str, *,
                echo: Log | None = None, now: datetime | None = None, reapply: bool = False) -> ImportResult:
     """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence. A lot already applied
@@ -101,7 +118,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     result = ImportResult(id_run, "", caisse, "local")
     try:
         with ImportWindow(store.path, f"pour la caisse {caisse}"):  # no opening while it runs
-            _import(store, settings, caisse, login, password, log, result, now, reapply)
+            _import(ImportRun(store, settings, caisse, login, password, log, result, now, reapply))
     except (CaisseError, PipelineError) as e:
         log(f"Import interrompu : {e}")
         log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
@@ -125,13 +142,14 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     return result
 
 
-def _import(store, settings, caisse, login, password, log, result, now, reapply=False) -> None:
+def _import(run: ImportRun) -> None:
+    store, settings, caisse, log, result = run.store, run.settings, run.caisse, run.log, run.result
     with store.connect() as con:
-        first_import = not auth.has_users(con)
-    if not first_import:
-        user = auth.login(store, login, password, caisse=caisse, now=now)
+        run.first_import = not auth.has_users(con)
+    if not run.first_import:
+        user = auth.login(store, run.login, run.password, caisse=caisse, now=run.now)
         auth.require(user, "CAISSE_IMPORTER")
-        if reapply:
+        if run.reapply:
             auth.require(user, "BACKOFFICE")
         with store.connect() as con:
             blocker = import_blocker(con)
@@ -170,7 +188,7 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
                 manifest = read_manifest(received / name)
                 if manifest.serveur:
                     log(f"Lot {manifest.lot} préparé par le serveur principal {manifest.serveur}.")
-                result.reapplied = _applied_once(store, manifest.lot, reapply)
+                result.reapplied = _applied_once(store, manifest.lot, run.reapply)
             log(f"Réception de {drop.display(folder, name)} depuis {drop.named} en tant que {received / name} réussi.")
         result.host = manifest.serveur if drop.host == "local" and manifest and manifest.serveur else drop.host
 
@@ -178,9 +196,9 @@ def _import(store, settings, caisse, login, password, log, result, now, reapply=
         try:
             with store.connect() as con:
                 own_tables = own_table_names(con)
-            _validate(received, names, manifest, settings, log, result, caisse, tables, own_tables)
+            _validate(run, received, names, manifest, tables, own_tables)
             result.lot = manifest.lot if manifest and manifest.lot else result.id_run
-            _load(store, tables, caisse, login, password, first_import, log, result, now)
+            _load(run, tables)
         finally:
             shutil.rmtree(received / STAGED, ignore_errors=True)
 
@@ -258,10 +276,11 @@ def _resolver(name: str, own_tables: set[str], max_extras: int):
     return resolve
 
 
-def _validate(received: Path, names: list[str], manifest, settings, log, result, caisse,
-              tables: dict[str, Staged], own_tables: set[str]) -> None:
+def _validate(run: ImportRun, received: Path, names: list[str], manifest, tables: dict[str, Staged],
+              own_tables: set[str]) -> None:
     """Check the manifest and parse every table file into `tables` (on disk, beside the received files);
     nothing is written to the store yet."""
+    settings, caisse, log, result = run.settings, run.caisse, run.log, run.result
     result.digests = {name: result.digests.get(name) or sha256_file(received / name) for name in names
                       if name.lower() not in MANIFESTS}
     if manifest:
@@ -311,8 +330,10 @@ def _progress(name: str, log, every: int = PROGRESS_ROWS):
     return report
 
 
-def _load(store, tables, caisse, login, password, first_import, log, result, now) -> None:
+def _load(run: ImportRun, tables: dict[str, Staged]) -> None:
     """Replace the lot's tables in one transaction; on a first import, check the user against the lot."""
+    store, caisse, log, result, now = run.store, run.caisse, run.log, run.result, run.now
+    login, password, first_import = run.login, run.password, run.first_import
     try:
         with store.transaction() as con:
             blocker = import_blocker(con)  # again, in the transaction that loads: nothing opened meanwhile
