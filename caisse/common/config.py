@@ -23,7 +23,7 @@ MODE_WORDS = {"manual": "manuel (boutons Importer et Exporter)", "auto": "automa
 
 TEXTS = ("home", "drop", "mode", "printer", "sftp_key", "sftp_known_hosts", "sftp_password", "import_dir", "export_dir",
          "address", "hosts", "tls_cert", "tls_key", "debut_journee", "keys_dir", "archive_copy", "cheque_cadeau_reste")
-FOLDER_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+FOLDER_PART = re.compile(r"[^\x00-\x1f\x7f\\]+")  # a folder's name: no control character, no backslash
 PRINTERS = (re.compile(r"network://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?"), re.compile(r"usb://[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}"),
             re.compile(r"(serial|file)://(/[^/\0]+)+"))
 
@@ -226,10 +226,10 @@ def _check_words(values: dict, config_path: Path) -> None:
     for name in ("import_dir", "export_dir"):
         folder = values.get(name, "")
         parts = [p for p in folder.replace("{caisse}", "C01").split("/") if p not in ("", ".")]
-        if any(not FOLDER_PART.fullmatch(p) for p in parts):
+        if any(p == ".." or not FOLDER_PART.fullmatch(p) for p in parts):
             raise ConfigError(f"Dossier « {folder} » ({name}, CAISSE_{name.upper()}) : un dossier sous la racine du "
-                              "serveur principal, fait de lettres, chiffres, « - », « _ » et « {caisse} », "
-                              f"sans « .. », par exemple {name[:6]}/{{caisse}}.")
+                              "serveur principal (« {caisse} » y devient le code de la caisse), sans caractère de "
+                              f"contrôle ni « \\ », sans « .. », par exemple {name[:6]}/{{caisse}}.")
     printer = values.get("printer", "preview")
     if printer not in ("", "preview") and not any(p.fullmatch(printer) for p in PRINTERS):
         raise ConfigError(f"Imprimante « {printer} » (CAISSE_PRINTER) mal écrite : preview (aucune), "

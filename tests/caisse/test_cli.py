@@ -103,6 +103,13 @@ def test_a_setting_that_would_fail_later_is_refused_at_the_start(settings, name,
     assert done.returncode == 2 and words in done.stderr, done.stderr
 
 
+def test_a_folder_of_the_main_server_with_spaces_or_accents_is_still_a_folder(settings):
+    caisse("init")
+    for folder in ("Import Caisse/{caisse}", "échanges/{caisse}", "./export"):
+        done = caisse("status", env={"CAISSE_IMPORT_DIR": folder, "CAISSE_EXPORT_DIR": folder})
+        assert done.returncode == 0, done.stderr
+
+
 def test_a_text_setting_written_as_a_number_in_the_file_is_said(settings, tmp_path):
     config = tmp_path / "caisse.toml"
     for name in ("drop", "printer", "keys_dir", "export_dir"):
