@@ -108,12 +108,12 @@ with count_side:
                 except api.CaisseError as e:
                     st.error(plain(e))
         else:
-            head = st.columns([2, 2, 3])
+            head = st.columns([3, 3, 3])
             for column, title in zip(head, ("Unité", "Nombre", "Total")):
                 column.markdown(f"**{title}**")
             count = {}
             for value in sorted(summary.coupures, reverse=True):
-                unit, number, total = st.columns([2, 2, 3], vertical_alignment="center")
+                unit, number, total = st.columns([3, 3, 3], vertical_alignment="center")
                 unit.markdown(api.eur(value))
                 text = number.text_input(api.eur(value), value=kept.get(str(value), ""), key=f"coupure-{value}",
                                          label_visibility="collapsed", placeholder="0", on_change=keep,

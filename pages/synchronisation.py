@@ -6,7 +6,7 @@ from datetime import datetime
 import streamlit as st
 
 from caisse import api
-from pages.ui import SyncWindow, confirm_password, context, plain, require, sidebar_user, table
+from pages.ui import SyncWindow, confirm_password, context, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
@@ -33,6 +33,18 @@ def cells(lines: list[tuple[datetime, str]]) -> list[tuple[str, list[tuple[datet
     return out
 
 
+def show_previews() -> None:
+    """What the last import read, table by table (kept across the rerun that redraws the buttons)."""
+    previews = st.session_state.pop("sync-apercus", None)
+    if previews:
+        st.subheader("Lecture et validation : aperçu de chaque table")
+        for name, (rows, preview) in previews.items():
+            with st.expander(plain(f"{name} · {api.plural(rows, 'ligne')} chargée{'s' if rows > 1 else ''}")):
+                table(preview, empty="Table vide.", key=f"apercu-{name}")
+
+
+show_flash()
+show_previews()
 view = api.read_overview(store)
 codes = [c.code for c in view.caisses]
 code = st.selectbox("Caisse", codes, key="sync-caisse") if codes else st.text_input("Caisse", value="C01")
@@ -54,17 +66,19 @@ if do_import or do_export:
     try:
         if do_import:
             result = api.run_import(store, settings, code, user.login, password, echo=window)
-            st.subheader("Lecture et validation : aperçu de chaque table")
-            for name, preview in result.previews.items():
-                with st.expander(plain(f"{name} · {result.tables.get(name, 0)} lignes chargées")):
-                    table(preview, empty="Table vide.", key=f"apercu-{name}")
+            st.session_state["sync-apercus"] = {name: (result.tables.get(name, 0), preview)
+                                                for name, preview in result.previews.items()}
+            done = f"Données importées pour la caisse {code} (lot {result.lot}, {api.plural(result.rows, 'ligne')})."
         else:
             confirm_password(user, password, code)
-            api.run_export(store, settings, code, user, echo=window)
-        window.box.update(label="Synchronisation terminée", state="complete", expanded=False)
+            result = api.run_export(store, settings, code, user, echo=window)
+            done = f"Journées exportées vers le serveur principal (lot {result.lot})."
     except api.CaisseError as e:
         window.box.update(label="Synchronisation interrompue", state="error")
         st.error(plain(e))
+    else:  # drawn again from the top: the buttons and their reasons say what is allowed now
+        st.session_state["flash"] = ("success", done, window.lines)
+        st.rerun()
 
 for run, lines in api.read_history(store):
     icon = {"reussi": ":material/check_circle:", "rien": ":material/info:"}.get(run.statut, ":material/error:")

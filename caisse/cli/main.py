@@ -72,14 +72,15 @@ def cmd_status(args, settings) -> int:
     for s in states:
         pending = f"  ({plural(s.jours_a_exporter, 'journée')} à exporter)" if s.jours_a_exporter else ""
         practice = "  — MODE FORMATION (caisse training off pour revenir au réel)" if s.code in practising else ""
-        print(f"  {s.code:<6} {s.libelle:<24} {s.etat:<13} {s.etat_libelle}{pending}{practice}")
+        print(f"  {s.code:<6} {s.libelle:<24} {s.etat_libelle}{pending}{practice}")  # the code: --json
         for sentence in waiting[s.code]:
             print(f"         {sentence}")
     print("Import possible." if blocker is None else f"Import impossible : {blocker}")
     if runs:
         print("Derniers échanges :")
         for r in runs:
-            detail = f"{r.fichiers} fichiers, {r.lignes} lignes" if r.statut == "reussi" else r.message
+            detail = (f"{plural(r.fichiers, 'fichier')}, {plural(r.lignes, 'ligne')}" if r.statut == "reussi"
+                      else r.message)
             outcome = history.RUN_WORDS.get(r.statut, r.statut)
             print(f"  {r.debut:%Y-%m-%d %H:%M:%S}  {r.sens:<6} {r.caisse:<5} {outcome:<7} {r.id_run}  {detail}")
     return 0

@@ -65,9 +65,9 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
         if r.commentaire:
             out.append(f"  {r.commentaire}"[:width])
     if r.grand_total is not None:
-        out += [rule, columns("Grand total perpétuel", eur(r.grand_total), width),
-                columns("Grand total absolu", eur(r.grand_total_absolu or ZERO), width),
-                columns("  dont cette journée", eur(r.total_ttc), width)]
+        out += [rule, columns("Grand total perpétuel", eur(r.grand_total), width),  # the day's net is part of it
+                columns("  dont cette journée", eur(r.total_ttc), width),
+                columns("Grand total absolu", eur(r.grand_total_absolu or ZERO), width)]
     if r.tetes:
         out += [rule, "Chaînes (dernier n°, empreinte)"]
         out += [columns(HEAD_LABELS[kind], f"{numero} {link[:EXCERPT] or '-'}", width)

@@ -129,7 +129,7 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         failed = ExportFailed(caisse, cause)
         failed.exit_code = DiskFull.exit_code if full else failed.exit_code
         raise failed from e
-    log(f"Export terminé : lot {lot}, {len(result.files)} fichiers, {result.rows} lignes.")
+    log(f"Export terminé : lot {lot}, {plural(len(result.files), 'fichier')}, {plural(result.rows, 'ligne')}.")
     with store.transaction() as con:
         con.execute("INSERT INTO lot_envoye (id_journee, lot, ts) SELECT unnest(?::VARCHAR[]), ?, ?",
                     [[d for d, _ in result.days], lot, now])
@@ -137,7 +137,7 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
                    len(result.files), result.rows)
         save_log(con, id_run, log)
         record_event(con, 120, caisse=caisse, login=user.login,
-                     detail=f"lot {lot} : {plural(len(days), 'journée')}, {result.rows} lignes ; "
+                     detail=f"lot {lot} : {plural(len(days), 'journée')}, {plural(result.rows, 'ligne')} ; "
                             + ", ".join(f"{k} n°{n} {e[:16]}" for k, (n, e) in sorted(result.heads.items())), now=now)
         record_survey(con, f"export du lot {lot}", login=user.login, now=now)
     log.close()
@@ -161,7 +161,7 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
             written = write_table(reader, folder / f"{table}.xml", table, CONTRACTS[table])
             result.files[table] = written.rows
             manifest.fichiers.append(FileEntry(f"{table}.xml", written.rows, written.sha256))
-            log(f"Écriture de {table}.xml : {written.rows} lignes.")
+            log(f"Écriture de {table}.xml : {plural(written.rows, 'ligne')}.")
         manifest.empreinte = con.execute("SELECT empreinte FROM maillon WHERE chaine = 'cloture' AND ref = ?",
                                          [result.days[-1][0]]).fetchall()[0][0]
         id_caisse = con.execute("SELECT id_caisse FROM t_journee WHERE id_journee = ?",

@@ -210,7 +210,7 @@ def _import(run: ImportRun) -> None:
                 result.warnings.append(str(e))
                 log(f"Suppression de {drop.display(folder, name)} sur {drop.named} impossible : {e.reason}. "
                     "Les données sont importées ; le fichier sera simplement relu au prochain import.")
-    log(f"Import terminé : {len(result.tables)} tables, {result.rows} lignes (lot {result.lot}).")
+    log(f"Import terminé : {plural(len(result.tables), 'table')}, {plural(result.rows, 'ligne')} (lot {result.lot}).")
     if result.missing_core:
         warning = (f"Données incomplètes : les tables {', '.join(result.missing_core)} sont vides ; la caisse ne "
                    "pourra pas être ouverte avant un import qui les apporte.")
@@ -287,7 +287,7 @@ def _validate(run: ImportRun, received: Path, names: list[str], manifest, tables
         if manifest.caisse and manifest.caisse != caisse:
             raise ImportNotAllowed(caisse, f"ce lot est destiné à la caisse {manifest.caisse}.")
         check_files(manifest, received, digests=result.digests)
-        log(f"Manifeste {IMPORT_MANIFEST} vérifié : {len(manifest.fichiers)} fichiers, empreintes conformes.")
+        log(f"Manifeste {IMPORT_MANIFEST} vérifié : {plural(len(manifest.fichiers), 'fichier')}, empreintes conformes.")
     else:
         log(f"Pas de manifeste {IMPORT_MANIFEST} : l'exhaustivité du lot (fichiers, lignes, empreintes) n'a pas pu "
             "être vérifiée.")
@@ -306,7 +306,7 @@ def _validate(run: ImportRun, received: Path, names: list[str], manifest, tables
             if table in tables:
                 raise BadTableFile(name, f"la table {table} est déjà livrée par le fichier {result.sources[table]}")
             tables[table], result.sources[table], result.previews[table] = one, name, one.preview
-            log(f"Fichier {name} validé : {one.rows} lignes" + ("." if f"{table}.xml" == name else
+            log(f"Fichier {name} validé : {plural(one.rows, 'ligne')}" + ("." if f"{table}.xml" == name else
                                                                 f" de la table {table}."))
     if manifest:
         check_rows(manifest, counts)
@@ -376,7 +376,8 @@ def _load(run: ImportRun, tables: dict[str, Staged]) -> None:
                        [(result.sources[t], t, n, result.digests[result.sources[t]]) for t, n in result.tables.items()])
             again = f" ; réappliqué à la demande (déjà appliqué le {result.reapplied})" if result.reapplied else ""
             record_event(con, 110, caisse=caisse, login=login,
-                         detail=f"lot {result.lot} : {len(result.tables)} tables, {result.rows} lignes{again}", now=now)
+                         detail=f"lot {result.lot} : {plural(len(result.tables), 'table')}, "
+                                f"{plural(result.rows, 'ligne')}{again}", now=now)
             record_survey(con, f"import du lot {result.lot}", login=login, now=now)
     except LoginFailed as refused:
         result.tables.clear()

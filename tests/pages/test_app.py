@@ -314,3 +314,22 @@ def test_a_session_token_with_two_underscores_is_given_to_the_browser():
     at.run()
     assert not at.exception, at.exception
     assert at.markdown[0].value == "donné"
+
+
+def test_after_an_export_the_synchronisation_page_shows_what_is_allowed_now(imported):
+    """The page said « Synchronisation terminée » under buttons drawn before the export: Importer still greyed
+    (« les journées … n'ont pas été exportées »), Exporter still active, until one left and came back."""
+    from caisse.services.home import open_store
+    from tests.caisse.helpers import full_day, users
+    store = open_store(imported)
+    manager, seller = users(store)
+    full_day(imported, store, manager, seller)
+    at = as_user(AppTest.from_file(APP, default_timeout=60), store, MANAGER)
+    at.switch_page("pages/synchronisation.py").run()
+    assert button(at, "Exporter").disabled is False and button(at, "Importer").disabled is True
+    text_input(at, "Votre mot de passe").set_value(MANAGER.password)
+    click(at, "Exporter")
+    assert not at.exception, at.exception
+    assert "Journées exportées vers le serveur principal (lot C01-Z000001-Z000001)." in said(at.success)
+    assert button(at, "Exporter").disabled is True and button(at, "Importer").disabled is False
+    assert not any("n'ont pas été exportées" in c.value for c in at.caption)
