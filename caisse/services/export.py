@@ -19,6 +19,7 @@ from caisse.common.money import plural
 from caisse.fiscal import chains
 from caisse.fiscal.jet import record_event
 from caisse.fiscal.keys import load_keys
+from caisse.fiscal.records import KINDS
 from caisse.fiscal.registry import record_survey
 from caisse.rules.auth import User, require_now
 from caisse.rules.day_report import frozen_server_head
@@ -138,7 +139,8 @@ def run_export(store: Store, settings: Settings, caisse: str, user: User, *, ech
         save_log(con, id_run, log)
         record_event(con, 120, caisse=caisse, login=user.login,
                      detail=f"lot {lot} : {plural(len(days), 'journée')}, {plural(result.rows, 'ligne')} ; "
-                            + ", ".join(f"{k} n°{n} {e[:16]}" for k, (n, e) in sorted(result.heads.items())), now=now)
+                            + ", ".join(f"{HEAD_NAMES.get(k, k + ' n°{}').format(n)} {e[:16]}"
+                                        for k, (n, e) in sorted(result.heads.items())), now=now)
         record_survey(con, f"export du lot {lot}", login=user.login, now=now)
     log.close()
     return result
@@ -182,6 +184,9 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
     manifest.mac = chains.mac(keys.current, manifest.signed_body())
     write_manifest(manifest, folder / EXPORT_MANIFEST)
     return folder
+
+
+HEAD_NAMES = {**{kind: k.record for kind, k in KINDS.items()}, "serveur": "journal du serveur n°{}"}  # « clôture n°1 »
 
 
 def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
