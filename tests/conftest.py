@@ -94,8 +94,11 @@ def sftp_settings(settings, sshd, monkeypatch):
     return load_settings()
 
 
-FIRST = ("tests/caisse/test_money.py", "tests/e2e/")  # the longest files start first, so both workers end together
+FIRST = ("tests/caisse/test_money.py", "tests/e2e/", "tests/caisse/test_shop_day.py", "tests/caisse/test_day_cli.py",
+         "tests/caisse/test_sftp_sync.py", "tests/caisse/test_full_disk.py", "tests/house/")
+# the longest files start first (measured with --durations), so that both workers end together
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))
+    items.sort(key=lambda item: next((i for i, first in enumerate(FIRST) if item.nodeid.startswith(first)),
+                                     len(FIRST)))
