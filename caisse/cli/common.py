@@ -12,14 +12,21 @@ from caisse.rules import auth
 from caisse.services.home import open_store
 
 
-def password(args) -> str:
-    password = os.environ.get("CAISSE_PASSWORD")
-    if password is not None:
-        return password
+def secret(variable: str, prompt: str, missing: str) -> str:
+    """A password from the environment `variable`, or typed in a terminal (never an argument); `missing` said
+    when there is neither."""
+    value = os.environ.get(variable)
+    if value is not None:
+        return value
     if not sys.stdin.isatty():
-        raise ConfigError("Mot de passe requis : définissez CAISSE_PASSWORD ou lancez la commande dans un "
-                          "terminal pour le saisir (jamais en argument).")
-    return getpass.getpass(f"Mot de passe de {args.user} : ")
+        raise ConfigError(missing)
+    return getpass.getpass(prompt)
+
+
+def password(args) -> str:
+    return secret("CAISSE_PASSWORD", f"Mot de passe de {args.user} : ",
+                  "Mot de passe requis : définissez CAISSE_PASSWORD ou lancez la commande dans un terminal pour le "
+                  "saisir (jamais en argument).")
 
 
 def login(args, settings):

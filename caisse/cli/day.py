@@ -4,14 +4,13 @@ without the sales, the printer and the import pipeline."""
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 
 from caisse.cli.arguments import article_request, drawer_count, payment_request, return_line
 from caisse.cli.common import login as _login
 from caisse.cli.common import password as _password
 from caisse.cli.common import print_status as _printed
+from caisse.cli.common import secret
 from caisse.common.errors import BadArgument, ConfigError, ExportFailed
 from caisse.common.money import eur, parse_amount, plural
 from caisse.paper.printing import printer_words
@@ -118,13 +117,9 @@ def cmd_move(args, settings) -> int:
 
 def manager_password(login: str) -> str:
     """The approving manager's password: CAISSE_RESPONSABLE_PASSWORD, or typed (never an argument)."""
-    secret = os.environ.get("CAISSE_RESPONSABLE_PASSWORD")
-    if secret is not None:
-        return secret
-    if not sys.stdin.isatty():
-        raise ConfigError("Mot de passe du responsable requis : définissez CAISSE_RESPONSABLE_PASSWORD ou lancez la "
-                          "commande dans un terminal pour le saisir.")
-    return getpass.getpass(f"Mot de passe de {login} (responsable) : ")
+    return secret("CAISSE_RESPONSABLE_PASSWORD", f"Mot de passe de {login} (responsable) : ",
+                  "Mot de passe du responsable requis : définissez CAISSE_RESPONSABLE_PASSWORD ou lancez la commande "
+                  "dans un terminal pour le saisir.")
 
 
 def cmd_close(args, settings) -> int:

@@ -208,9 +208,6 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError(f"Reste d'un chèque cadeau « {values['cheque_cadeau_reste']} » (cheque_cadeau_reste) : "
                           "avoir (le reste devient un avoir) ou perdu.")
     values["cheque_cadeau_reste"] = str(values.get("cheque_cadeau_reste", "avoir")).strip().lower()
-    if values.get("printer_width", 42) not in (42, 48):
-        raise ConfigError(f"Le réglage printer_width (CAISSE_PRINTER_WIDTH) doit être 42 ou 48 colonnes, pas "
-                          f"« {values['printer_width']} ».")
     limits = Limits(**{name: values.pop(name) for name in LIMIT_KEYS if name in values})
     return Settings(**values, limits=limits)
 
@@ -272,9 +269,9 @@ def _count(value) -> int:
     return number
 
 
-def _minutes(value) -> int:
-    number = int(str(value).strip())
-    if number < 1:
+def _paper_width(value) -> int:
+    number = _count(value)
+    if number not in (42, 48):  # the two widths of a receipt printer's paper (80 mm, in the two fonts)
         raise ValueError(value)
     return number
 
@@ -296,7 +293,7 @@ BOUNDED = {  # setting: (how it is read, lowest, highest, the words of the sente
     "sftp_timeout": (_seconds, 0.1, 3600, "un nombre de secondes entre 0,1 et 3600"),
     "sftp_retries": (_count, 0, 20, "un nombre entier d'essais de 0 à 20"),
     "max_unknown_columns": (_count, 0, 1000, "un nombre entier de colonnes de 0 à 1000"),
-    "printer_width": (_count, 42, 48, "42 ou 48 colonnes"),
+    "printer_width": (_paper_width, 42, 48, "42 ou 48 colonnes"),
     "print_receipts": (_flag, False, True, "oui ou non"),
     "merge_lines": (_flag, False, True, "oui ou non"),
     "idle_minutes": (_count, 1, 1440, "un nombre entier de minutes de 1 à 1440 (un jour)"),

@@ -50,11 +50,13 @@ KINDS = {
 }
 
 
+HEAD_NAMES = {**{k: v.record for k, v in KINDS.items()}, "serveur": "journal du serveur n°{}"}  # « clôture n°{} »
+
+
 def heads_words(found) -> str:
     """« clôture n°2, événement n°27 » for chain heads {kind: (numero, ...)}, in the order of KINDS."""
     order = list(KINDS) + ["serveur"]
-    named = {**{k: v.record for k, v in KINDS.items()}, "serveur": "journal du serveur n°{}"}
-    return ", ".join(named.get(kind, kind + " n°{}").format(head[0])
+    return ", ".join(HEAD_NAMES.get(kind, kind + " n°{}").format(head[0])
                      for kind, head in sorted(found.items(), key=lambda item: order.index(item[0])
                                               if item[0] in order else len(order)))
 

@@ -19,7 +19,7 @@ from caisse.common.money import plural
 from caisse.fiscal import chains
 from caisse.fiscal.jet import record_event
 from caisse.fiscal.keys import load_keys
-from caisse.fiscal.records import KINDS
+from caisse.fiscal.records import HEAD_NAMES
 from caisse.fiscal.registry import record_survey
 from caisse.rules.auth import User, require_now
 from caisse.rules.day_report import frozen_server_head
@@ -184,9 +184,6 @@ def _write_lot(store: Store, settings: Settings, result: ExportResult, closed_at
     manifest.mac = chains.mac(keys.current, manifest.signed_body())
     write_manifest(manifest, folder / EXPORT_MANIFEST)
     return folder
-
-
-HEAD_NAMES = {**{kind: k.record for kind, k in KINDS.items()}, "serveur": "journal du serveur n°{}"}  # « clôture n°1 »
 
 
 def _upload(settings: Settings, folder, result: ExportResult, log: Log) -> None:
