@@ -78,9 +78,11 @@ from caisse.services.sync import ImportResult, run_import
 from caisse.services.till import Outcome as TillOutcome
 from caisse.services.till import confirmation_text as till_confirmation
 from caisse.services.till import counter as till_counter
+from caisse.services.till import discount_reasons as till_discount_reasons
 from caisse.services.till import drawer as till_drawer
 from caisse.services.till import methods as till_methods
 from caisse.services.till import run as till_run
+from caisse.services.till import sellers as till_sellers
 from caisse.services.training import session_home, training_settings
 from caisse.services.training import switch as training_switch
 from caisse.services.verification import run_verify

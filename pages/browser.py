@@ -36,11 +36,13 @@ def french() -> None:
 
 
 def scanner(key: str, *, ack: int, message: str = "", error: bool = False, results=(), shortcuts=None,
-            placeholder: str = "", label: str = "", on_command=None):
+            placeholder: str = "", label: str = "", on_command=None, grid: dict | None = None):
     """The scanner field of the sale screen; `on_command` runs for each command (its value in
-    st.session_state[key].command: {"seq", "kind", ...})."""
+    st.session_state[key].command: {"seq", "kind", ...}). `grid`: a model's sizes and colours to pick from
+    ({"title", "sizes", "colours", "cells": rows of {"code", "price"} or None, "command": the pick's command})."""
     return _COMPONENT(key=key, data={"scanner": True, "ack": ack, "message": message, "error": error,
                                      "results": [{"code": c, "label": lab, "price": p} for c, lab, p in results],
+                                     "grid": grid,
                                      "shortcuts": shortcuts or {}, "placeholder": placeholder, "label": label},
                       on_command_change=on_command or (lambda: None))
 

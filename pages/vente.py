@@ -3,12 +3,12 @@ payments kept in the store (a refresh loses nothing), one button per payment met
 quick cash buttons, the change shown before validating, F-keys for a whole sale without the mouse. The ticket
 area is a fragment: an action reruns it alone."""
 
-from html import escape
 from pathlib import Path
 
 import streamlit as st
 
 from caisse import api
+from pages import lignes
 from pages.browser import scanner
 from pages.ui import context, current_session, guarded, plain, require, sidebar_user, sign_out, unexpected
 
@@ -35,8 +35,14 @@ def answer(outcome: api.TillOutcome) -> None:
 
 
 def command(kind: str, **values) -> None:
-    """A button's action, run like a scanner's command (the same sentences, the same rules)."""
-    answer(_run({"kind": kind, **values}))
+    """A button's action, run like a scanner's command (the same sentences, the same rules); one refused for want
+    of a manager's approval waits for it (pages.lignes.manager_approval)."""
+    outcome = _run({"kind": kind, **values})
+    answer(outcome)
+    if outcome.needs_manager:
+        st.session_state[lignes.PENDING] = {"kind": kind, **values}
+    elif outcome.ok:
+        st.session_state.pop(lignes.PENDING, None)
 
 
 def _run(cmd: dict) -> api.TillOutcome:
@@ -124,33 +130,6 @@ if st.session_state.get("sortie"):
     sign_out(st.session_state.pop("sortie"))
 
 
-def lines_table(lines) -> str:
-    """The ticket's lines as a plain table (read by screen readers and by the browser journey; no toolbar):
-    the newest line at the bottom, kept in view when the list is longer than its box."""
-    rows = "".join(f"<tr><td>{escape(li.libelle)}</td><td class='nb'>{api.qty(li.quantite)} × "
-                   f"{api.eur(li.prix_unitaire_ttc)}</td><td class='nb'>{api.eur(li.montant_ttc)}</td></tr>"
-                   for li in lines)
-    return ("<div class='lignes'><table><thead><tr><th>Article</th><th class='nb'>Qté × prix</th>"
-            f"<th class='nb'>Montant</th></tr></thead><tbody>{rows}</tbody></table></div>")
-
-
-def line_editor(lines) -> None:
-    """A line's quantity changed or the line removed, in a popover so that the lines keep their room."""
-    with st.popover("Modifier une ligne", icon=":material/edit:"):
-        labels = {li.num: f"{i}. {li.libelle} ({api.qty(li.quantite)})" for i, li in enumerate(lines, 1)}
-        # Keys that follow the ticket: a new line is the one offered, a quantity changed (by a scan, by this
-        # form) is the one shown; what was typed and refused stays while the line is as it was.
-        num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get,
-                           key=f"ligne-{len(lines)}-{lines[-1].num}")
-        current = next(li.quantite for li in lines if li.num == num)
-        typed = f"qte-{num}-{api.qty(current)}"
-        st.text_input("Nouvelle quantité", value=api.qty(current), key=typed)
-        st.button("Changer la quantité", use_container_width=True,
-                  on_click=lambda: command("quantity", num=num, quantity=st.session_state[typed]))
-        st.button("Retirer la ligne", on_click=command, args=("remove_line",), kwargs={"num": num},
-                  use_container_width=True)
-
-
 @st.fragment
 @guarded
 def comptoir() -> None:
@@ -166,14 +145,21 @@ def comptoir() -> None:
     with left:
         scanner("scanner", ack=st.session_state.get("ack", 0), message=outcome.message, error=not outcome.ok,
                 results=outcome.results, shortcuts=SHORTCUTS, label="Article (code, EAN ou libellé)",
-                placeholder="Scannez ou tapez un code, 3*CODE, un mot…",
-                on_command=on_scan)
+                placeholder="Scannez ou tapez un code, 3*CODE, un mot, un badge vendeur…",
+                on_command=on_scan, grid=outcome.grid)
         for warning in outcome.warnings:
             st.warning(warning)
+        lignes.manager_approval(command)
         ticket = state.ticket
+        if ticket and ticket.vendeur_suivant:
+            st.caption(plain(f"Vendeur des prochaines lignes : {ticket.vendeur_suivant}"))
         if ticket and ticket.lines:
-            st.html(lines_table(ticket.lines))
-            line_editor(ticket.lines)
+            st.html(lignes.lines_table(ticket.lines, user.display))
+            edit, whole = st.columns(2)
+            with edit:
+                lignes.line_editor(store, session, ticket.lines, command)
+            with whole:
+                lignes.ticket_tools(store, session, ticket, command)
     with right:
         if state.confirmation and not (ticket and ticket.lines):
             done = state.confirmation
@@ -183,7 +169,9 @@ def comptoir() -> None:
             rest.metric("Rendu", api.eur(done.rendu))
             return
         total, rest = st.columns(2)
-        total.metric("Total", api.eur(state.total))
+        total.metric("Total", api.eur(state.total), help=plain(
+            f"Remise sur le ticket : {api.eur(ticket.remise_ticket)} ({ticket.motif_remise})")
+            if ticket and ticket.remise_ticket else None)
         if state.change:
             rest.metric("À rendre", api.eur(state.change))
         else:

@@ -132,7 +132,23 @@ _CONTRACTS = [
     table_contract("t_famille_art", "*id_famille_art INT, code TXT, libelle TXT, id_parent INT", IMPORTED,
            description="Familles d'articles."),
     table_contract("t_article", "*id_article INT, code TXT, ean TXT, libelle TXT, id_famille_art INT, id_tva INT, "
-           "prix_ttc DEC, id_unite INT, actif BOOL", IMPORTED, ["code", "prix_ttc", "id_tva"], "Articles."),
+           "prix_ttc DEC, id_unite INT, actif BOOL, id_collection INT, id_grille_declinaison INT, id_etiquette INT",
+           IMPORTED, ["code", "prix_ttc", "id_tva"], "Articles (un modèle, quand il a des déclinaisons : "
+           "id_grille_declinaison nomme sa grille de tailles ; id_collection sa collection (tr_collection), "
+           "id_etiquette son type d'étiquette (tr_etiquette))."),
+    table_contract("t_declinaison", "*id_declinaison INT, id_article INT, ean TXT, taille TXT, couleur TXT, "
+           "prix_ttc DEC, actif BOOL, code TXT", IMPORTED, ["id_article"],
+           "Déclinaisons d'un modèle (une ligne par taille et couleur) : id_article nomme le modèle ; ean le "
+           "code-barres de la déclinaison ; prix_ttc, s'il est donné, remplace celui du modèle."),
+    table_contract("t_grille_declinaison", "*id_grille_declinaison INT, *ordre INT, code TXT, libelle TXT, taille TXT",
+           IMPORTED, ["taille"], "Grilles de tailles : une ligne par taille, dans l'ordre de la grille (ordre 1, 2, "
+           "3…), par exemple S, M, L, XL ou 36 à 45."),
+    table_contract("t_code_barre", "*code_barre TXT, id_article INT, id_declinaison INT, libelle TXT", IMPORTED,
+           description="Codes-barres supplémentaires (EAN d'un fournisseur, ancien code) : chacun désigne un "
+           "article (id_article) ou une déclinaison (id_declinaison)."),
+    table_contract("tr_motif_remise", "*id_motif_remise INT, code TXT, libelle TXT, actif BOOL", IMPORTED, ["code"],
+           "Motifs de remise proposés à la caisse (SOLDES, FIDELITE, DEFAUT...). Sans cette table, le paramètre "
+           "motifs_remise de tr_parametre, ou la liste par défaut."),
     table_contract("t_unite", "*id_unite INT, code TXT, libelle TXT", IMPORTED, description="Unités de vente."),
     table_contract("tr_societe", "*id_societe INT, raison_sociale TXT, adresse TXT, code_postal TXT, ville TXT, "
            "siret TXT, tva_intracom TXT, telephone TXT", IMPORTED, description="La société (en-tête des tickets)."),
@@ -159,16 +175,23 @@ _CONTRACTS = [
            "depuis le premier jour de la caisse ; empreinte : le maillon de la chaîne des clôtures.", exported=True),
     table_contract("t_ticket", "*id_ticket TXT, numero INT, type_ticket TXT, id_caisse INT, id_journee TXT, "
            "id_utilisateur INT, date_creation TS, date_validation TS, total_ttc DEC, total_ht DEC, "
-           "id_ticket_origine TXT, motif TXT, empreinte TXT, empreinte_precedente TXT",
+           "id_ticket_origine TXT, motif TXT, empreinte TXT, empreinte_precedente TXT, remise_ticket DEC, "
+           "taux_remise_ticket DEC, motif_remise TXT",
            EXPORTED, description="Tickets validés, écrits une fois : VENTE, ANNULATION (l'opposé d'une vente, qui "
            "la désigne par id_ticket_origine, avec son motif) et RETOUR (reprise de marchandise, montants "
            "négatifs). Numérotés sans trou par caisse, tous types confondus ; empreinte : le maillon de la chaîne "
-           "des tickets.", exported=True),
+           "des tickets. remise_ticket : la remise sur le ticket (répartie sur ses lignes), taux_remise_ticket "
+           "le pourcentage saisi, motif_remise son motif.", exported=True),
     table_contract("t_ligne_ticket", "*id_ligne_ticket TXT, id_ticket TXT, num_ligne INT, id_article INT, "
            "code_article TXT, libelle TXT, quantite QTY, prix_unitaire_ttc DEC, remise DEC, taux_tva DEC, "
-           "montant_ttc DEC, montant_ht DEC, id_ligne_origine TXT", EXPORTED,
-           description="Lignes de ticket (quantités et montants négatifs dans une annulation ou un retour, qui "
-           "désignent la ligne reprise par id_ligne_origine).", exported=True),
+           "montant_ttc DEC, montant_ht DEC, id_ligne_origine TXT, id_declinaison INT, taille TXT, couleur TXT, "
+           "id_vendeur INT, prix_force DEC, taux_remise DEC, motif_remise TXT, remise_ticket DEC, prix_reference DEC",
+           EXPORTED, description="Lignes de ticket (quantités et montants négatifs dans une annulation ou un retour, "
+           "qui désignent la ligne reprise par id_ligne_origine). prix_unitaire_ttc est le prix du catalogue ; "
+           "remise, toute la remise de la ligne en euros (la sienne, sa part de la remise du ticket remise_ticket, et "
+           "l'écart d'un prix forcé prix_force) ; taux_remise le pourcentage saisi, motif_remise son motif ; "
+           "id_vendeur le vendeur de la ligne ; prix_reference le prix de référence (le plus bas des 30 jours avant "
+           "la remise) imprimé sur le ticket.", exported=True),
     table_contract("t_reglement", "*id_reglement TXT, id_ticket TXT, id_moyen_paiement INT, code_moyen TXT, "
            "montant DEC, numero_piece TXT, rendu DEC", EXPORTED,
            description="Règlements (montant remis, rendu monnaie).", exported=True),
@@ -178,7 +201,7 @@ _CONTRACTS = [
 
 REFERENCE_TABLES = [
     "tr_code_comptable", "tr_section_comptable", "tr_type_art", "tr_nature_art", "tr_etiquette",
-    "tr_collection", "t_declinaison", "t_grille_declinaison", "tr_classification", "t_compta",
+    "tr_collection", "tr_classification", "t_compta",
     "t_classification_tiers", "t_pays", "tr_famille_tiers", "tr_gestion_stock", "t_tiers",
 ]
 

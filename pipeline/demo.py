@@ -48,8 +48,11 @@ RIGHTS = [
     ("CAISSE_RETOUR", "Reprendre des articles vendus (retour sur ticket)"),
     ("CAISSE_RETOUR_LIBRE", "Reprendre des articles sans ticket"),
     ("CAISSE_TIROIR", "Ouvrir le tiroir-caisse hors vente"),
+    ("CAISSE_REMISE", "Faire une remise (dans les plafonds du groupe)"),
+    ("CAISSE_REMISE_LIBRE", "Remise sans plafond, et l'autoriser à un vendeur"),
+    ("CAISSE_PRIX_FORCE", "Forcer le prix d'un article"),
 ]
-SELLER_RIGHTS = {"CAISSE_VENDRE", "CAISSE_MOUVEMENT", "CAISSE_RETOUR"}
+SELLER_RIGHTS = {"CAISSE_VENDRE", "CAISSE_MOUVEMENT", "CAISSE_RETOUR", "CAISSE_REMISE"}
 
 FAMILIES = [
     ("EPI", "Épicerie", ["Pâtes", "Riz", "Farine", "Sucre", "Café moulu", "Thé vert", "Chocolat noir",
@@ -75,6 +78,12 @@ PAYMENTS = [  # code, libellé, espèces, rendu monnaie, numéro nécessaire, or
     ("ESP", "Espèces", True, True, False, 1), ("CB", "Carte Bancaire", False, False, False, 2),
     ("CHQ", "Chèque", False, False, False, 3), ("AVOIR", "Avoir", False, False, True, 4),
     ("CHQCAD", "Chèque cadeau", False, False, True, 5),
+]
+# The clothing corner: a shirt in S to XL and two colours, shoes in 36 to 45, each size and colour a variant with its
+# own EAN (a variant may have its own price: the XL costs more), grids of sizes in their order.
+CLOTHES = [  # code, label, price, grid, sizes, colours, {size: price}
+    ("CHEM-OXF", "Chemise Oxford", "49,90", 1, ["S", "M", "L", "XL"], ["Bleu ciel", "Blanc"], {"XL": "54,90"}),
+    ("BASK-CUIR", "Baskets cuir", "89,00", 2, [str(n) for n in range(36, 46)], ["Noir"], {}),
 ]
 COUPURES = "0.01;0.02;0.05;0.10;0.20;0.50;1;2;5;10;20;50;100;200;500"
 
@@ -133,7 +142,15 @@ def demo_tables(seed: int = 2026, articles: int = 2000) -> dict[str, tuple[list[
     t["tr_parametre"] = ([{"cle": "devise", "valeur": "EUR"}, {"cle": "coupures", "valeur": COUPURES},
                           {"cle": "tolerance_ecart", "valeur": "0.00"},
                           {"cle": "ticket_entete", "valeur": "Bienvenue à l'Épicerie Fine du Marché"},
-                          {"cle": "ticket_pied", "valeur": "Merci de votre visite, à bientôt !"}], {})
+                          {"cle": "ticket_pied", "valeur": "Merci de votre visite, à bientôt !"},
+                          {"cle": "remise_max_ligne_pct", "valeur": "20"},
+                          {"cle": "remise_max_ligne_eur", "valeur": "30,00"},
+                          {"cle": "remise_max_ticket_pct", "valeur": "10"},
+                          {"cle": "remise_max_ticket_eur", "valeur": "20,00"}], {})
+    t["tr_motif_remise"] = ([{"id_motif_remise": i, "code": code, "libelle": label, "actif": "1"}
+                             for i, (code, label) in enumerate([("SOLDES", "Soldes"), ("FIDELITE", "Fidélité"),
+                                                                ("DEFAUT", "Article défectueux"),
+                                                                ("GESTE", "Geste commercial")], 1)], {})
     t["tr_moyen_paiement"] = ([{"id_moyen_paiement": i, "code": c, "libelle": lib, "especes": _b(e),
                                 "rendu_monnaie": _b(r), "necessite_numero": _b(n), "actif": "1", "ordre": o}
                                for i, (c, lib, e, r, n, o) in enumerate(PAYMENTS, 1)], {})
@@ -154,7 +171,28 @@ def demo_tables(seed: int = 2026, articles: int = 2000) -> dict[str, tuple[list[
                          "libelle": label, "id_famille_art": fam + 1, "id_tva": tva,
                          "prix_ttc": f"{price:.2f}".replace(".", ","), "id_unite": 2 if label.split()[0] in BULK else 1,
                          "actif": "oui" if n % 97 else "non"})
+    t["t_famille_art"][0].append({"id_famille_art": len(FAMILIES) + 1, "code": "TEX", "libelle": "Textile et "
+                                  "chaussures", "id_parent": None})
+    variants, grids = [], []
+    for n, (code, label, price, grid, sizes, colours, dearer) in enumerate(CLOTHES, articles + 1):
+        catalogue.append({"id_article": n, "code": code, "ean": _ean13(f"379{n:09d}"), "libelle": label,
+                          "id_famille_art": len(FAMILIES) + 1, "id_tva": 1, "prix_ttc": price, "id_unite": 1,
+                          "actif": "oui", "id_collection": 1, "id_grille_declinaison": grid, "id_etiquette": 1})
+        grids += [{"id_grille_declinaison": grid, "ordre": i, "code": f"G{grid}", "libelle": f"Tailles {label}",
+                   "taille": size} for i, size in enumerate(sizes, 1)]
+        for colour in colours:
+            for size in sizes:
+                ident = 10000 + len(variants) + 1
+                variants.append({"id_declinaison": ident, "id_article": n, "ean": _ean13(f"378{ident:09d}"),
+                                 "taille": size, "couleur": colour, "prix_ttc": dearer.get(size), "actif": "1",
+                                 "code": f"{code}-{size}-{colour[:4].upper()}"})
     t["t_article"] = (catalogue, {"encoding": "ISO-8859-1", "row_tag": "article"})
+    t["t_declinaison"] = (variants, {})
+    t["t_grille_declinaison"] = (grids, {"attributes": True, "row_tag": "taille"})
+    t["t_code_barre"] = ([{"code_barre": _ean13(f"400{variants[1]['id_declinaison']:09d}"), "id_article": None,
+                           "id_declinaison": variants[1]["id_declinaison"], "libelle": "EAN du fournisseur"}], {})
+    t["tr_collection"] = ([{"id_collection": 1, "code": "AH26", "libelle": "Automne-hiver 2026"}], {})
+    t["tr_etiquette"] = ([{"id_etiquette": 1, "code": "TEXT", "libelle": "Étiquette textile"}], {})
     t["t_avoir"] = ([{"id_avoir": f"AV-DEMO-{n:04d}", "numero": f"AV{n:06d}", "id_tiers": 100 + n,
                       "date_emission": "15/10/2026", "date_validite": "31/12/2027",
                       "montant": f"{10 * n},00", "montant_utilise": "0,00", "id_caisse": None,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from caisse.common.errors import BadArgument, CaisseError, ConfigError
 from caisse.common.money import parse_amount, parse_count, parse_quantity
 from caisse.fiscal.periods import parse_period
+from caisse.rules.discounts import typed_discount
 from caisse.rules.drafts import LineRequest
 from caisse.rules.payments import PaymentRequest
 from caisse.rules.returns import REFUNDS
@@ -85,11 +87,32 @@ def identifier(what: str):
 
 # The values of repeated options, read after parsing (their refusals are sentences with exit 2 too).
 
+ARTICLE_OPTIONS = {"remise": "10% ou 5,00", "prix": "un prix forcé, 39,90", "motif": "le motif de la remise",
+                   "vendeur": "l'identifiant du vendeur de la ligne"}
+
+
 def article_request(text: str) -> LineRequest:
-    code, sep, qty = text.rpartition("x") if "x" in text[1:] else (text, "", "")
+    """`CODE[xQTE][:remise=10%][:prix=39,90][:motif=SOLDES][:vendeur=LOGIN]`."""
+    head, *options = text.split(":")
+    code, sep, qty = head.rpartition("x") if "x" in head[1:] else (head, "", "")
     if sep and ascii_digits(qty.replace(",", ".").replace(".", "", 1)):
-        return LineRequest(code, parse_quantity(qty))
-    return LineRequest(text)
+        request = LineRequest(code, parse_quantity(qty))
+    else:
+        request = LineRequest(head)
+    values = {}
+    for option in options:
+        name, sep, value = option.partition("=")
+        if not sep or name.strip().lower() not in ARTICLE_OPTIONS or not value.strip():
+            raise BadArgument(f"Article « {text} » mal écrit : après le code, des options NOM=VALEUR séparées par "
+                              "« : », parmi " + ", ".join(f"{k} ({v})" for k, v in ARTICLE_OPTIONS.items())
+                              + " ; par exemple ART00001:remise=10%:motif=SOLDES.")
+        values[name.strip().lower()] = value.strip()
+    if "remise" in values:
+        euros, pct = typed_discount(values["remise"])
+        request = replace(request, remise=euros or Decimal(0), taux_remise=pct)
+    if "prix" in values:
+        request = replace(request, prix_force=parse_amount(values["prix"], "Le prix forcé"))
+    return replace(request, motif=values.get("motif"), vendeur=values.get("vendeur"))
 
 def payment_request(text: str) -> PaymentRequest:
     code, sep, rest = text.partition("=")
@@ -152,10 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150,00")
     p = sub.add_parser("sell", help="encaisser un ticket complet")
     _who(p)
-    p.add_argument("--article", action="append", required=True, metavar="CODE[xQTE]",
-                   help="article par code, EAN ou identifiant, quantité après x (répétable)")
+    p.add_argument("--article", action="append", required=True, metavar="CODE[xQTE][:OPTION=VALEUR...]",
+                   help="article par code, EAN (celui d'une taille et couleur pour un modèle décliné) ou identifiant, "
+                        "quantité après x, puis des options : remise=10%% ou remise=5,00, prix=39,90 (prix forcé), "
+                        "motif=SOLDES, vendeur=IDENTIFIANT (répétable)")
     p.add_argument("--pay", action="append", required=True, metavar="CODE=MONTANT[:NUMERO]",
                    help="règlement, par exemple ESP=20,00 ou AVOIR=10,00:AV000001 (répétable)")
+    p.add_argument("--remise-ticket", metavar="REMISE", help="remise sur tout le ticket : 5%% ou 5,00 (avec --motif)")
+    p.add_argument("--motif", metavar="MOTIF", help="motif de la remise sur le ticket, par exemple SOLDES")
+    p.add_argument("--responsable", type=LOGIN, metavar="IDENTIFIANT",
+                   help="le responsable qui autorise une remise au-delà des plafonds ou un prix forcé (son mot de "
+                        "passe : CAISSE_RESPONSABLE_PASSWORD ou saisie)")
     p = sub.add_parser("void", help="annuler un ticket validé de la journée (avec un motif)")
     _who(p)
     p.add_argument("--ticket", type=whole("le numéro du ticket", 1, 10**9), required=True, metavar="NUMERO",

@@ -16,6 +16,8 @@ from caisse.common.money import eur, parse_amount, plural
 from caisse.paper.printing import printer_words
 from caisse.rules import auth
 from caisse.rules.corrections import MOVE_TYPES
+from caisse.rules.discounts import typed_discount
+from caisse.rules.drafts import TicketDiscount
 from caisse.rules.returns import REFUNDS
 from caisse.rules.sales import connect_seller, disconnect_seller, ring_ticket
 from caisse.services.after_sale import return_and_print, void_and_print
@@ -51,10 +53,18 @@ def cmd_open(args, settings) -> int:
 
 def cmd_sell(args, settings) -> int:
     lines, payments = [article_request(a) for a in args.article], [payment_request(p) for p in args.pay]
+    discount = None
+    if args.remise_ticket:
+        euros, pct = typed_discount(args.remise_ticket)
+        discount = TicketDiscount(euros, pct, args.motif)
     store, user, _ = _login(args, settings)
+    approver = None
+    if args.responsable:
+        approver = auth.login(store, args.responsable, manager_password(args.responsable), caisse=args.caisse,
+                              sign_in=False)
     connection = connect_seller(store, args.caisse, user, separate=True)  # its own: a tablet's stays as it is
     try:
-        ticket = ring_ticket(store, args.caisse, user, lines, payments)
+        ticket = ring_ticket(store, args.caisse, user, lines, payments, discount=discount, approver=approver)
     finally:
         disconnect_seller(store, connection)
     print(f"Ticket n°{ticket.numero} validé : {eur(ticket.total_ttc)}"

@@ -30,7 +30,19 @@ from caisse.common.errors import CaisseError
 from caisse.fiscal import chains
 from caisse.fiscal.chains import SERVER
 from caisse.fiscal.periods import MONTH, YEAR, Calendar, parse_period, period_id
-from caisse.fiscal.records import DAY, EVENT, LINE, MOVE, PAYMENT, PERIOD, REPRINT, TICKET, canonical
+from caisse.fiscal.records import (
+    DAY,
+    EVENT,
+    LINE,
+    LINE_MORE,
+    MOVE,
+    PAYMENT,
+    PERIOD,
+    REPRINT,
+    TICKET,
+    TICKET_MORE,
+    canonical,
+)
 from caisse.fiscal.version import FISCAL_VERSION
 from caisse.storage.store import scalar
 from pipeline.manifest import sha256_file
@@ -259,13 +271,15 @@ def _write_tickets(units, w, id_caisse: int, day_ids: list[str], batch: int = 20
 
 
 def _write_batch(con, w, id_caisse: int, day_ids: list[str], low: int, batch: int) -> None:
-    ticket_names, line_names, payment_names = _names(TICKET), _names(LINE), _names(PAYMENT)
-    rows = con.execute(f"SELECT {TICKET} FROM t_ticket WHERE id_caisse = ? AND numero >= ? AND numero < ? AND "
+    ticket_names, payment_names = _names(TICKET) + list(TICKET_MORE), _names(PAYMENT)
+    line_names = _names(LINE) + list(LINE_MORE)
+    rows = con.execute(f"SELECT {TICKET}, {', '.join(TICKET_MORE)} FROM t_ticket WHERE id_caisse = ? AND "
+                       "numero >= ? AND numero < ? AND "
                        "id_journee IN (SELECT unnest(?::VARCHAR[])) ORDER BY numero",
                        [id_caisse, low, low + batch, day_ids]).fetchall()
     refs = [r[0] for r in rows]
     lines: dict[str, list] = {}
-    for row in con.execute(f"SELECT id_ticket, {LINE} FROM t_ligne_ticket WHERE id_ticket IN "
+    for row in con.execute(f"SELECT id_ticket, {LINE}, {', '.join(LINE_MORE)} FROM t_ligne_ticket WHERE id_ticket IN "
                            "(SELECT unnest(?::VARCHAR[])) ORDER BY id_ticket, num_ligne", [refs]).fetchall():
         lines.setdefault(row[0], []).append(row[1:])
     payments: dict[str, list] = {}

@@ -18,6 +18,13 @@ TICKET = ("id_ticket, numero, type_ticket, id_caisse, id_journee, id_utilisateur
           "total_ttc, total_ht, id_ticket_origine, motif")
 LINE = ("id_ligne_ticket, num_ligne, id_article, code_article, libelle, quantite, prix_unitaire_ttc, remise, "
         "taux_tva, montant_ttc, montant_ht, id_ligne_origine")
+# Since fiscal core 1.3, what a clothing till adds to a ticket and its lines (the ticket's discount; a line's variant,
+# seller, forced price and discount's reason, share of the ticket's discount, reference price). A record covers
+# them as a last element of its values, present when one of them is: the records made before stay as they were
+# signed.
+TICKET_MORE = ("remise_ticket", "taux_remise_ticket", "motif_remise")
+LINE_MORE = ("id_declinaison", "taille", "couleur", "id_vendeur", "prix_force", "taux_remise", "motif_remise",
+             "remise_ticket", "prix_reference")
 PAYMENT = "id_reglement, id_moyen_paiement, code_moyen, montant, numero_piece, rendu"
 DAY = ("id_journee, id_caisse, numero_z, date_ouverture, date_fermeture, id_utilisateur_ouverture, "
        "id_utilisateur_fermeture, fond_caisse, nb_tickets, nb_annulations, nb_retours, total_ttc, especes_theorique, "
@@ -83,16 +90,18 @@ def canonical(con: duckdb.DuckDBPyConnection, kind: str, id_caisse: int,
 
 def _tickets(con, id_caisse: int, refs) -> dict[str, dict]:
     where, params = _filter("id_ticket", refs)
-    tickets = con.execute(f"SELECT {TICKET} FROM t_ticket WHERE id_caisse = ?{where}", [id_caisse, *params]).fetchall()
+    tickets = [_more(row, len(TICKET_MORE)) for row in con.execute(
+        f"SELECT {TICKET}, {', '.join(TICKET_MORE)} FROM t_ticket WHERE id_caisse = ?{where}",
+        [id_caisse, *params]).fetchall()]
     if refs is not None and len(refs) == 1:  # a ticket being linked: its rows by its key
         inside, inner = "id_ticket = ?", params
     else:
         inside = f"id_ticket IN (SELECT id_ticket FROM t_ticket WHERE id_caisse = ?{where})"
         inner = [id_caisse, *params]
     lines: dict[str, list] = {}
-    for row in con.execute(f"SELECT id_ticket, {LINE} FROM t_ligne_ticket WHERE {inside} ORDER BY id_ticket, "
-                           "num_ligne", inner).fetchall():
-        lines.setdefault(row[0], []).append(list(row[1:]))
+    for row in con.execute(f"SELECT id_ticket, {LINE}, {', '.join(LINE_MORE)} FROM t_ligne_ticket WHERE {inside} "
+                           "ORDER BY id_ticket, num_ligne", inner).fetchall():
+        lines.setdefault(row[0], []).append(_more(row[1:], len(LINE_MORE), LINE_MORE))
     payments: dict[str, list] = {}
     for row in con.execute(f"SELECT id_ticket, {PAYMENT} FROM t_reglement WHERE {inside} ORDER BY id_ticket, "
                            "id_reglement", inner).fetchall():
@@ -108,6 +117,12 @@ def _tickets(con, id_caisse: int, refs) -> dict[str, dict]:
                           "tva": [[rate, ttc, ht] for rate, (ttc, ht) in sorted(vat.items())],
                           "premier": ticket[1] == 1}
     return out
+
+
+def _more(row, count: int, names: tuple[str, ...] = TICKET_MORE) -> list:
+    """A record's values, its last `count` (fiscal core 1.3) as one {name: value} element when any is set."""
+    values, more = list(row[:-count]), {name: value for name, value in zip(names, row[-count:]) if value is not None}
+    return values + [more] if more else values
 
 
 def _closings(con, id_caisse: int, refs) -> dict[str, dict]:

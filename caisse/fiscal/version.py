@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from caisse.common import version as software
 
-FISCAL_VERSION = "1.2"
+FISCAL_VERSION = "1.3"
 # 1.1: closings by period, the business date in a day's closing, archives, purge
 # 1.2: the Z frozen in the day's closing record, relevés of every register's heads in the server's journal, heads
 #      files with the commit under way, the float taken from the signed opening, Z originals chained
+# 1.3: a ticket's discount and a line's variant, seller, forced price, discount's reason and reference price in the
+#      ticket's record (records.TICKET_MORE, LINE_MORE: present when set, so that earlier records stay as signed)
 
 
 def signature_line() -> str:

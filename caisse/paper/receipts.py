@@ -10,14 +10,14 @@ from datetime import datetime
 
 import duckdb
 
-from caisse.common.money import eur, qty
+from caisse.common.money import ZERO, cents, eur, qty
 from caisse.fiscal import chains
 from caisse.fiscal.verify import EXCERPT, identity_line
 from caisse.fiscal.version import signature_line
 from caisse.paper.reports import columns
 from caisse.rules import parameters
 from caisse.rules.day_report import shop_header
-from caisse.rules.tickets import ANNULATION, RETOUR
+from caisse.rules.tickets import ANNULATION, RETOUR, TicketView, ticket_view
 
 RULE = "-"
 
@@ -49,14 +49,8 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
         what = f"du ticket n°{origin}" if origin else "sans ticket"
         out += [f"*** RETOUR {what} ***".upper().center(width).rstrip(), f"Motif : {motif}"[:width]]
     out.append(rule)
-    for libelle_article, quantite, prix, remise, montant in con.execute(
-            "SELECT libelle, quantite, prix_unitaire_ttc, remise, montant_ttc "
-            "FROM t_ligne_ticket WHERE id_ticket = ? ORDER BY num_ligne", [id_ticket]).fetchall():
-        out.append(columns(libelle_article, eur(montant), width))
-        if quantite != 1:
-            out.append(f"  {qty(quantite)} x {eur(prix)}")
-        if remise:
-            out.append(f"  remise {eur(-remise)}")
+    view = ticket_view(con, id_ticket)
+    out += lines_block(view, seller, width)
     out += [rule, columns("TOTAL TTC", eur(ttc), width)]
     for taux, line_ht, line_ttc in con.execute(
             "SELECT taux_tva, sum(montant_ht), sum(montant_ttc) FROM t_ligne_ticket WHERE id_ticket = ? "
@@ -76,6 +70,38 @@ def receipt_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 4
         out += ["", params.ticket_pied[:width].center(width).rstrip()]
     out += [rule, f"Empreinte {(link or '')[:EXCERPT]}", identity_line(id_caisse, chains.identity(con, id_caisse)),
             signature_line()[:width], receipt_ref(caisse, numero)]
+    return out
+
+
+def lines_block(ticket: TicketView, seller: str | None, width: int) -> list[str]:
+    """A ticket's lines as paper shows them: the article in its size and colour and what it costs; under it, when
+    reduced, the price before the reduction, the reference price of the 30 days before (L112-1-1), the forced price,
+    the discount and its reason, the line's share of the ticket's discount; its seller when not the ticket's. Then
+    the ticket's discount."""
+    out = []
+    for line in ticket.lines:
+        out.append(columns(line.named, eur(line.montant_ttc), width))
+        if line.quantite != 1 or line.remise:
+            out.append(f"  {qty(line.quantite)} x {eur(line.prix_unitaire_ttc)}")
+        if line.prix_reference is not None:
+            out.append(f"  Prix de référence : {eur(line.prix_reference)}"[:width])
+        gap = ZERO
+        if line.prix_force is not None:
+            gap = cents(line.quantite * line.prix_unitaire_ttc) - cents(line.quantite * line.prix_force)
+            out.append(columns(f"  Prix remisé {eur(line.prix_force)}", eur(-gap), width))
+        own = line.own_discount - gap
+        if own:
+            rate = f" {qty(line.taux_remise)} %" if line.taux_remise is not None else ""
+            out.append(columns(f"  Remise{rate}", eur(-own), width))
+        if line.motif_remise and (own or gap):
+            out.append(f"  Motif : {line.motif_remise}"[:width])
+        if line.remise_ticket:
+            out.append(columns("  Part remise ticket", eur(-line.remise_ticket), width))
+        if line.vendeur and seller and line.vendeur != seller:
+            out.append(f"  Vendeur : {line.vendeur}"[:width])
+    if ticket.remise_ticket:
+        rate = f" {qty(ticket.taux_remise_ticket)} %" if ticket.taux_remise_ticket is not None else ""
+        out.append(columns(f"Remise ticket{rate} ({ticket.motif_remise})", eur(-ticket.remise_ticket), width))
     return out
 
 
@@ -116,14 +142,7 @@ def note_lines(con: duckdb.DuckDBPyConnection, id_ticket: str, width: int = 42) 
     out = [mark, *(line.center(width).rstrip() for line in shop_header(con)), rule,
            columns(f"Caisse {draft.caisse}", "Note provisoire", width),
            f"{datetime.now():%d/%m/%Y %H:%M:%S}", rule]
-    for line in draft.lines:
-        label, quantite, prix, remise, montant = (line.libelle, line.quantite, line.prix_unitaire_ttc, line.remise,
-                                                  line.montant_ttc)
-        out.append(columns(label, eur(montant), width))
-        if quantite != 1:
-            out.append(f"  {qty(quantite)} x {eur(prix)}")
-        if remise:
-            out.append(f"  remise {eur(-remise)}")
+    out += lines_block(draft, draft.vendeur, width)
     out += [rule, columns("TOTAL TTC", eur(draft.total_ttc), width), rule,
             "Ne vaut pas ticket de caisse : le ticket est"[:width], "remis au paiement.", signature_line()[:width],
             mark]

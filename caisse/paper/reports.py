@@ -34,6 +34,25 @@ def voids_and_vat(voids: int, returns: int, vat, width: int) -> list[str]:
     return out
 
 
+DISCOUNT_TITLES = {"motif": "Remises par motif", "vendeur": "Remises par vendeur",
+                   "collection": "Remises par collection"}
+
+
+def sellers_and_discounts(par_vendeur, remises, width: int) -> list[str]:
+    """The day by seller (net sales), then its discounts by reason, seller and collection: a compact section."""
+    out = []
+    if par_vendeur:
+        out += ["-" * width, columns("Ventes par vendeur", "TTC", width)]
+        out += [columns(f"  {name}", eur(ttc), width) for name, ttc, _ in par_vendeur]
+    shown = None
+    for kind, name, amount in remises:
+        if kind != shown:
+            out += (["-" * width] if shown is None else []) + [DISCOUNT_TITLES[kind]]
+            shown = kind
+        out.append(columns(f"  {name}", eur(amount), width))
+    return out
+
+
 def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     """The report laid out for a paper `width` columns wide (42 or 48)."""
     rule = "-" * width
@@ -49,6 +68,7 @@ def report_lines(r: DayReport, width: int = WIDTH) -> list[str]:
     if r.avoirs_emis:
         out.append(columns("Avoirs émis ce jour", eur(r.avoirs_emis), width))
     out += voids_and_vat(r.nb_annules, r.nb_retours, r.vat, width)
+    out += sellers_and_discounts(r.par_vendeur, r.remises, width)
     out += [rule, columns("Fond de caisse", eur(r.fond), width)]
     for kind, label in (("ENTREE", "Entrées"), ("SORTIE", "Sorties"), ("REMISE", "Remises en banque")):
         if r.moves.get(kind):

@@ -30,7 +30,8 @@ RIGHT_WORDS = {
     "CAISSE_EXPORTER": "exporter les données", "CAISSE_MOUVEMENT": "faire un mouvement d'espèces",
     "CAISSE_ANNULER": "annuler un ticket", "BACKOFFICE": "consulter le back-office",
     "CAISSE_RETOUR": "reprendre des articles vendus", "CAISSE_RETOUR_LIBRE": "reprendre des articles sans ticket",
-    "CAISSE_TIROIR": "ouvrir le tiroir hors vente",
+    "CAISSE_TIROIR": "ouvrir le tiroir hors vente", "CAISSE_REMISE": "faire une remise",
+    "CAISSE_REMISE_LIBRE": "faire une remise au-delà des plafonds", "CAISSE_PRIX_FORCE": "forcer un prix",
 }
 
 

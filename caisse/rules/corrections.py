@@ -13,7 +13,7 @@ from caisse.common.money import cents, eur
 from caisse.common.words import too_long
 from caisse.fiscal import chains
 from caisse.fiscal.jet import record_event
-from caisse.rules.articles import Line
+from caisse.rules.articles import stored_lines, taken_back
 from caisse.rules.auth import User, require_now
 from caisse.rules.figures import day_figures
 from caisse.rules.payments import Payment, give_back
@@ -46,12 +46,8 @@ def void_ticket(store: Store, caisse: str, user: User, numero: int, reason: str,
         if con.execute("SELECT count(*) FROM t_ligne_ticket WHERE id_ligne_origine IN (SELECT id_ligne_ticket FROM "
                        "t_ligne_ticket WHERE id_ticket = ?)", [original.id_ticket]).fetchall()[0][0]:
             raise SaleRefused(f"Des articles du ticket n°{numero} ont déjà été repris : faites un retour du reste.")
-        lines = [Line(num, article, code, label, -qty, price, -discount, rate, -ttc, -ht, id_line)
-                 for id_line, num, article, code, label, qty, price, discount, rate, ttc, ht in con.execute(
-                     "SELECT id_ligne_ticket, num_ligne, id_article, code_article, libelle, quantite, "
-                     "prix_unitaire_ttc, "
-                     "remise, taux_tva, montant_ttc, montant_ht FROM t_ligne_ticket WHERE id_ticket = ? "
-                     "ORDER BY num_ligne", [original.id_ticket]).fetchall()]
+        lines = [taken_back(line, line.num_ligne, line.quantite, line.montant_ttc, line.montant_ht, line.remise, ident)
+                 for ident, line in stored_lines(con, original.id_ticket)]
         payments = [(new_id(), Payment(method, code, -amount, number, False), -(rendu or 0))
                     for method, code, amount, number, rendu in con.execute(
                         "SELECT id_moyen_paiement, code_moyen, montant, numero_piece, rendu FROM t_reglement "

@@ -54,6 +54,8 @@ class DayReport:
     id_journee: str = ""
     serveur: list | None = None  # the server journal's head (number, link) when the Z was frozen (R11)
     avoirs_emis: Decimal = ZERO  # credit notes issued that day (returns refunded so, gift cheques' rests)
+    par_vendeur: list = field(default_factory=list)  # (seller, net TTC of their lines, their discounts)
+    remises: list = field(default_factory=list)  # (« motif » | « vendeur » | « collection », name, amount)
 
     def frozen(self) -> str:
         """The Z's figures as the closing signs them (R15): a reprint prints these, never a new computation.
@@ -80,6 +82,8 @@ def thawed(text: str, empreinte: str, closing_head: tuple[int, str], id_journee:
     data["vat"] = [tuple(Decimal(v) for v in row) for row in data["vat"]]
     data["moves"] = {k: Decimal(v) for k, v in data["moves"].items()}
     data["comptage"] = [(Decimal(v), n, Decimal(t)) for v, n, t in data["comptage"]]
+    data["par_vendeur"] = [(name, Decimal(ttc), Decimal(off)) for name, ttc, off in data.get("par_vendeur", [])]
+    data["remises"] = [(kind, name, Decimal(amount)) for kind, name, amount in data.get("remises", [])]
     heads = {kind: (numero, link) for kind, numero, link in data.pop("tetes")}
     heads["cloture"] = closing_head
     data["tetes"] = [(kind, *heads.get(kind, (0, ""))) for kind in HEAD_LABELS]
@@ -118,7 +122,41 @@ def day_report(con, kind: str, id_journee: str) -> DayReport:
                      day.per_method, day.nb, day.voided, day.returns, day.total, vat, day.moves, day.expected, counted,
                      ecart, _user(con, valid_by), comment or "", grand, absolute, link or "", comptage,
                      shop_header(con), tetes, identity_line(id_caisse, chains.identity(con, id_caisse)), id_journee,
-                     avoirs_emis=day.avoirs_emis)
+                     avoirs_emis=day.avoirs_emis, par_vendeur=sales_by_seller(con, [id_journee]),
+                     remises=discounts_by(con, [id_journee]))
+
+
+# A line's seller: its own, else the ticket's (a line rung before sellers were named per line).
+_SELLER = ("coalesce(nullif(trim(coalesce(v.prenom, '') || ' ' || coalesce(v.nom, '')), ''), v.login, "
+           "'vendeur inconnu')")
+_LINES_OF_DAYS = ("t_ligne_ticket l JOIN t_ticket t USING (id_ticket) LEFT JOIN t_utilisateur v ON v.id_utilisateur = "
+                  "coalesce(l.id_vendeur, t.id_utilisateur) WHERE t.id_journee IN (SELECT unnest(?::VARCHAR[]))")
+
+
+def sales_by_seller(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[tuple[str, Decimal, Decimal]]:
+    """(seller, net TTC, discounts) of the days' lines, sales net of voids and returns, the largest first."""
+    return con.execute(f"SELECT {_SELLER}, sum(l.montant_ttc), sum(l.remise) FROM {_LINES_OF_DAYS} GROUP BY 1 "
+                       "ORDER BY 2 DESC, 1", [days]).fetchall()
+
+
+def discounts_by(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[tuple[str, str, Decimal]]:
+    """The days' discounts (net of voids and returns) by reason, by seller and by collection: a line's own
+    discount under its reason, its share of the ticket's discount under the ticket's."""
+    rows = con.execute(f"""
+        WITH r AS (
+            SELECT coalesce(l.motif_remise, 'sans motif') AS motif, {_SELLER} AS vendeur, l.id_article,
+                   l.remise - coalesce(l.remise_ticket, 0) AS montant FROM {_LINES_OF_DAYS}
+            UNION ALL
+            SELECT coalesce(t.motif_remise, 'sans motif'), {_SELLER}, l.id_article, l.remise_ticket
+            FROM {_LINES_OF_DAYS} AND l.remise_ticket IS NOT NULL),
+        c AS (SELECT r.*, coalesce(c.libelle, c.code, 'hors collection') AS collection FROM r
+              LEFT JOIN t_article a USING (id_article) LEFT JOIN tr_collection c ON c.id_collection = a.id_collection)
+        SELECT 'motif', motif, sum(montant) FROM c GROUP BY 2 HAVING sum(montant) <> 0
+        UNION ALL SELECT 'vendeur', vendeur, sum(montant) FROM c GROUP BY 2 HAVING sum(montant) <> 0
+        UNION ALL SELECT 'collection', collection, sum(montant) FROM c GROUP BY 2 HAVING sum(montant) <> 0""",
+                       [days, days]).fetchall()
+    order = {"motif": 0, "vendeur": 1, "collection": 2}
+    return sorted(rows, key=lambda r: (order[r[0]], -r[2], r[1]))
 
 
 def frozen_server_head(con: duckdb.DuckDBPyConnection, id_journee: str) -> tuple[int, str] | None:

@@ -6,7 +6,7 @@ the closing stays, marked abandoned, with who and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,22 +16,41 @@ from caisse.common.errors import RegisterNotOpen, SaleRefused
 from caisse.common.money import ZERO, cents, eur, plural
 from caisse.common.words import too_long
 from caisse.fiscal.jet import record_event
-from caisse.rules.articles import Line, find_article, make_line
+from caisse.rules import discounts
+from caisse.rules.articles import LINE_COLUMNS, Line, find_article, make_line, spread_ticket_discount, variant_key
 from caisse.rules.auth import User, person, require_now
 from caisse.rules.payments import CREDIT_NOTE, PaymentRequest, check_request
-from caisse.rules.tickets import TicketLine, TicketPayment, TicketView
+from caisse.rules.tickets import TicketPayment, TicketView, astuple_line, ticket_line
 from caisse.storage.store import Store, new_id, scalar
 
 EN_COURS, VALIDE, ABANDONNE = "EN_COURS", "VALIDE", "ABANDONNE"
+_KEEP = object()  # a value a line keeps when it is made again
 
 
 @dataclass(frozen=True)
 class LineRequest:
-    """An article by code, EAN or id, a quantity and a discount in euros on the line."""
+    """An article by code, EAN or id (or a variant's EAN, `declinaison:ID`), a quantity; what the CLI's `caisse sell`
+    may add: a discount in euros or in % with its reason, a forced price, the line's seller (a login)."""
 
     article: str
     quantite: Decimal = Decimal("1")
     remise: Decimal = ZERO
+    taux_remise: Decimal | None = None
+    prix_force: Decimal | None = None
+    motif: str | None = None
+    vendeur: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketDiscount:
+    """A discount on the whole ticket: an amount in euros or a percentage, and its reason."""
+
+    remise: Decimal | None = None
+    taux: Decimal | None = None
+    motif: str | None = None
+
+    def amount(self, base: Decimal) -> Decimal:
+        return cents(base * self.taux / 100) if self.taux is not None else cents(self.remise or ZERO)
 
 
 _CONTEXT = """
@@ -94,29 +113,213 @@ def add_to_draft(store: Store, id_ticket: str, user: User, line: LineRequest) ->
     with store.transaction() as con:
         editable(con, id_ticket, user)
         article = find_article(con, line.article)
+        if article.variants and article.id_declinaison is None:
+            raise SaleRefused(f"{article.libelle} se vend par taille et couleur : choisissez-les dans sa grille.")
+        seller = next_seller(con, id_ticket, user)
         same = con.execute("SELECT num_ligne, quantite FROM ligne_attente WHERE id_ticket = ? AND id_article = ? AND "
-                           "remise = 0 ORDER BY num_ligne DESC LIMIT 1", [id_ticket, article.id_article]).fetchall()
+                           "id_declinaison IS NOT DISTINCT FROM ? AND id_vendeur IS NOT DISTINCT FROM ? AND "
+                           "remise = 0 AND prix_force IS NULL ORDER BY num_ligne DESC LIMIT 1",
+                           [id_ticket, article.id_article, article.id_declinaison, seller]).fetchall()
         if store.limits.merge_lines and same and not line.remise:
             num, quantite = same[0]
-            _write_line(con, id_ticket, make_line(num, article, quantite + line.quantite, max_quantity=limit),
-                        replace=True)
+            _write_line(con, id_ticket, make_line(num, article, quantite + line.quantite, max_quantity=limit,
+                                                  id_vendeur=seller), replace=True)
         else:
             num = scalar(con, "SELECT coalesce(max(num_ligne), 0) + 1 FROM ligne_attente WHERE id_ticket = ?",
                          [id_ticket])
-            _write_line(con, id_ticket, make_line(num, article, line.quantite, line.remise, limit))
+            _write_line(con, id_ticket, make_line(num, article, line.quantite, line.remise, limit, id_vendeur=seller))
         return draft_view(con, id_ticket)
+
+
+def next_seller(con, id_ticket: str, user: User) -> int:
+    """The seller the draft's next line names: the one chosen for the next lines (a badge scanned), else the
+    one ringing."""
+    chosen = scalar(con, "SELECT id_vendeur FROM ticket_attente WHERE id_ticket = ?", [id_ticket])
+    return chosen or user.id_utilisateur
+
+
+def seller_of(con, text: str) -> tuple[int, str] | None:
+    """(id, name) of the active seller whose login (or badge code: the same login scanned) is `text`, or None."""
+    rows = con.execute(f"SELECT u.id_utilisateur, {person()} FROM t_utilisateur u WHERE lower(u.login) = lower(?) "
+                       "AND coalesce(u.actif, true)", [(text or "").strip()]).fetchall()
+    return rows[0] if rows else None
+
+
+def set_next_seller(store: Store, id_ticket: str, user: User, login: str) -> str:
+    """The seller of the draft's next lines (a seller's badge scanned, or chosen): their name."""
+    with store.transaction() as con:
+        editable(con, id_ticket, user)
+        found = _seller(con, login)
+        con.execute("UPDATE ticket_attente SET id_vendeur = ? WHERE id_ticket = ?", [found[0], id_ticket])
+        return found[1]
+
+
+def set_line_seller(store: Store, id_ticket: str, user: User, num_ligne: int, login: str) -> str:
+    """One line's seller changed: their name."""
+    with store.transaction() as con:
+        editable(con, id_ticket, user)
+        line = _line(con, id_ticket, num_ligne)
+        found = _seller(con, login)
+        _write_line(con, id_ticket, replace(line, id_vendeur=found[0]), replace=True)
+        return found[1]
+
+
+def _seller(con, login: str) -> tuple[int, str]:
+    found = seller_of(con, login)
+    if found is None:
+        raise SaleRefused(f"Aucun vendeur actif n'a l'identifiant « {login} ».")
+    require_seller = con.execute("""
+        SELECT count(*) FROM t_utilisateur u JOIN tr_groupe_droit g ON g.id_utilisateur_groupe = u.id_utilisateur_groupe
+        AND g.autorise JOIN tr_fonctionnalite f ON f.id_fonctionnalite = g.id_fonctionnalite
+        WHERE u.id_utilisateur = ? AND f.code = 'CAISSE_VENDRE'""", [found[0]]).fetchall()[0][0]
+    if not require_seller:
+        raise SaleRefused(f"{found[1]} n'a pas le droit de vendre : une ligne ne peut pas lui être attribuée.")
+    return found
+
+
+def _line(con, id_ticket: str, num_ligne: int) -> Line:
+    for line in draft_lines(con, id_ticket):
+        if line.num_ligne == num_ligne:
+            return line
+    raise SaleRefused(f"La ligne {num_ligne} n'existe pas sur ce ticket.")
+
+
+def _rebuilt(con, line: Line, max_quantity: Decimal, *, quantite: Decimal | None = None, article=None,
+             remise: Decimal | None = None, taux_remise: Decimal | None = None, prix_force=_KEEP,
+             motif: str | None = _KEEP) -> Line:
+    """A draft line made again after a change (its quantity, its size, its discount, its price), keeping the rest:
+    a discount typed in % follows the new amount, one in euros stays."""
+    article = article or find_article(con, variant_key(line.id_declinaison) if line.id_declinaison
+                                      else str(line.id_article))
+    quantite = line.quantite if quantite is None else quantite
+    forced = line.prix_force if prix_force is _KEEP else prix_force
+    if remise is None and taux_remise is None:
+        taux_remise = line.taux_remise
+        own = line.remise - _gap(line)
+        remise = own if taux_remise is None else ZERO
+    return make_line(line.num_ligne, article, quantite, remise or ZERO, max_quantity, taux_remise=taux_remise,
+                     prix_force=forced, motif_remise=line.motif_remise if motif is _KEEP else motif,
+                     id_vendeur=line.id_vendeur)
+
+
+def _gap(line: Line) -> Decimal:
+    """What a forced price took off the line."""
+    if line.prix_force is None:
+        return ZERO
+    return cents(line.quantite * line.prix_unitaire_ttc) - cents(line.quantite * line.prix_force)
+
+
+def discount_line(store: Store, id_ticket: str, user: User, num_ligne: int, typed: tuple, reason: str,
+                  approver: User | None = None, now: datetime | None = None) -> TicketView:
+    """A discount on one line (`typed`: (euros, None) or (None, %), as discounts.typed_discount reads it), with its
+    reason; within the seller's ceiling, or let through by a manager (recorded). (0, None) takes it off."""
+    now = now or datetime.now()
+    with store.transaction() as con:
+        id_caisse = editable(con, id_ticket, user)[0]
+        line = _line(con, id_ticket, num_ligne)
+        euros, pct = typed
+        if not (euros or pct):
+            _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, remise=ZERO, motif=None),
+                        replace=True)
+            return draft_view(con, id_ticket)
+        code = discounts.reason_code(con, reason)
+        new = _rebuilt(con, line, store.limits.max_quantity, remise=euros or ZERO, taux_remise=pct, motif=code)
+        base = new.montant_ttc + new.remise - _gap(new)
+        discounts.authorise(con, user, "ligne", new.remise - _gap(new), base, approver, _code(con, id_caisse),
+                            f"remise sur {new.named} (motif {code})", now)
+        _write_line(con, id_ticket, new, replace=True)
+        return draft_view(con, id_ticket)
+
+
+def force_price(store: Store, id_ticket: str, user: User, num_ligne: int, price: Decimal | None, reason: str,
+                approver: User | None = None, now: datetime | None = None) -> TicketView:
+    """A line's unit price forced (CAISSE_PRIX_FORCE, or a manager's), recorded as such on the line: the catalogue's
+    price stays its unit price, the gap is a discount with its reason. `price` None gives the catalogue's back."""
+    now = now or datetime.now()
+    with store.transaction() as con:
+        id_caisse = editable(con, id_ticket, user)[0]
+        line = _line(con, id_ticket, num_ligne)
+        if price is None:
+            _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, prix_force=None), replace=True)
+            return draft_view(con, id_ticket)
+        code = discounts.reason_code(con, reason)
+        new = _rebuilt(con, line, store.limits.max_quantity, prix_force=price, motif=code)
+        discounts.authorise_price(con, user, approver, _code(con, id_caisse),
+                                  f"prix de {new.named} forcé à {eur(new.prix_force)} au lieu de "
+                                  f"{eur(new.prix_unitaire_ttc)} (motif {code})", now)
+        _write_line(con, id_ticket, new, replace=True)
+        return draft_view(con, id_ticket)
+
+
+def discount_ticket(store: Store, id_ticket: str, user: User, typed: tuple, reason: str,
+                    approver: User | None = None, now: datetime | None = None) -> TicketView:
+    """A discount on the whole ticket, spread over its lines at validation (and on screen): within the seller's
+    ceiling on a ticket, or let through by a manager (recorded). (0, None) takes it off."""
+    now = now or datetime.now()
+    with store.transaction() as con:
+        id_caisse = editable(con, id_ticket, user)[0]
+        euros, pct = typed
+        if not (euros or pct):
+            con.execute("UPDATE ticket_attente SET remise_ticket = NULL, taux_remise_ticket = NULL, "
+                        "motif_remise = NULL WHERE id_ticket = ?", [id_ticket])
+            return draft_view(con, id_ticket)
+        code = discounts.reason_code(con, reason)
+        lines = draft_lines(con, id_ticket)
+        if not lines:
+            raise SaleRefused("Le ticket est vide : scannez d'abord les articles, puis faites la remise.")
+        base = sum((line.montant_ttc for line in lines), ZERO)
+        asked = TicketDiscount(euros, pct, code)
+        amount = asked.amount(base)
+        spread_ticket_discount(lines, amount)  # refused here when it is more than the ticket
+        discounts.authorise(con, user, "ticket", amount, base, approver, _code(con, id_caisse),
+                            f"remise sur le ticket (motif {code})", now)
+        con.execute("UPDATE ticket_attente SET remise_ticket = ?, taux_remise_ticket = ?, motif_remise = ? "
+                    "WHERE id_ticket = ?", [euros if pct is None else None, pct, code, id_ticket])
+        return draft_view(con, id_ticket)
+
+
+def change_variant(store: Store, id_ticket: str, user: User, num_ligne: int, key: str) -> TicketView:
+    """« Same model, other size »: a line's variant replaced by another of the same model (its quantity, discount
+    and seller kept; its price the new variant's)."""
+    with store.transaction() as con:
+        editable(con, id_ticket, user)
+        line = _line(con, id_ticket, num_ligne)
+        article = find_article(con, key)
+        if article.id_article != line.id_article or article.id_declinaison is None:
+            raise SaleRefused(f"« {key} » n'est pas une taille ou une couleur de {line.libelle}.")
+        _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, article=article), replace=True)
+        return draft_view(con, id_ticket)
+
+
+def variant_of_line(con, id_ticket: str, num_ligne: int) -> str | None:
+    """The key of a draft line's variant (the cell its grid starts on)."""
+    found = scalar(con, "SELECT id_declinaison FROM ligne_attente WHERE id_ticket = ? AND num_ligne = ?",
+                   [id_ticket, num_ligne])
+    return variant_key(found) if found else None
+
+
+def ticket_discount(con, id_ticket: str) -> TicketDiscount:
+    rows = con.execute("SELECT remise_ticket, taux_remise_ticket, motif_remise FROM ticket_attente WHERE id_ticket = ?",
+                       [id_ticket]).fetchall()
+    return TicketDiscount(*rows[0]) if rows else TicketDiscount()
+
+
+def lines_to_record(con, id_ticket: str) -> tuple[list[Line], tuple | None]:
+    """The draft's lines as the ticket will hold them (the ticket's discount spread over them), and that discount
+    (amount, %, reason) for t_ticket, or None."""
+    lines = draft_lines(con, id_ticket)
+    asked = ticket_discount(con, id_ticket)
+    amount = asked.amount(sum((line.montant_ttc for line in lines), ZERO))
+    if not amount:
+        return lines, None
+    return spread_ticket_discount(lines, amount), (amount, asked.taux, asked.motif)
 
 
 def set_quantity(store: Store, id_ticket: str, user: User, num_ligne: int, quantite: Decimal) -> TicketView:
     with store.transaction() as con:
         editable(con, id_ticket, user)
-        rows = con.execute("SELECT id_article, remise FROM ligne_attente WHERE id_ticket = ? AND num_ligne = ?",
-                           [id_ticket, num_ligne]).fetchall()
-        if not rows:
-            raise SaleRefused(f"La ligne {num_ligne} n'existe pas sur ce ticket.")
-        article = find_article(con, str(rows[0][0]))
-        _write_line(con, id_ticket, make_line(num_ligne, article, quantite, rows[0][1], store.limits.max_quantity),
-                    replace=True)
+        line = _line(con, id_ticket, num_ligne)
+        _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, quantite=quantite), replace=True)
         return draft_view(con, id_ticket)
 
 
@@ -127,14 +330,17 @@ def remove_line(store: Store, id_ticket: str, user: User, num_ligne: int) -> Tic
         return draft_view(con, id_ticket)
 
 
+def _code(con, id_caisse: int) -> str:
+    return scalar(con, "SELECT code FROM t_caisse WHERE id_caisse = ?", [id_caisse])
+
+
 def _write_line(con, id_ticket: str, line: Line, replace: bool = False) -> None:
     if replace:
         con.execute("DELETE FROM ligne_attente WHERE id_ticket = ? AND num_ligne = ?", [id_ticket, line.num_ligne])
-    con.execute("INSERT INTO ligne_attente (id_ticket, num_ligne, id_article, code_article, libelle, quantite, "
-                "prix_unitaire_ttc, remise, taux_tva, montant_ttc, montant_ht) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [id_ticket, line.num_ligne, line.id_article, line.code_article, line.libelle, line.quantite,
-                 line.prix_unitaire_ttc, line.remise, line.taux_tva, line.montant_ttc, line.montant_ht])
+    values = [id_ticket, *astuple_line(line)]
+    del values[11]  # id_ligne_origine: a draft only sells
+    con.execute(f"INSERT INTO ligne_attente (id_ticket, {DRAFT_LINE}) VALUES ({', '.join('?' * len(values))})",
+                values)
 
 
 def add_payment(store: Store, id_ticket: str, user: User, request: PaymentRequest,
@@ -163,10 +369,14 @@ def remove_payment(store: Store, id_ticket: str, user: User, num: int) -> Ticket
         return draft_view(con, id_ticket)
 
 
+# A draft line's columns: a validated line's, but the line taken back (a draft only sells).
+DRAFT_LINE = LINE_COLUMNS.replace("id_ligne_origine, ", "")
+
+
 def draft_lines(con, id_ticket: str) -> list[Line]:
-    return [Line(*row) for row in con.execute(
-        "SELECT num_ligne, id_article, code_article, libelle, quantite, prix_unitaire_ttc, remise, taux_tva, "
-        "montant_ttc, montant_ht FROM ligne_attente WHERE id_ticket = ? ORDER BY num_ligne", [id_ticket]).fetchall()]
+    """The draft's lines as rung (without the ticket's discount)."""
+    return [Line(*row[:10], None, *row[10:]) for row in con.execute(
+        f"SELECT {DRAFT_LINE} FROM ligne_attente WHERE id_ticket = ? ORDER BY num_ligne", [id_ticket]).fetchall()]
 
 
 def draft_payments(con, id_ticket: str) -> list[PaymentRequest]:
@@ -182,14 +392,20 @@ def draft_view(con: duckdb.DuckDBPyConnection, id_ticket: str) -> TicketView:
     if not rows:
         raise SaleRefused("Ce ticket n'existe pas.")
     ident, statut, caisse, vendeur, created = rows[0]
-    lines = draft_lines(con, id_ticket)
+    lines, discount = lines_to_record(con, id_ticket)
     payments = con.execute("SELECT code_moyen, montant, numero_piece, NULL, num FROM reglement_attente "
                            "WHERE id_ticket = ? ORDER BY num", [id_ticket]).fetchall()
+    names = dict(con.execute(f"SELECT u.id_utilisateur, {person()} FROM t_utilisateur u WHERE u.id_utilisateur IN "
+                             "(SELECT unnest(?::BIGINT[]))", [[li.id_vendeur for li in lines if li.id_vendeur]])
+                 .fetchall()) if lines else {}
+    chosen = con.execute(f"SELECT {person()} FROM ticket_attente d JOIN t_utilisateur u ON u.id_utilisateur = "
+                         "d.id_vendeur WHERE d.id_ticket = ?", [id_ticket]).fetchall()
+    amount, taux, motif = discount or (None, None, None)
     return TicketView(ident, None, statut, caisse, vendeur or "", sum((li.montant_ttc for li in lines), ZERO),
                       sum((li.montant_ht for li in lines), ZERO),
-                      [TicketLine(li.num_ligne, li.code_article, li.libelle, li.quantite, li.prix_unitaire_ttc,
-                                  li.remise, li.taux_tva, li.montant_ttc) for li in lines],
-                      [TicketPayment(*row) for row in payments], date_creation=created)
+                      [ticket_line(li, names.get(li.id_vendeur)) for li in lines],
+                      [TicketPayment(*row) for row in payments], date_creation=created, remise_ticket=amount,
+                      taux_remise_ticket=taux, motif_remise=motif, vendeur_suivant=chosen[0][0] if chosen else None)
 
 
 def parked(con: duckdb.DuckDBPyConnection, caisse: str) -> list[TicketView]:

@@ -89,6 +89,25 @@ SPECS: dict[str, Spec] = {
 }
 
 
+# The discounts' ceilings (caisse.rules.discounts), for every group or, after a dot, for one group's id.
+CEILING_KEYS = {"remise_max_ligne_pct": Decimal("20"), "remise_max_ligne_eur": Decimal("50.00"),
+                "remise_max_ticket_pct": Decimal("10"), "remise_max_ticket_eur": Decimal("50.00")}
+
+
+def ceiling_key(key: str) -> str | None:
+    """The ceiling a key sets (« remise_max_ligne_pct.2 » -> « remise_max_ligne_pct »), or None."""
+    base, _, group = key.partition(".")
+    return base if base in CEILING_KEYS and (not group or group.isdigit()) else None
+
+
+def check_ceiling(key: str, text: str) -> Decimal:
+    """A ceiling's value: a percentage between 0 and 100, or an amount in euros; ValueError otherwise."""
+    value = Decimal(text.strip().replace(",", ".").replace("%", "").replace("€", "").strip())
+    if not value.is_finite() or value < 0 or (key.endswith("_pct") and value > 100) or value > Decimal("100000"):
+        raise ValueError(text)
+    return value
+
+
 @dataclass(frozen=True)
 class Parameters:
     devise: str
@@ -113,6 +132,12 @@ def check(rows: dict[str, str | None]) -> None:
     for key, raw in rows.items():
         if key in SPECS:
             _value(key, raw)
+        elif (base := ceiling_key(key)) and str(raw or "").strip():
+            try:
+                check_ceiling(base, str(raw))
+            except (ValueError, InvalidOperation):
+                raise BadParameter(key, str(raw).strip(), "un pourcentage de 0 à 100" if base.endswith("_pct") else
+                                   "un montant en euros positif") from None
 
 
 def parse(rows: dict[str, str | None]) -> Parameters:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from caisse.common.errors import SaleRefused
 from caisse.common.money import ZERO, cents, eur, qty
 from caisse.fiscal.jet import record_event
-from caisse.rules.articles import Line, find_article, make_line
+from caisse.rules.articles import Line, find_article, make_line, stored_lines, taken_back
 from caisse.rules.auth import User, require_now
 from caisse.rules.corrections import required_reason
 from caisse.rules.drafts import LineRequest, selling_context
@@ -125,9 +125,7 @@ def _lines_of_sale(con, sale: TicketView, quantities: dict[int, Decimal]) -> lis
     wanted = {int(k): Decimal(v) for k, v in quantities.items() if Decimal(v) != 0}
     if not wanted:
         raise SaleRefused("Indiquez au moins un article à reprendre et sa quantité.")
-    rows = {row[1]: row for row in con.execute(
-        "SELECT id_ligne_ticket, num_ligne, id_article, code_article, libelle, quantite, prix_unitaire_ttc, remise, "
-        "taux_tva, montant_ttc, montant_ht FROM t_ligne_ticket WHERE id_ticket = ?", [sale.id_ticket]).fetchall()}
+    rows = {line.num_ligne: (ident, line) for ident, line in stored_lines(con, sale.id_ticket)}
     done = {r.num_ligne: r for r in returnable_lines(con, sale.id_ticket)}
     taken = {row[0]: row[1:] for row in con.execute(
         "SELECT r.id_ligne_origine, -sum(r.montant_ttc), -sum(r.montant_ht), -sum(r.remise) FROM t_ligne_ticket r "
@@ -137,7 +135,8 @@ def _lines_of_sale(con, sale: TicketView, quantities: dict[int, Decimal]) -> lis
     for num, (number, quantity) in enumerate(sorted(wanted.items()), 1):
         if number not in rows:
             raise SaleRefused(f"Le ticket n°{sale.numero} n'a pas de ligne {number}.")
-        id_line, _, article, code, label, sold, price, discount, rate, ttc, ht = rows[number]
+        id_line, line = rows[number]
+        code, sold, discount, ttc, ht = line.code_article, line.quantite, line.remise, line.montant_ttc, line.montant_ht
         left = done[number].reste
         if quantity < 0 or quantity > left:
             raise SaleRefused(f"{code} : on demande d'en reprendre {qty(quantity)}, mais il reste {qty(left)} à "
@@ -148,7 +147,7 @@ def _lines_of_sale(con, sale: TicketView, quantities: dict[int, Decimal]) -> lis
         else:
             share = quantity / sold
             amount, amount_ht, remise = cents(ttc * share), cents(ht * share), cents(discount * share)
-        out.append(Line(num, article, code, label, -quantity, price, -remise, rate, -amount, -amount_ht, id_line))
+        out.append(taken_back(line, num, quantity, amount, amount_ht, remise, id_line))
     return out
 
 
@@ -158,8 +157,7 @@ def _free_lines(con, articles: list[LineRequest], max_quantity: Decimal) -> list
     out = []
     for num, request in enumerate(articles, 1):
         line = make_line(num, find_article(con, request.article), request.quantite, request.remise, max_quantity)
-        out.append(Line(num, line.id_article, line.code_article, line.libelle, -line.quantite, line.prix_unitaire_ttc,
-                        -line.remise, line.taux_tva, -line.montant_ttc, -line.montant_ht))
+        out.append(taken_back(line, num, line.quantite, line.montant_ttc, line.montant_ht, line.remise, None))
     return out
 
 

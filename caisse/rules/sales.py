@@ -9,11 +9,24 @@ from datetime import datetime
 import duckdb
 
 from caisse.common.errors import RegisterNotOpen, SaleRefused
+from caisse.common.money import ZERO, cents, eur
 from caisse.fiscal.jet import record_event
-from caisse.rules.articles import find_articles_exact, make_line, search_articles
+from caisse.rules import discounts
+from caisse.rules.articles import find_articles_exact, make_line, search_articles, spread_ticket_discount
 from caisse.rules.auth import User, require_now
-from caisse.rules.drafts import LineRequest, draft_lines, draft_payments, draft_view, editable, parked, selling_context
+from caisse.rules.drafts import (
+    LineRequest,
+    TicketDiscount,
+    draft_payments,
+    draft_view,
+    editable,
+    lines_to_record,
+    parked,
+    seller_of,
+    selling_context,
+)
 from caisse.rules.payments import PaymentRequest, apply_payments, payment_methods
+from caisse.rules.prices import with_reference_prices
 from caisse.rules.tickets import VENTE, TicketView, record_ticket, ticket_view
 from caisse.storage.store import Store, new_id, scalar
 
@@ -81,35 +94,81 @@ def pay_ticket(store: Store, id_ticket: str, user: User, payments: list[PaymentR
         caisse = scalar(con, "SELECT code FROM t_caisse WHERE id_caisse = ?", [id_caisse])
         if selling_context(con, caisse, user)[1] != id_journee:
             raise SaleRefused("La journée de ce ticket est fermée : il ne peut plus être validé.")
-        lines = draft_lines(con, id_ticket)
+        lines, discount = lines_to_record(con, id_ticket)
         if not lines:
             raise SaleRefused("Un ticket sans ligne ne peut pas être validé.")
+        lines = with_reference_prices(con, lines, now)
         requests = draft_payments(con, id_ticket) if payments is None else payments
         total = sum(line.montant_ttc for line in lines)
         applied = apply_payments(con, id_ticket, id_caisse, total, requests, now, store.limits)
         view = record_ticket(con, id_ticket=id_ticket, id_caisse=id_caisse, caisse=caisse, id_journee=id_journee,
-                             user=user, type_ticket=VENTE, created=created, lines=lines, payments=applied, now=now)
+                             user=user, type_ticket=VENTE, created=created, lines=lines, payments=applied, now=now,
+                             discount=discount)
         con.execute("UPDATE ticket_attente SET statut = 'VALIDE', date_fin = ?, id_utilisateur_fin = ? "
                     "WHERE id_ticket = ?", [now, user.id_utilisateur, id_ticket])
     return view
 
 
 def ring_ticket(store: Store, caisse: str, user: User, lines: list[LineRequest], payments: list[PaymentRequest],
-                now: datetime | None = None) -> TicketView:
-    """A whole ticket at once (the CLI's `caisse sell`): lines and payments, validated, in one transaction."""
+                now: datetime | None = None, discount: TicketDiscount | None = None,
+                approver: User | None = None) -> TicketView:
+    """A whole ticket at once (the CLI's `caisse sell`): lines (with their sizes, discounts, forced prices and
+    sellers), a discount on the ticket and payments, validated, in one transaction; a discount beyond the seller's
+    ceiling needs `approver` (a manager authenticated by the caller)."""
     if not lines:
         raise SaleRefused("Un ticket doit avoir au moins une ligne.")
     now = now or datetime.now()
     with store.writing(), store.transaction() as con:
         id_caisse, id_journee = selling_context(con, caisse, user)
         articles = find_articles_exact(con, [line.article for line in lines])
-        built = [make_line(num, articles[line.article], line.quantite, line.remise, store.limits.max_quantity)
-                 for num, line in enumerate(lines, 1)]
+        built = []
+        for num, request in enumerate(lines, 1):
+            built.append(_requested_line(con, store, caisse, user, approver, num, articles[request.article], request,
+                                         now))
+        ticket_discount = None
+        if discount and (discount.remise or discount.taux):
+            code = discounts.reason_code(con, discount.motif)
+            base = sum((line.montant_ttc for line in built), ZERO)
+            amount = TicketDiscount(discount.remise, discount.taux, code).amount(base)
+            built = spread_ticket_discount(built, amount)
+            discounts.authorise(con, user, "ticket", amount, base, approver, caisse,
+                                f"remise sur le ticket (motif {code})", now)
+            ticket_discount = (amount, discount.taux, code)
+        built = with_reference_prices(con, built, now)
         id_ticket = new_id()
         applied = apply_payments(con, id_ticket, id_caisse, sum(line.montant_ttc for line in built), payments, now,
                                  store.limits)
         return record_ticket(con, id_ticket=id_ticket, id_caisse=id_caisse, caisse=caisse, id_journee=id_journee,
-                             user=user, type_ticket=VENTE, created=now, lines=built, payments=applied, now=now)
+                             user=user, type_ticket=VENTE, created=now, lines=built, payments=applied, now=now,
+                             discount=ticket_discount)
+
+
+def _requested_line(con, store: Store, caisse: str, user: User, approver: User | None, num: int, article,
+                    request: LineRequest, now: datetime):
+    """A line of `caisse sell`, its discount and forced price authorised as at the till."""
+    if article.variants and article.id_declinaison is None:
+        raise SaleRefused(f"{article.libelle} ({article.code}) se vend par taille et couleur : donnez l'EAN de la "
+                          "déclinaison.")
+    seller = user.id_utilisateur
+    if request.vendeur:
+        found = seller_of(con, request.vendeur)
+        if found is None:
+            raise SaleRefused(f"Aucun vendeur actif n'a l'identifiant « {request.vendeur} ».")
+        seller = found[0]
+    discounted = bool(request.remise or request.taux_remise or request.prix_force is not None)
+    code = discounts.reason_code(con, request.motif) if discounted else None
+    line = make_line(num, article, request.quantite, request.remise, store.limits.max_quantity,
+                     taux_remise=request.taux_remise, prix_force=request.prix_force, motif_remise=code,
+                     id_vendeur=seller)
+    gap = ZERO
+    if request.prix_force is not None:
+        discounts.authorise_price(con, user, approver, caisse, f"prix de {line.named} forcé à "
+                                  f"{eur(line.prix_force)} au lieu de {eur(line.prix_unitaire_ttc)} (motif {code})",
+                                  now)
+        gap = cents(line.quantite * line.prix_unitaire_ttc) - cents(line.quantite * line.prix_force)
+    discounts.authorise(con, user, "ligne", line.remise - gap, line.montant_ttc + line.remise - gap, approver, caisse,
+                        f"remise sur {line.named} (motif {code})", now)
+    return line
 
 
 # Reads for the selling screen, one unit of work each.

@@ -29,6 +29,7 @@ from caisse.rules import auth, parameters
 from caisse.rules.auth import known_login
 from caisse.rules.history import Log, RunLog, new_run_id, record_run, save_log
 from caisse.rules.lifecycle import import_blocker, valid_code
+from caisse.rules.prices import PriceChanges, record_prices
 from caisse.rules.vouchers import overlay_credit_notes, overlay_gift_cheques
 from caisse.services.home import private_dir
 from caisse.storage.store import Store, own_table_names, replace_table
@@ -81,6 +82,8 @@ class ImportResult:
     lot_made: datetime | None = None  # when the main server made the lot (its manifest's date_creation)
     acknowledged: set[str] | None = None  # the credit note uses the lot's t_avoir_utilise carries
     reapplied: str = ""  # when the lot had been applied already (a manager's --reapply)
+    prices: PriceChanges | None = None  # the prices the lot changes (up, down, new), kept in the price history
+    preview: bool = False  # checked and measured, then rolled back: nothing applied, the drop left as it was
 
     @property
     def rows(self) -> int:
@@ -102,12 +105,20 @@ class ImportRun:
     now: datetime
     reapply: bool = False
     first_import: bool = False
+    preview: bool = False
+
+
+class _PreviewDone(Exception):
+    """Raised at the end of a preview's loading transaction, to roll it back."""
 
 
 def run_import(store: Store, settings: Settings, caisse: str, login: str, password: str, *,
-               echo: Log | None = None, now: datetime | None = None, reapply: bool = False) -> ImportResult:
+               echo: Log | None = None, now: datetime | None = None, reapply: bool = False,
+               preview: bool = False) -> ImportResult:
     """Import the drop's lot for register `caisse`; raises a CaisseError with a sentence. A lot already applied
-    is refused with its date, unless a manager asks to `reapply` it (recorded)."""
+    is refused with its date, unless a manager asks to `reapply` it (recorded). `preview`: the lot received,
+    checked and loaded in a transaction rolled back, to say what it would change (its prices) before it is
+    applied; nothing is kept and the drop's files stay."""
     now = now or datetime.now()
     caisse = valid_code(caisse)
     if settings.formation:
@@ -118,7 +129,7 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
     result = ImportResult(id_run, "", caisse, "local")
     try:
         with ImportWindow(store.path, f"pour la caisse {caisse}"):  # no opening while it runs
-            _import(ImportRun(store, settings, caisse, login, password, log, result, now, reapply))
+            _import(ImportRun(store, settings, caisse, login, password, log, result, now, reapply, preview=preview))
     except (CaisseError, PipelineError) as e:
         log(f"Import interrompu : {e}")
         log("Rien n'a été modifié : ni la base du serveur caisse, ni les fichiers du serveur principal.")
@@ -136,9 +147,12 @@ def run_import(store: Store, settings: Settings, caisse: str, login: str, passwo
         if isinstance(e, PipelineError):
             raise CaisseError(str(e)) from e
         raise
-    with store.transaction() as con:
-        save_log(con, id_run, log)
+    if not preview:
+        with store.transaction() as con:
+            save_log(con, id_run, log)
     log.close()
+    if preview:
+        shutil.rmtree(settings.received_dir / id_run, ignore_errors=True)
     return result
 
 
@@ -201,6 +215,8 @@ def _import(run: ImportRun) -> None:
             _load(run, tables)
         finally:
             shutil.rmtree(received / STAGED, ignore_errors=True)
+        if run.preview:
+            return
 
         for name in names:
             try:
@@ -274,6 +290,15 @@ def _resolver(name: str, own_tables: set[str], max_extras: int):
         contract = contract_for(key)
         return replace(contract, max_extras=max_extras) if contract else None
     return resolve
+
+
+def price_words(changes: PriceChanges) -> str:
+    """« Prix : 3 hausses, 12 baisses, 2 nouveaux articles. »"""
+    if not changes.any:
+        return "Prix : aucun changement."
+    parts = [plural(changes.up, "hausse") if changes.up else "", plural(changes.down, "baisse") if changes.down else "",
+             (plural(changes.new, "nouveau prix", "nouveaux prix")) if changes.new else ""]
+    return "Prix : " + ", ".join(p for p in parts if p) + "."
 
 
 def _validate(run: ImportRun, received: Path, names: list[str], manifest, tables: dict[str, Staged],
@@ -358,6 +383,9 @@ def _load(run: ImportRun, tables: dict[str, Staged]) -> None:
             if "t_cheque_cadeau" in tables:
                 for said in overlay_gift_cheques(con):
                     log(said)
+            if "t_article" in tables or "t_declinaison" in tables:
+                result.prices = record_prices(con, result.lot, now)
+                log(price_words(result.prices))
             known = [r[0] for r in con.execute("SELECT code FROM t_caisse ORDER BY code").fetchall()]
             if caisse not in known:
                 raise UnknownRegister(caisse, known)
@@ -379,6 +407,11 @@ def _load(run: ImportRun, tables: dict[str, Staged]) -> None:
                          detail=f"lot {result.lot} : {plural(len(result.tables), 'table')}, "
                                 f"{plural(result.rows, 'ligne')}{again}", now=now)
             record_survey(con, f"import du lot {result.lot}", login=login, now=now)
+            if run.preview:
+                raise _PreviewDone
+    except _PreviewDone:
+        result.preview = True
+        log("Aperçu seulement : rien n'a été appliqué, le lot reste sur le serveur principal.")
     except LoginFailed as refused:
         result.tables.clear()
         if not refused.held:

@@ -2,8 +2,11 @@
 seller's session is ringing (kept in the store: a refresh loses nothing).
 
 Scanner first: a code or an EAN that matches exactly adds the article at once (`3*CODE` for three), the same
-article again adds to its line; any other text searches the labels and returns the articles to pick from;
-an unknown code is said in a sentence. Payments are checked as they are added; the change to give is known
+article again adds to its line; a variant's EAN adds the model in its size and colour; a model's code opens its
+grid of sizes and colours; a seller's login (their badge) names the seller of the next lines; any other text
+searches the labels and returns the articles to pick from; an unknown code is said in a sentence. Discounts (a
+line's, the ticket's) and forced prices go through the rules' ceilings and rights, a manager's password on the
+spot letting one through. Payments are checked as they are added; the change to give is known
 before validating; a validation opens the cash drawer when cash was paid.
 """
 
@@ -20,11 +23,11 @@ from caisse.common.money import ZERO, eur, parse_amount, parse_quantity, plural,
 from caisse.common.words import too_long
 from caisse.fiscal.jet import record_event
 from caisse.paper.printing import open_drawer
-from caisse.rules import drafts
-from caisse.rules.articles import exact_code, search_articles
+from caisse.rules import auth, discounts, drafts
+from caisse.rules.articles import VARIANT_KEY, Grid, exact_code, model_grid, search_articles
 from caisse.rules.auth import require_now
 from caisse.rules.payments import CREDIT_NOTE, VOUCHER, PaymentRequest, payment_methods, voucher_rest, voucher_value
-from caisse.rules.sales import pay_ticket
+from caisse.rules.sales import connected_sellers, pay_ticket
 from caisse.rules.sessions import Session, attach_ticket, clear_confirmation
 from caisse.rules.tickets import TicketView, ticket_view
 from caisse.services.workflow import print_note, print_receipt
@@ -52,6 +55,8 @@ class Outcome:
     message: str = ""
     results: list[tuple[str, str, str]] = field(default_factory=list)  # code, label, price
     warnings: list[str] = field(default_factory=list)
+    grid: dict | None = None  # a model's sizes and colours to pick from (pages.browser.scanner's `grid`)
+    needs_manager: bool = False  # refused for want of a manager's approval: the screen asks for one
 
 
 @dataclass
@@ -136,8 +141,11 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
     if not match:
         with store.connect() as con:
             voucher = voucher_code(con, text)
+            seller = None if voucher or found else drafts.seller_of(con, text)
         if voucher:  # a credit note's or a gift cheque's number (its printed barcode): taken as that payment
             return pay(store, session, voucher, None, text)
+        if seller:  # a seller's badge: the next lines are theirs
+            return next_seller(store, session, text)
     if not found:
         return Outcome(False, f"« {text} » : aucun article n'a ce code, cet EAN ou ce libellé.")
     if len(found) == 1 and match:
@@ -149,12 +157,127 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
 
 
 def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("1")) -> Outcome:
+    """Add an article (a variant, by its key), or open the model's grid when it is sold by size and colour."""
+    if not code.startswith(VARIANT_KEY):
+        with store.connect() as con:
+            grid = model_grid(con, code)
+        if grid:
+            return Outcome(True, f"{grid.model.libelle} : choisissez la taille et la couleur (flèches puis Entrée, "
+                                 "Échap pour fermer).", grid=grid_data(grid))
     id_ticket = _draft(store, session)
     view = drafts.add_to_draft(store, id_ticket, session.user, drafts.LineRequest(code, quantity))
     if session.dernier_ticket:
         clear_confirmation(store, session)
-    line = next((li for li in view.lines if li.code == code), None)
-    return Outcome(True, f"{line.libelle} : {qty(line.quantite)} × {eur(line.prix_unitaire_ttc)}" if line else "")
+    line = max(view.lines, key=lambda li: li.num) if view.lines else None
+    return Outcome(True, f"{line.named} : {qty(line.quantite)} × {eur(line.prix_unitaire_ttc)}" if line else "")
+
+
+def grid_data(grid: Grid, command: dict | None = None, selected: str | None = None) -> dict:
+    """A model's grid as the scanner field draws it: sizes across, colours down, a price per cell."""
+    return {"title": f"{grid.model.libelle} ({grid.model.code})", "sizes": grid.sizes,
+            "colours": grid.colours, "selected": selected,
+            "cells": [[{"code": grid.cells[(c, s)][0], "price": eur(grid.cells[(c, s)][1])}
+                       if (c, s) in grid.cells else None for s in grid.sizes] for c in grid.colours],
+            "command": command or {"kind": "pick"}}
+
+
+def size_grid(store: Store, session: Session, num_ligne: int) -> Outcome:
+    """« Same model, other size »: the grid of a line's model, a pick changing that line."""
+    state = counter(store, session)
+    line = next((li for li in (state.ticket.lines if state.ticket else []) if li.num == num_ligne), None)
+    if line is None:
+        raise SaleRefused(f"La ligne {num_ligne} n'existe pas sur ce ticket.")
+    with store.connect() as con:
+        grid = model_grid(con, line.code)
+        selected = drafts.variant_of_line(con, state.ticket.id_ticket, num_ligne)
+    if grid is None:
+        raise SaleRefused(f"{line.libelle} n'a pas de tailles ni de couleurs.")
+    return Outcome(True, f"{line.named} : choisissez l'autre taille ou couleur (flèches puis Entrée).",
+                   grid=grid_data(grid, {"kind": "change_size", "num": num_ligne}, selected))
+
+
+def change_size(store: Store, session: Session, num_ligne: int, code: str) -> Outcome:
+    view = drafts.change_variant(store, _draft(store, session), session.user, num_ligne, code)
+    line = next(li for li in view.lines if li.num == num_ligne)
+    return Outcome(True, f"Ligne changée : {line.named}, {eur(line.prix_unitaire_ttc)}.")
+
+
+def _approver(store: Store, session: Session, login: str | None, password: str | None):
+    """The manager who lets a discount or a price through, by their password typed on the spot (None if none)."""
+    if not (login or "").strip():
+        return None
+    return auth.login(store, login.strip(), password or "", caisse=session.caisse, sign_in=False)
+
+
+def _approval(run_it) -> Outcome:
+    try:
+        return run_it()
+    except discounts.ApprovalNeeded as e:
+        return Outcome(False, str(e), needs_manager=True)
+
+
+def discount_line(store: Store, session: Session, num_ligne: int, typed: str, reason: str,
+                  manager: str | None = None, password: str | None = None) -> Outcome:
+    """A discount on one line (« 10 % » or « 5,00 »), with its reason."""
+    def run_it():
+        approver = _approver(store, session, manager, password)
+        view = drafts.discount_line(store, _draft(store, session), session.user, num_ligne,
+                                    discounts.typed_discount(typed), reason, approver)
+        line = next(li for li in view.lines if li.num == num_ligne)
+        if not line.own_discount:
+            return Outcome(True, f"Remise retirée : {line.named}.")
+        return Outcome(True, f"Remise de {eur(line.own_discount)} sur {line.named} ({line.motif_remise}).")
+    return _approval(run_it)
+
+
+def discount_ticket(store: Store, session: Session, typed: str, reason: str, manager: str | None = None,
+                    password: str | None = None) -> Outcome:
+    """A discount on the whole ticket (« 5 % » or « 5,00 »), with its reason, spread over the lines."""
+    def run_it():
+        view = drafts.discount_ticket(store, _draft(store, session), session.user, discounts.typed_discount(typed),
+                                      reason, _approver(store, session, manager, password))
+        if not view.remise_ticket:
+            return Outcome(True, "Remise sur le ticket retirée.")
+        return Outcome(True, f"Remise de {eur(view.remise_ticket)} sur le ticket ({view.motif_remise}).")
+    return _approval(run_it)
+
+
+def force_price(store: Store, session: Session, num_ligne: int, price: str, reason: str, manager: str | None = None,
+                password: str | None = None) -> Outcome:
+    """A line's unit price forced (empty: the catalogue's price back)."""
+    def run_it():
+        amount = parse_amount(price, "Le prix forcé") if (price or "").strip() else None
+        view = drafts.force_price(store, _draft(store, session), session.user, num_ligne, amount, reason,
+                                  _approver(store, session, manager, password))
+        line = next(li for li in view.lines if li.num == num_ligne)
+        if line.prix_force is None:
+            return Outcome(True, f"Prix du catalogue rendu à {line.named} : {eur(line.prix_unitaire_ttc)}.")
+        return Outcome(True, f"Prix de {line.named} forcé à {eur(line.prix_force)} (au lieu de "
+                             f"{eur(line.prix_unitaire_ttc)}).")
+    return _approval(run_it)
+
+
+def next_seller(store: Store, session: Session, login: str) -> Outcome:
+    name = drafts.set_next_seller(store, _draft(store, session), session.user, login)
+    return Outcome(True, f"Vendeur des prochaines lignes : {name}.")
+
+
+def line_seller(store: Store, session: Session, num_ligne: int, login: str) -> Outcome:
+    name = drafts.set_line_seller(store, _draft(store, session), session.user, num_ligne, login)
+    return Outcome(True, f"Ligne {num_ligne} : vendue par {name}.")
+
+
+def discount_reasons(store: Store) -> list[tuple[str, str]]:
+    with store.connect() as con:
+        return discounts.reasons(con)
+
+
+def sellers(store: Store, caisse: str) -> list[tuple[str, str]]:
+    """(login, name) of the sellers connected to the register's open day, who may be named on a line."""
+    with store.connect() as con:
+        rows = con.execute("SELECT j.id_journee FROM t_journee j JOIN t_caisse c USING (id_caisse) WHERE c.code = ? "
+                           "AND j.date_fermeture IS NULL", [caisse]).fetchall()
+        return [(login, name or login) for login, name, _ in connected_sellers(con, rows[0][0])] if rows else []
 
 
 def voucher_code(con, text: str) -> str | None:
@@ -295,6 +418,23 @@ def run(store: Store, settings: Settings, session: Session, command: dict) -> Ou
             return scan(store, session, command.get("text", ""))
         if kind == "pick":
             return add(store, session, command["code"])
+        if kind == "change_size":
+            return change_size(store, session, int(command["num"]), command["code"])
+        if kind == "size_grid":
+            return size_grid(store, session, int(command["num"]))
+        if kind == "discount_line":
+            return discount_line(store, session, int(command["num"]), command.get("amount", ""),
+                                 command.get("reason", ""), command.get("manager"), command.get("password"))
+        if kind == "discount_ticket":
+            return discount_ticket(store, session, command.get("amount", ""), command.get("reason", ""),
+                                   command.get("manager"), command.get("password"))
+        if kind == "force_price":
+            return force_price(store, session, int(command["num"]), command.get("price", ""),
+                               command.get("reason", ""), command.get("manager"), command.get("password"))
+        if kind == "line_seller":
+            return line_seller(store, session, int(command["num"]), command["login"])
+        if kind == "next_seller":
+            return next_seller(store, session, command["login"])
         if kind == "pay":
             return pay(store, session, command["code"], command.get("amount"), command.get("numero"))
         if kind == "validate":

@@ -124,6 +124,25 @@ COMPTAGE_EN_COURS = """CREATE TABLE IF NOT EXISTS comptage_en_cours (
     id_journee VARCHAR, cle VARCHAR, saisie VARCHAR, ts TIMESTAMP, id_utilisateur BIGINT,
     PRIMARY KEY (id_journee, cle))"""
 
+# The clothing till (variants, discounts, a seller per line, forced prices): what a draft's lines and the draft
+# itself hold beside the catalogue price, as t_ligne_ticket and t_ticket will; and every price an article or a variant
+# had, from each import (the reference price of a markdown, Code de la consommation L112-1-1, and the labels to print).
+LINE_DETAIL = ("id_declinaison BIGINT", "taille VARCHAR", "couleur VARCHAR", "id_vendeur BIGINT",
+               "prix_force DECIMAL(18,2)", "taux_remise DECIMAL(18,2)", "motif_remise VARCHAR",
+               "remise_ticket DECIMAL(18,2)", "prix_reference DECIMAL(18,2)")
+CLOTHING = [
+    # reference tables until now, kept as text: their contracts are typed (the next import fills them)
+    "DROP TABLE IF EXISTS t_declinaison", "DROP TABLE IF EXISTS t_grille_declinaison",
+    CONTRACTS["t_declinaison"].ddl(), CONTRACTS["t_grille_declinaison"].ddl(),
+    *(f"ALTER TABLE ligne_attente ADD COLUMN IF NOT EXISTS {c}" for c in LINE_DETAIL),
+    *(f"ALTER TABLE ticket_attente ADD COLUMN IF NOT EXISTS {c}" for c in
+      ("remise_ticket DECIMAL(18,2)", "taux_remise_ticket DECIMAL(18,2)", "motif_remise VARCHAR",
+       "id_vendeur BIGINT")),
+    """CREATE TABLE IF NOT EXISTS prix_article (
+        id_article BIGINT, id_declinaison BIGINT, prix_ttc DECIMAL(18,2), prix_precedent DECIMAL(18,2),
+        depuis TIMESTAMP, lot VARCHAR)""",
+]
+
 # Versioned migrations: each entry runs once, in order, and is recorded in schema_version.
 MIGRATIONS: list[list[str]] = [
     [c.ddl() for c in CONTRACTS.values()] + OWN_TABLES,
@@ -144,6 +163,7 @@ MIGRATIONS: list[list[str]] = [
     PERIODS,
     [JOURNEE_Z],
     [COMPTAGE_EN_COURS],
+    CLOTHING,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

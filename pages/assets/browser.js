@@ -23,7 +23,8 @@ export default function (component) {
     root = document.createElement('div');
     root.className = 'comptoir';
     root.innerHTML = '<input class="scan" autocomplete="off" spellcheck="false" enterkeyhint="enter">' +
-                     '<div class="message" role="status" aria-live="polite"></div><ol class="results" role="listbox"></ol>';
+                     '<div class="message" role="status" aria-live="polite"></div><ol class="results" role="listbox"></ol>' +
+                     '<div class="grille"></div>';
     parentElement.appendChild(root);
     const input = root.querySelector('.scan');
     input.addEventListener('keydown', (e) => onKey(e, root));
@@ -55,6 +56,39 @@ export default function (component) {
     item.addEventListener('mousedown', (e) => { e.preventDefault(); queue({ kind: 'pick', code: r.code }); });
     list.appendChild(item);
   });
+
+  // A model's grid: sizes across, colours down, a price per cell; arrows move, Enter (or a click) picks a cell.
+  const grid = root.querySelector('.grille');
+  grid.replaceChildren();
+  if (d.grid && d.grid.sizes) {
+    const caption = document.createElement('div'); caption.className = 'titre'; caption.textContent = d.grid.title;
+    const table = document.createElement('table'); table.setAttribute('role', 'grid');
+    table.setAttribute('aria-label', d.grid.title);
+    const head = document.createElement('tr'); head.appendChild(document.createElement('th'));
+    d.grid.sizes.forEach((size) => { const th = document.createElement('th'); th.textContent = size; head.appendChild(th); });
+    table.appendChild(head);
+    let first = null;
+    d.grid.colours.forEach((colour, row) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th'); th.textContent = colour || '—'; tr.appendChild(th);
+      d.grid.sizes.forEach((size, col) => {
+        const td = document.createElement('td'); const cell = d.grid.cells[row][col];
+        td.setAttribute('role', 'gridcell');
+        if (cell) {
+          td.textContent = cell.price; td.dataset.code = cell.code; td.className = 'case';
+          td.setAttribute('aria-label', `${size} ${colour} ${cell.price}`);
+          td.addEventListener('mousedown', (e) => { e.preventDefault(); pickCell(td); });
+          if (!first || cell.code === d.grid.selected) { first = td; }
+        } else { td.className = 'vide'; td.textContent = '·'; }
+        td.dataset.row = row; td.dataset.col = col;
+        tr.appendChild(td);
+      });
+      table.appendChild(tr);
+    });
+    grid.append(caption, table);
+    if (first) { first.classList.add('choisi'); first.setAttribute('aria-selected', 'true'); }
+  }
+  state.gridCommand = (d.grid && d.grid.command) || { kind: 'pick' };
 
   state.shortcuts = d.shortcuts || {};
   if (!window.__caisseKeys) {  // the screen's F-keys, wherever the focus is
@@ -89,7 +123,33 @@ export default function (component) {
     const a = document.activeElement;
     return a && a !== input && isTextField(a);
   }
+  function pickCell(td) {
+    queue(Object.assign({}, window.__caisse.gridCommand, { code: td.dataset.code }));
+    root.querySelector('.grille').replaceChildren();
+  }
+  function moveInGrid(e, root) {
+    const cells = [...root.querySelectorAll('.grille td.case')];
+    if (!cells.length || e.target.value) { return false; }
+    const at = cells.find((td) => td.classList.contains('choisi')) || cells[0];
+    const dr = { ArrowDown: 1, ArrowUp: -1 }[e.key] || 0; const dc = { ArrowRight: 1, ArrowLeft: -1 }[e.key] || 0;
+    if (e.key === 'Enter') { e.preventDefault(); pickCell(at); return true; }
+    if (e.key === 'Escape') { root.querySelector('.grille').replaceChildren(); return true; }
+    if (!dr && !dc) { return false; }
+    e.preventDefault();
+    let row = +at.dataset.row, col = +at.dataset.col, next = null;
+    for (let step = 0; step < 50 && !next; step++) {  // the next cell that exists, in the direction pressed
+      row += dr; col += dc;
+      next = cells.find((td) => +td.dataset.row === row && +td.dataset.col === col);
+      if (row < 0 || col < 0 || row > 50 || col > 50) { break; }
+    }
+    if (next) {
+      at.classList.remove('choisi'); at.setAttribute('aria-selected', 'false');
+      next.classList.add('choisi'); next.setAttribute('aria-selected', 'true');
+    }
+    return true;
+  }
   function onKey(e, root) {
+    if (moveInGrid(e, root)) { return; }
     const items = [...root.querySelectorAll('.results li')];
     const at = items.findIndex((li) => li.classList.contains('choisi'));
     if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && items.length) {

@@ -60,7 +60,7 @@ def test_the_first_import_fills_the_store_and_logs_the_seeds_lines_in_order(demo
     banner = lines.index(BANNER)
     deletes = [i for i, line in enumerate(lines) if line.startswith("DELETE FROM ")]
     removed = [i for i, line in enumerate(lines) if line.startswith("Suppression de ")]
-    assert len(received) == len(removed) == 20 and len(deletes) == 19
+    assert len(received) == len(removed) == 26 and len(deletes) == 25
     assert max(received) < banner < min(deletes) <= max(deletes) < min(removed)
     assert re.fullmatch(r"Réception de /t_avoir\.xml depuis le dossier local .*/home/\S+ en tant que .*/t_avoir\.xml "
                         r"réussi\.", lines[received[2]])
@@ -68,11 +68,11 @@ def test_the_first_import_fills_the_store_and_logs_the_seeds_lines_in_order(demo
                for line in lines)
     assert "Lot GESPX-DEMO-0001 préparé par le serveur principal srv-appli2." in lines
     assert lines[deletes[0]] == "DELETE FROM t_caisse" and lines[deletes[1]] == "DELETE FROM t_utilisateur"
-    assert result.lot == "GESPX-DEMO-0001" and result.tables["t_article"] == 2000
+    assert result.lot == "GESPX-DEMO-0001" and result.tables["t_article"] == 2002
     assert states(demo) == {"C01": "prete", "C02": "a_importer"}
     assert drop_files(demo) == {}
     kept = demo.received_dir / result.id_run
-    assert len(list(kept.glob("*.xml"))) == 20
+    assert len(list(kept.glob("*.xml"))) == 26
 
 
 def test_the_run_and_its_whole_log_are_recorded(demo):
@@ -173,7 +173,7 @@ def test_import_needs_the_importer_right_and_a_good_password(imported):
         do_import(imported, user=SELLER)
     with pytest.raises(LoginFailed):
         do_import(imported, password="faux")
-    assert len(drop_files(imported)) == 20
+    assert len(drop_files(imported)) == 26
 
 
 def test_the_first_import_checks_the_user_against_the_lot(demo):
@@ -181,7 +181,7 @@ def test_the_first_import_checks_the_user_against_the_lot(demo):
         do_import(demo, password="faux")
     with pytest.raises(RightMissing):
         do_import(demo, user=SELLER)
-    assert snapshot(demo)["t_utilisateur"] == [] and len(drop_files(demo)) == 20
+    assert snapshot(demo)["t_utilisateur"] == [] and len(drop_files(demo)) == 26
     do_import(demo)
     assert states(demo)["C01"] == "prete"
 
@@ -197,7 +197,7 @@ def test_import_is_refused_while_a_register_is_open_or_a_day_waits_for_export(im
         do_import(imported)
     assert ("ouverte" if day == "open" else "exportées") in str(refused.value)
     assert states(imported)["C01"] == ("ouverte" if day == "open" else "a_exporter")
-    assert len(drop_files(imported)) == 20
+    assert len(drop_files(imported)) == 26
 
 
 def test_an_empty_drop_says_there_is_nothing_to_import(imported):

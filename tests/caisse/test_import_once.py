@@ -38,7 +38,7 @@ def test_upper_case_files_and_a_namespaced_manifest_listing_them_in_lower_case_i
     (folder / IMPORT_MANIFEST).write_text(namespaced, encoding="utf-8")
     assert read_manifest(folder / IMPORT_MANIFEST).entry("T_ARTICLE.XML") is not None
     result = do_import(imported)
-    assert result.tables["t_article"] == 2000 and result.lot.startswith("GESPX-DEMO-")
+    assert result.tables["t_article"] == 2002 and result.lot.startswith("GESPX-DEMO-")
 
 
 def test_a_lot_is_applied_once_and_a_manager_may_reapply_it_on_record(imported, monkeypatch):

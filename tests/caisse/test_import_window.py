@@ -40,7 +40,7 @@ def test_an_opening_in_the_middle_of_an_import_is_refused_and_nothing_loads_unde
                 tried.append(str(e))
 
     result = run_import(store, imported, "C01", MANAGER.login, MANAGER.password, echo=meanwhile)
-    assert result.tables["t_article"] == 2000
+    assert result.tables["t_article"] == 2002
     assert len(tried) == 1 and "un import des données du serveur principal est en cours (lancé à " in tried[0] \
         and "pour la caisse C01" in tried[0] and "attendez qu'il se termine, puis ouvrez" in tried[0]
     assert rows(store, "SELECT count(*) FROM t_journee") == [(0,)]
@@ -64,7 +64,7 @@ def test_an_opening_beside_a_long_import_in_another_process_waits_for_it(importe
     with pytest.raises(OpenNotAllowed, match="un import des données du serveur principal est en cours"):
         open_day(store, "C01", manager, D("100.00"))
     assert proc.wait(120) == 0
-    assert rows(store, "SELECT count(*) FROM t_article") == [(200_000,)]
+    assert rows(store, "SELECT count(*) FROM t_article") == [(200_002,)]  # and the 2 clothing models
     assert rows(store, "SELECT count(*) FROM t_journee") == [(0,)]
     write_demo_shop(imported.local_drop_dir, lot=new_lot(), articles=200_000)  # killed in the middle this time
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

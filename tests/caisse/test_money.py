@@ -26,7 +26,7 @@ def test_thousands_of_random_tickets_add_up_to_the_cent(imported, opened, tmp_pa
     rates = dict(zip(*read_table(tmp_path / "ref" / "tr_tva.xml")[["id_tva", "taux"]].T.values))
     units = dict(zip(*read_table(tmp_path / "ref" / "t_unite.xml")[["id_unite", "code"]].T.values))
     catalogue = [(r.code, r.prix_ttc, rates[r.id_tva], units.get(r.id_unite) in WHOLE_UNITS)
-                 for r in articles.itertuples() if r.actif]
+                 for r in articles.itertuples() if r.actif and r.code.startswith("ART")]  # no model sold by size
     assert {whole for *_, whole in catalogue} == {True, False}  # pieces and weights both drawn
     manager, seller = users(opened)
     connect_seller(opened, "C01", seller)
@@ -42,7 +42,7 @@ def test_thousands_of_random_tickets_add_up_to_the_cent(imported, opened, tmp_pa
             gross = (quantity * price).quantize(CENT, ROUND_HALF_UP)
             discount = min(gross, Decimal(rng.choice([0, 0, 0, 5, 10, 99])) / 100)
             amount = gross - discount
-            lines.append(LineRequest(code, quantity, discount))
+            lines.append(LineRequest(code, quantity, discount, motif="GESTE"))
             total += amount
             total_ht += (amount * 100 / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
         style = rng.randrange(3) if total >= Decimal("0.02") else 3
@@ -58,7 +58,7 @@ def test_thousands_of_random_tickets_add_up_to_the_cent(imported, opened, tmp_pa
             card = (total / 2).quantize(CENT)
             payments, change = [Pay("CB", card), Pay("ESP", total - card + Decimal("5"))], Decimal("5")
             cash_in += total - card
-        ticket = ring_ticket(opened, "C01", seller, lines, payments)
+        ticket = ring_ticket(opened, "C01", seller, lines, payments, approver=manager)  # any discount
         assert (ticket.total_ttc, ticket.total_ht, ticket.rendu) == (total, total_ht, change), ticket.numero
         total_all += total
         ht_all += total_ht

@@ -37,8 +37,8 @@ def sale(opened):
     """Ticket n°1: 3 x ART00001 (10.70) and 1 x ART00002 (40.60) with a 0.60 discount, paid by card."""
     manager, seller = users(opened)
     connection = connect_seller(opened, "C01", seller)
-    ticket = ring_ticket(opened, "C01", seller, [LineRequest("ART00001", D("3")), LineRequest("ART00002", D("1"),
-                                                                                                D("0.60"))],
+    ticket = ring_ticket(opened, "C01", seller, [LineRequest("ART00001", D("3")),
+                                                 LineRequest("ART00002", D("1"), D("0.60"), motif="GESTE")],
                          [Pay("CB", D("72.10"))])
     disconnect_seller(opened, connection)
     return opened, manager, seller, ticket

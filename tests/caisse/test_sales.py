@@ -58,10 +58,12 @@ def test_mixed_payments_give_change_only_on_cash(counter):
 
 def test_quantities_and_discounts_make_the_line_amounts_and_vat(counter):
     store, seller, _ = counter
-    ticket = ring_ticket(store, "C01", seller, [LineRequest("ART00001", D("3"), D("2.10"))], [Pay("CB", D("30"))])
+    ticket = ring_ticket(store, "C01", seller, [LineRequest("ART00001", D("3"), D("2.10"), motif="GESTE")],
+                         [Pay("CB", D("30"))])
     assert ticket.total_ttc == D("30.00") and ticket.total_ht == D("25.00")  # 20 % VAT
     with pytest.raises(SaleRefused, match="remise"):
-        ring_ticket(store, "C01", seller, [LineRequest("ART00001", D("1"), D("11"))], [Pay("CB", D("1"))])
+        ring_ticket(store, "C01", seller, [LineRequest("ART00001", D("1"), D("11"), motif="GESTE")],
+                    [Pay("CB", D("1"))])
 
 
 def test_an_article_is_found_by_code_ean_or_id(counter):

@@ -221,7 +221,7 @@ def test_the_synchronisation_page_imports_in_one_click_with_a_preview_of_each_fr
     text_input(at, "Votre mot de passe").set_value(MANAGER.password)
     click(at, "Importer")
     labels = [unescaped(e.label) for e in at.expander]
-    assert "t_article · 2000 lignes chargées" in labels
+    assert "t_article · 2002 lignes chargées" in labels
     preview = tables(next(e for e in at.expander if unescaped(e.label).startswith("t_article")))[0]
     assert [row["code"] for row in preview[:2]] == ["ART00001", "ART00002"]
     steps = [m.value for m in at.markdown if "**" in m.value]

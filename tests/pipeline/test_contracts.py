@@ -7,7 +7,8 @@ DESIGN_TABLES = {
     "t_caisse", "t_emplacement", "t_utilisateur", "t_utilisateur_groupe", "tr_fonctionnalite", "tr_groupe_droit",
     "tr_parametre", "tr_moyen_paiement", "tr_tva", "t_famille_art", "t_article", "t_unite", "tr_societe",
     "t_avoir", "t_avoir_utilise", "t_cheque_cadeau", "t_livre_de_caisse", "t_journee", "t_ticket",
-    "t_ligne_ticket", "t_reglement", "t_comptage", *REFERENCE_TABLES}
+    "t_ligne_ticket", "t_reglement", "t_comptage", "t_declinaison", "t_grille_declinaison", "t_code_barre",
+    "tr_motif_remise", *REFERENCE_TABLES}
 
 
 def test_every_table_of_the_design_has_a_contract():
