@@ -19,6 +19,7 @@ PAGES = [  # (page, the right that shows it in the menu; None: everyone)
     (st.Page("pages/mouvements.py", title="Caisse du jour", icon=":material/payments:"), "CAISSE_MOUVEMENT"),
     (st.Page("pages/fermeture.py", title="Fermeture", icon=":material/lock:"), "CAISSE_FERMER"),
     (st.Page("pages/rapprochement.py", title="Rapprochement", icon=":material/balance:"), "BACKOFFICE"),
+    (st.Page("pages/ventes.py", title="Ventes", icon=":material/sell:"), "BACKOFFICE"),
     (st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"), "BACKOFFICE"),
     (st.Page("pages/journal.py", title="Journal", icon=":material/history:"), "BACKOFFICE"),
     (st.Page("pages/reglages.py", title="Réglages", icon=":material/settings:"), "BACKOFFICE"),

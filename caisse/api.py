@@ -13,6 +13,7 @@ from caisse.common.money import eur, parse_amount, parse_count, parse_quantity, 
 from caisse.common.words import TEXT_LIMIT
 from caisse.fiscal.jet import CODES as EVENT_CODES
 from caisse.paper.printing import check_page, print_document, printer_words
+from caisse.paper.reports import DISCOUNT_TITLES
 from caisse.rules.auth import RIGHT_WORDS, User, from_source, held_sources, login, release_source, require, rights_of
 from caisse.rules.closing import keep_count, kept_count, read_summary
 from caisse.rules.corrections import MOVE_TYPES, cash_move, void_ticket
@@ -62,19 +63,23 @@ from caisse.services.backoffice import (
     audit_log,
     day_moves,
     day_tickets,
+    labels,
+    labels_csv,
     open_days,
     periods_of,
     read_parameters,
     reconciliation,
     reconciliation_csv,
     reconciliation_rows,
+    sales_csv,
+    sales_report,
     shop_parameters,
     test_drop,
 )
 from caisse.services.export import run_export
 from caisse.services.home import initialise, open_store
 from caisse.services.open_register import open_day_auto, open_register
-from caisse.services.sync import ImportResult, run_import
+from caisse.services.sync import ImportResult, price_words, run_import
 from caisse.services.till import Outcome as TillOutcome
 from caisse.services.till import confirmation_text as till_confirmation
 from caisse.services.till import counter as till_counter

@@ -52,7 +52,7 @@ def line_editor(store, session, lines, command) -> None:
         labels = {li.num: f"{i}. {li.named} ({api.qty(li.quantite)})" for i, li in enumerate(lines, 1)}
         # Keys that follow the ticket: a new line is the one offered, a quantity changed (by a scan, by this
         # form) is the one shown; what was typed and refused stays while the line is as it was.
-        num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=lambda n: plain(labels[n]),
+        num = st.selectbox("Ligne", list(labels), index=len(labels) - 1, format_func=labels.get,
                            key=f"ligne-{len(lines)}-{lines[-1].num}")
         line = next(li for li in lines if li.num == num)
         typed = f"qte-{num}-{api.qty(line.quantite)}"
@@ -66,7 +66,7 @@ def line_editor(store, session, lines, command) -> None:
                          kwargs={"num": num}, help="La grille du modèle : flèches puis Entrée")
         amount, reason = st.columns(2)
         amount.text_input("Remise sur la ligne", key=f"remise-{num}", placeholder="10 % ou 5,00")
-        reason.selectbox("Motif", [c for c, _ in reasons], format_func=lambda c: plain(dict(reasons)[c]),
+        reason.selectbox("Motif", [c for c, _ in reasons], format_func=dict(reasons).get,
                          key=f"motif-{num}")
         st.button("Appliquer la remise", use_container_width=True, on_click=lambda: command(
             "discount_line", num=num, amount=st.session_state.get(f"remise-{num}", ""),
@@ -80,7 +80,7 @@ def line_editor(store, session, lines, command) -> None:
         sellers = api.till_sellers(store, session.caisse)
         if len(sellers) > 1:
             names = dict(sellers)
-            sold_by.selectbox("Vendeur de la ligne", list(names), format_func=lambda v: plain(names[v]),
+            sold_by.selectbox("Vendeur de la ligne", list(names), format_func=names.get,
                               key=f"vendeur-{num}")
             sold_by.button("Changer le vendeur", use_container_width=True, on_click=lambda: command(
                 "line_seller", num=num, login=st.session_state[f"vendeur-{num}"]))
@@ -97,7 +97,7 @@ def ticket_tools(store, session, ticket, command) -> None:
                              "tapez 0 pour la retirer."))
         amount, reason = st.columns(2)
         amount.text_input("Remise sur le ticket", key="remise-ticket", placeholder="5 % ou 5,00")
-        reason.selectbox("Motif", [c for c, _ in reasons], format_func=lambda c: plain(dict(reasons)[c]),
+        reason.selectbox("Motif", [c for c, _ in reasons], format_func=dict(reasons).get,
                          key="motif-ticket")
         st.button("Appliquer au ticket", use_container_width=True, on_click=lambda: command(
             "discount_ticket", amount=st.session_state.get("remise-ticket", ""),
@@ -105,7 +105,7 @@ def ticket_tools(store, session, ticket, command) -> None:
         sellers = api.till_sellers(store, session.caisse)
         if len(sellers) > 1:
             names = dict(sellers)
-            st.selectbox("Vendeur des prochaines lignes", list(names), format_func=lambda v: plain(names[v]),
+            st.selectbox("Vendeur des prochaines lignes", list(names), format_func=names.get,
                          key="vendeur-suivant")
             st.button("Changer de vendeur", use_container_width=True, on_click=lambda: command(
                 "next_seller", login=st.session_state["vendeur-suivant"]))

@@ -3,13 +3,13 @@ the comment); one bar per day; a day's tickets, with a receipt or the Z reprinte
 the open day voided (reason, right, password); the CSV for French Excel."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import streamlit as st
 
 from caisse import api
-from pages.ui import bars, confirm_password, context, plain, require, show_flash, sidebar_user, table
+from pages.ui import bars, confirm_password, context, period_picker, plain, require, show_flash, sidebar_user, table
 
 settings, store = context()
 sidebar_user()
@@ -17,34 +17,8 @@ user = require("BACKOFFICE")
 st.title("Rapprochement")
 show_flash()
 
-today = date.today()
-PERIODS = {"Les 31 derniers jours": (today - timedelta(days=30), today),
-           "Ce mois-ci": (today.replace(day=1), today),
-           "Le mois dernier": ((today.replace(day=1) - timedelta(days=1)).replace(day=1),
-                               today.replace(day=1) - timedelta(days=1)),
-           "Les 7 derniers jours": (today - timedelta(days=6), today),
-           "Cette année": (today.replace(month=1, day=1), today),
-           "Autre période…": None}
-a, b, c = st.columns([2, 2, 1])
-period = a.selectbox("Période", list(PERIODS))
-codes = [s.code for s in api.read_overview(store).caisses]
-chosen = c.selectbox("Caisse", ["Toutes"] + codes)
-start, end = PERIODS[period] or (None, None)
-if start is None:
-    left, right = b.columns(2)
-    try:
-        start = api.parse_day(left.text_input("Du", value=f"{today - timedelta(days=30):%d/%m/%Y}"), "Le début")
-        end = api.parse_day(right.text_input("Au", value=f"{today:%d/%m/%Y}"), "La fin")
-    except api.CaisseError as e:
-        st.error(plain(e))
-        st.stop()
-    if end < start:
-        st.error("La fin de la période est avant son début : corrigez les dates.")
-        st.stop()
-else:
-    b.text(f"du {api.day_text(start)} au {api.day_text(end)}")
-
-days = api.reconciliation(store, start, end, None if chosen == "Toutes" else chosen)
+start, end, chosen = period_picker(store)
+days = api.reconciliation(store, start, end, chosen)
 MONEY = ("Fond", "Espèces", "Carte", "Autres", "Mouvements", "Attendu", "Compté", "Écart")
 
 

@@ -53,14 +53,39 @@ in_training = api.in_training(store, code) or settings.formation
 why_not_import = ("en mode formation, rien n'est importé ni exporté" if in_training else view.import_blocker
                   or (None if actions.importer else "la caisse ne peut pas importer maintenant."))
 why_not_export = "en mode formation, rien n'est importé ni exporté" if in_training else actions.pourquoi_exporter
+def show_prices(prices) -> None:
+    """The prices a lot changes (read before it is applied, or the one just applied): the counts, the largest."""
+    if prices is None:
+        return
+    st.info(plain(api.price_words(prices) + (" Les étiquettes à imprimer sont sur l'écran Ventes." if prices.up or
+                                             prices.down else "")))
+    if prices.first:
+        table([{"Code": code, "Article": label, "Taille, couleur": variant or None, "Avant": api.eur(before),
+                "Après": api.eur(after)} for code, label, variant, before, after in prices.first],
+              key="prix-changes")
+
+
 with st.form("sync"):
     password = st.text_input("Votre mot de passe", type="password")
-    a, b = st.columns(2)
+    a, b, c = st.columns(3)
     do_import = a.form_submit_button("Importer", disabled=why_not_import is not None)
     do_export = b.form_submit_button("Exporter", disabled=why_not_export is not None)
+    do_preview = c.form_submit_button("Voir les prix du lot", disabled=why_not_import is not None,
+                                      help="Lire le lot sans l'appliquer : les prix en hausse, en baisse, nouveaux")
 for button, why in (("Importer", why_not_import), ("Exporter", why_not_export)):
     if why:
         st.caption(plain(f"{button} est grisé : {why}"))
+if do_preview:
+    window = SyncWindow("Lecture du lot (sans l'appliquer) ...")
+    try:
+        seen = api.run_import(store, settings, code, user.login, password, echo=window, preview=True)
+    except api.CaisseError as e:
+        window.box.update(label="Lecture interrompue", state="error")
+        st.error(plain(e))
+    else:
+        window.box.update(label="Lot lu, rien n'est appliqué", state="complete", expanded=False)
+        st.session_state["sync-prix"] = seen.prices
+show_prices(st.session_state.get("sync-prix"))
 if do_import or do_export:
     window = SyncWindow("Synchronisation des données en cours ...")
     try:
@@ -68,6 +93,7 @@ if do_import or do_export:
             result = api.run_import(store, settings, code, user.login, password, echo=window)
             st.session_state["sync-apercus"] = {name: (result.tables.get(name, 0), preview)
                                                 for name, preview in result.previews.items()}
+            st.session_state["sync-prix"] = result.prices
             done = f"Données importées pour la caisse {code} (lot {result.lot}, {api.plural(result.rows, 'ligne')})."
         else:
             confirm_password(user, password, code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
 from urllib.parse import quote
 
@@ -326,3 +326,34 @@ def show_flash() -> bool:
         with st.expander("Journal de la synchronisation"):
             st.code("\n".join(log), language=None, wrap_lines=True)
     return True
+
+
+def period_picker(store) -> tuple[date, date, str | None]:
+    """A period (the usual ones, or two dates typed) and a register (or all): (start, end, code or None)."""
+    today = date.today()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    periods = {"Les 31 derniers jours": (today - timedelta(days=30), today),
+               "Ce mois-ci": (today.replace(day=1), today),
+               "Le mois dernier": (last_month_end.replace(day=1), last_month_end),
+               "Les 7 derniers jours": (today - timedelta(days=6), today),
+               "Cette année": (today.replace(month=1, day=1), today),
+               "Autre période…": None}
+    a, b, c = st.columns([2, 2, 1])
+    period = a.selectbox("Période", list(periods))
+    codes = [s.code for s in api.read_overview(store).caisses]
+    chosen = c.selectbox("Caisse", ["Toutes"] + codes)
+    start, end = periods[period] or (None, None)
+    if start is None:
+        left, right = b.columns(2)
+        try:
+            start = api.parse_day(left.text_input("Du", value=f"{today - timedelta(days=30):%d/%m/%Y}"), "Le début")
+            end = api.parse_day(right.text_input("Au", value=f"{today:%d/%m/%Y}"), "La fin")
+        except api.CaisseError as e:
+            st.error(plain(e))
+            st.stop()
+        if end < start:
+            st.error("La fin de la période est avant son début : corrigez les dates.")
+            st.stop()
+    else:
+        b.text(f"du {api.day_text(start)} au {api.day_text(end)}")
+    return start, end, None if chosen == "Toutes" else chosen

@@ -145,7 +145,7 @@ def comptoir() -> None:
     with left:
         scanner("scanner", ack=st.session_state.get("ack", 0), message=outcome.message, error=not outcome.ok,
                 results=outcome.results, shortcuts=SHORTCUTS, label="Article (code, EAN ou libellé)",
-                placeholder="Scannez ou tapez un code, 3*CODE, un mot, un badge vendeur…",
+                placeholder="Code, EAN, 3*CODE, un mot, un badge vendeur…",
                 on_command=on_scan, grid=outcome.grid)
         for warning in outcome.warnings:
             st.warning(warning)

@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     _who(p)
     p.add_argument("--reapply", action="store_true",
                    help="appliquer de nouveau un lot déjà appliqué (hotline, par un responsable : enregistré)")
+    p.add_argument("--apercu", action="store_true",
+                   help="lire et vérifier le lot sans l'appliquer : les prix qu'il change (hausses, baisses, "
+                        "nouveaux) ; le lot reste sur le serveur principal")
     p = sub.add_parser("open", help="ouvrir une journée (mode auto : importe d'abord)")
     _who(p)
     p.add_argument("--fond", required=True, help="fond de caisse, par exemple 150,00")

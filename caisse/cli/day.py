@@ -31,7 +31,11 @@ from caisse.services.workflow import finish_day, print_pending, print_receipt, p
 def cmd_import(args, settings) -> int:
     password = _password(args)
     result = run_import(open_store(settings), settings, args.caisse, args.user, password, echo=print,
-                        reapply=args.reapply)
+                        reapply=args.reapply, preview=args.apercu)
+    if result.prices and result.prices.first:
+        print("Prix qui changent (les plus grands écarts) :")
+        for code, label, variant, before, after in result.prices.first:
+            print(f"  {code:<14} {(label + ' ' + variant).strip()[:36]:<36} {eur(before):>12} -> {eur(after)}")
     for warning in result.warnings:
         print(f"Attention : {warning}", file=sys.stderr)
     return 0

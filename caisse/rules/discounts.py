@@ -145,6 +145,8 @@ def _pct(value: Decimal) -> str:
 def typed_discount(text: str) -> tuple[Decimal | None, Decimal | None]:
     """« 10 % », « 10% » -> (None, 10); « 5,00 », « 5 € » -> (5.00, None); SaleRefused otherwise."""
     raw = (text or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if not raw:
+        raise SaleRefused("Tapez la remise : un montant (5,00), un pourcentage (10 %), ou 0 pour la retirer.")
     percent = raw.endswith("%")
     number = raw.rstrip("%").rstrip("€").strip().replace(",", ".")
     try:

@@ -1,4 +1,5 @@
-"""The back-office's reads: reconciliation of closed days, a day's tickets, the audit log."""
+"""The back-office's reads: reconciliation of closed days, a day's tickets, the audit log, the sales of a period
+by seller and its discounts by reason, seller and collection, the labels to print after price changes."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from caisse.common.errors import DropFailed
 from caisse.common.money import plural
 from caisse.fiscal.jet import events
 from caisse.fiscal.periods import TYPE_WORDS
+from caisse.paper.reports import DISCOUNT_TITLES
 from caisse.rules.auth import person
+from caisse.rules.day_report import discounts_by, sales_by_seller
 from caisse.rules.parameters import shown
+from caisse.rules.prices import label_batch
 from caisse.storage.store import Store
 from pipeline import PipelineError, open_drop
 
@@ -186,3 +190,42 @@ def periods_of(store) -> list[tuple]:
                                    AND a.periode = p.periode
                               ORDER BY p.date_cloture DESC, p.type""").fetchall()
     return [(code, TYPE_WORDS[kind], *rest) for code, kind, *rest in rows]
+
+
+@dataclass(frozen=True)
+class SalesReport:
+    days: int
+    par_vendeur: list[tuple[str, Decimal, Decimal]]  # seller, net TTC, discounts
+    remises: list[tuple[str, str, Decimal]]  # « motif » | « vendeur » | « collection », name, amount
+
+
+def sales_report(store: Store, start: date, end: date, caisse: str | None = None) -> SalesReport:
+    """The days opened between two dates (inclusive; the open day too): sales by seller, discounts by reason,
+    seller and collection, net of voids and returns."""
+    with store.connect() as con:
+        days = [d for (d,) in con.execute(
+            "SELECT j.id_journee FROM t_journee j JOIN t_caisse c USING (id_caisse) WHERE "
+            "CAST(j.date_ouverture AS DATE) BETWEEN ? AND ? AND (? IS NULL OR c.code = ?)",
+            [start, end, caisse, caisse]).fetchall()]
+        return SalesReport(len(days), sales_by_seller(con, days), discounts_by(con, days))
+
+
+def sales_csv(report: SalesReport) -> bytes:
+    rows = [{"Rubrique": "Ventes par vendeur", "Nom": name, "Montant TTC": ttc, "Remises": off}
+            for name, ttc, off in report.par_vendeur]
+    rows += [{"Rubrique": DISCOUNT_TITLES[kind], "Nom": name, "Montant TTC": None, "Remises": amount}
+             for kind, name, amount in report.remises]
+    return french_csv(rows)
+
+
+def labels(store: Store, since: datetime) -> list[dict]:
+    """The labels to print for the prices changed since `since`, by label type (tr_etiquette) then code."""
+    with store.connect() as con:
+        rows = label_batch(con, since)
+    return [{"Étiquette": kind, "Code": code, "EAN": ean, "Article": label, "Taille, couleur": variant or None,
+             "Ancien prix": before, "Nouveau prix": after, "Depuis": moment}
+            for kind, code, ean, label, variant, before, after, moment in rows]
+
+
+def labels_csv(rows: list[dict]) -> bytes:
+    return french_csv(rows)

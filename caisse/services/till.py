@@ -163,7 +163,7 @@ def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("
             grid = model_grid(con, code)
         if grid:
             return Outcome(True, f"{grid.model.libelle} : choisissez la taille et la couleur (flèches puis Entrée, "
-                                 "Échap pour fermer).", grid=grid_data(grid))
+                                 "Échap pour fermer ; prix en euros).", grid=grid_data(grid))
     id_ticket = _draft(store, session)
     view = drafts.add_to_draft(store, id_ticket, session.user, drafts.LineRequest(code, quantity))
     if session.dernier_ticket:
@@ -176,7 +176,7 @@ def grid_data(grid: Grid, command: dict | None = None, selected: str | None = No
     """A model's grid as the scanner field draws it: sizes across, colours down, a price per cell."""
     return {"title": f"{grid.model.libelle} ({grid.model.code})", "sizes": grid.sizes,
             "colours": grid.colours, "selected": selected,
-            "cells": [[{"code": grid.cells[(c, s)][0], "price": eur(grid.cells[(c, s)][1])}
+            "cells": [[{"code": grid.cells[(c, s)][0], "price": eur(grid.cells[(c, s)][1]).removesuffix(" €")}
                        if (c, s) in grid.cells else None for s in grid.sizes] for c in grid.colours],
             "command": command or {"kind": "pick"}}
 
