@@ -47,8 +47,11 @@ def _gap(line):
 def line_editor(store, session, lines, command) -> None:
     """A line changed (quantity, size, discount, price, seller) or removed, in a popover so that the lines keep
     their room. `command(kind, **values)` runs a till command and keeps its answer for the screen."""
+    popover = st.popover("Modifier une ligne", icon=":material/edit:", key="modifier-ligne", on_change="rerun")
+    if not popover.open:  # drawn when opened: a scan's rerun does not pay for the editor's widgets
+        return
     reasons = api.till_discount_reasons(store)
-    with st.popover("Modifier une ligne", icon=":material/edit:"):
+    with popover:
         labels = {li.num: f"{i}. {li.named} ({api.qty(li.quantite)})" for i, li in enumerate(lines, 1)}
         # Keys that follow the ticket: a new line is the one offered, a quantity changed (by a scan, by this
         # form) is the one shown; what was typed and refused stays while the line is as it was.
@@ -90,8 +93,11 @@ def line_editor(store, session, lines, command) -> None:
 
 def ticket_tools(store, session, ticket, command) -> None:
     """The ticket's discount, and the seller of the next lines (a seller's badge scanned does the same)."""
+    popover = st.popover("Remise ticket", icon=":material/percent:", key="remise-ticket-pop", on_change="rerun")
+    if not popover.open:
+        return
     reasons = api.till_discount_reasons(store)
-    with st.popover("Remise ticket", icon=":material/percent:"):
+    with popover:
         if ticket.remise_ticket:
             st.caption(plain(f"Remise en cours : {api.eur(ticket.remise_ticket)} ({ticket.motif_remise}) ; "
                              "tapez 0 pour la retirer."))

@@ -2,14 +2,41 @@
 its flow kept as it was (the article field searches on Enter, "Ajouter" in a form adds the line, payments kept
 in the browser session and added through a form, every action a rerun of the whole page, no fragment), over
 today's domain functions (the names it called still exist). The seller is signed in from BENCH_LOGIN and
-BENCH_PASSWORD at the session's first run, as the opening screen did then. Never part of the product."""
+BENCH_PASSWORD at the session's first run, as the opening screen did then. Never part of the product.
+
+Since the house (issue 23) `caisse` exports nothing itself: the names the page called are gathered from the
+layers where they live now, under the same names."""
 
 import os
 from decimal import Decimal
+from types import SimpleNamespace
 
 import streamlit as st
 
-import caisse
+from caisse.common.config import Settings, load_settings
+from caisse.common.errors import CaisseError
+from caisse.common.money import eur, parse_amount, parse_quantity
+from caisse.rules.auth import login
+from caisse.rules.drafts import add_to_draft, remove_line, start_draft
+from caisse.rules.payments import PaymentRequest
+from caisse.rules.sales import (
+    LineRequest,
+    connect_seller,
+    find_articles,
+    pay_ticket,
+    read_methods,
+    read_parked,
+    read_ticket,
+)
+from caisse.services.home import open_store
+from caisse.services.workflow import print_receipt, receipt_document
+
+caisse = SimpleNamespace(
+    Settings=Settings, load_settings=load_settings, open_store=open_store, login=login, connect_seller=connect_seller,
+    start_ticket=start_draft, read_ticket=read_ticket, find_articles=find_articles, eur=eur, LineRequest=LineRequest,
+    parse_quantity=parse_quantity, parse_amount=parse_amount, add_to_draft=add_to_draft, remove_line=remove_line,
+    read_methods=read_methods, PaymentRequest=PaymentRequest, pay_ticket=pay_ticket, print_receipt=print_receipt,
+    receipt_document=receipt_document, read_parked=read_parked, CaisseError=CaisseError)
 
 
 @st.cache_resource
@@ -62,16 +89,15 @@ try:
             quantity = q.text_input("Quantité", value="1")
             discount = r.text_input("Remise (€)", value="0")
             if st.form_submit_button("Ajouter", disabled=not choices):
-                line = caisse.LineRequest(choices[chosen], caisse.parse_quantity(quantity),
-                                          caisse.parse_amount(discount, "La remise"))
+                line = caisse.LineRequest(choices[chosen], caisse.parse_quantity(quantity))  # a discount: apart now
                 ticket = caisse.add_to_draft(store, id_ticket if ticket else new_ticket(), user, line)
         if ticket and ticket.lines:
-            st.dataframe([{"N°": n, "Article": f"{code_a} {lib}", "Qté": f"{q.normalize():f}",
-                           "P.U.": caisse.eur(pu), "Remise": caisse.eur(rem), "Montant": caisse.eur(m)}
-                          for n, code_a, lib, q, pu, rem, _, m in ticket.lines], hide_index=True)
+            st.dataframe([{"N°": li.num, "Article": f"{li.code} {li.libelle}", "Qté": f"{li.quantite.normalize():f}",
+                           "P.U.": caisse.eur(li.prix_unitaire_ttc), "Remise": caisse.eur(li.remise),
+                           "Montant": caisse.eur(li.montant_ttc)} for li in ticket.lines], hide_index=True)
             st.subheader(f"Total : {caisse.eur(ticket.total_ttc)}")
             a, b = st.columns(2)
-            line_no = a.selectbox("Ligne à retirer", [n for n, *_ in ticket.lines])
+            line_no = a.selectbox("Ligne à retirer", [li.num for li in ticket.lines])
             if a.button("Retirer la ligne"):
                 caisse.remove_line(store, ticket.id_ticket, user, line_no)
                 st.rerun()

@@ -85,8 +85,7 @@ def line_label(libelle: str, taille: str | None, couleur: str | None) -> str:
     return f"{libelle} {variant}" if variant else libelle
 
 
-_MODEL = """a.id_article, a.code, coalesce(a.libelle, a.code), t.taux, u.code,
-    (SELECT count(*) FROM t_declinaison v WHERE v.id_article = a.id_article AND coalesce(v.actif, true))"""
+_MODEL = "a.id_article, a.code, coalesce(a.libelle, a.code), t.taux, u.code, 0"  # 0: its variants, counted apart
 _ARTICLES = f"""
     SELECT {_MODEL}, a.ean, a.prix_ttc FROM t_article a LEFT JOIN tr_tva t USING (id_tva)
     LEFT JOIN t_unite u USING (id_unite)
@@ -128,7 +127,7 @@ def find_articles_exact(con: duckdb.DuckDBPyConnection, queries: list[str]) -> d
         for key, strength in ((str(ident), 0), (ean, 1), (code, 3)):
             take(key, strength, Article(ident, code, libelle, prix, taux, unite, variants=variants))
     if not wanted - set(found):
-        return _checked(queries, found)
+        return _checked(queries, _with_variants(con, found))
     variant_ids = [int(q[len(VARIANT_KEY):]) for q in texts if q.startswith(VARIANT_KEY)
                    and ascii_digits(q[len(VARIANT_KEY):])] or [-1]
     sql = _VARIANTS.format(marks=marks, variant_ids=", ".join("?" * len(variant_ids)))
@@ -140,7 +139,19 @@ def find_articles_exact(con: duckdb.DuckDBPyConnection, queries: list[str]) -> d
     for ident, code, libelle, taux, unite, variants, prix, barcode in con.execute(
             _BARCODES.format(marks=marks), texts).fetchall():
         take(barcode, 1, Article(ident, code, libelle, prix, taux, unite, variants=variants))
-    return _checked(queries, found)
+    return _checked(queries, _with_variants(con, found))
+
+
+def _with_variants(con, found: dict[str, Article]) -> dict[str, Article]:
+    """The models among the articles found (their active variants counted: one of them is sold, never the model),
+    in one query filtered by article (a correlated count would read every variant of the store at each scan)."""
+    models = sorted({a.id_article for a in found.values() if a.id_declinaison is None})
+    if not models:
+        return found
+    counts = dict(con.execute("SELECT id_article, count(*) FROM t_declinaison WHERE id_article IN "
+                              "(SELECT unnest(?::BIGINT[])) AND coalesce(actif, true) GROUP BY 1", [models]).fetchall())
+    return {key: replace(a, variants=counts[a.id_article]) if a.id_declinaison is None and a.id_article in counts
+            else a for key, a in found.items()}
 
 
 def _checked(queries: list[str], found: dict[str, Article]) -> dict[str, Article]:
@@ -187,12 +198,11 @@ def model_grid(con: duckdb.DuckDBPyConnection, code: str) -> Grid | None:
                        "LEFT JOIN tr_tva t USING (id_tva) LEFT JOIN t_unite u USING (id_unite) "
                        "WHERE coalesce(a.actif, true) AND (a.code = ? OR a.ean = ?) ORDER BY a.code = ? DESC LIMIT 1",
                        [code, code, code]).fetchall()
-    if not rows or not rows[0][5]:
+    if not rows:
         return None
-    ident, code, libelle, taux, unite, variants, prix, grille = rows[0]
-    model = Article(ident, code, libelle, prix, taux, unite, variants=variants)
-    order = [t for (t,) in con.execute("SELECT taille FROM t_grille_declinaison WHERE id_grille_declinaison = ? "
-                                      "ORDER BY ordre", [grille]).fetchall()]
+    ident, code, libelle, taux, unite, _, prix, grille = rows[0]
+    order = [] if grille is None else [t for (t,) in con.execute(
+        "SELECT taille FROM t_grille_declinaison WHERE id_grille_declinaison = ? ORDER BY ordre", [grille]).fetchall()]
     cells: dict[tuple[str, str], tuple[str, Decimal]] = {}
     sizes, colours = list(order), []
     for variant, taille, couleur, price in con.execute(
@@ -204,8 +214,10 @@ def model_grid(con: duckdb.DuckDBPyConnection, code: str) -> Grid | None:
         if couleur not in colours:
             colours.append(couleur)
         cells[(couleur, taille)] = (variant_key(variant), price)
+    if not cells:
+        return None
     sizes = [s for s in sizes if any((c, s) in cells for c in colours)]
-    return Grid(model, sizes, colours, cells)
+    return Grid(Article(ident, code, libelle, prix, taux, unite, variants=len(cells)), sizes, colours, cells)
 
 
 def find_article(con: duckdb.DuckDBPyConnection, query: str) -> Article:

@@ -107,8 +107,8 @@ def editable(con, id_ticket: str, user: User) -> tuple:
 
 
 def add_to_draft(store: Store, id_ticket: str, user: User, line: LineRequest) -> TicketView:
-    """Add a line; the same article again (without a discount) adds to its line's quantity, unless the setting
-    `merge_lines` keeps separate lines."""
+    """Add a line; the same article again adds to its line's quantity (one without a discount, of the same seller),
+    unless the setting `merge_lines` keeps separate lines. A discount is given afterwards (discount_line)."""
     limit = store.limits.max_quantity
     with store.transaction() as con:
         editable(con, id_ticket, user)
@@ -120,14 +120,17 @@ def add_to_draft(store: Store, id_ticket: str, user: User, line: LineRequest) ->
                            "id_declinaison IS NOT DISTINCT FROM ? AND id_vendeur IS NOT DISTINCT FROM ? AND "
                            "remise = 0 AND prix_force IS NULL ORDER BY num_ligne DESC LIMIT 1",
                            [id_ticket, article.id_article, article.id_declinaison, seller]).fetchall()
-        if store.limits.merge_lines and same and not line.remise:
+        if line.remise or line.taux_remise or line.prix_force is not None:  # never past the ceilings and rights
+            raise SaleRefused("Une remise ou un prix forcé se donne sur la ligne une fois ajoutée (« Modifier une "
+                              "ligne »), avec son motif.")
+        if store.limits.merge_lines and same:
             num, quantite = same[0]
             _write_line(con, id_ticket, make_line(num, article, quantite + line.quantite, max_quantity=limit,
                                                   id_vendeur=seller), replace=True)
         else:
             num = scalar(con, "SELECT coalesce(max(num_ligne), 0) + 1 FROM ligne_attente WHERE id_ticket = ?",
                          [id_ticket])
-            _write_line(con, id_ticket, make_line(num, article, line.quantite, line.remise, limit, id_vendeur=seller))
+            _write_line(con, id_ticket, make_line(num, article, line.quantite, max_quantity=limit, id_vendeur=seller))
         return draft_view(con, id_ticket)
 
 
@@ -307,8 +310,10 @@ def ticket_discount(con, id_ticket: str) -> TicketDiscount:
 def lines_to_record(con, id_ticket: str) -> tuple[list[Line], tuple | None]:
     """The draft's lines as the ticket will hold them (the ticket's discount spread over them), and that discount
     (amount, %, reason) for t_ticket, or None."""
-    lines = draft_lines(con, id_ticket)
-    asked = ticket_discount(con, id_ticket)
+    return _spread(draft_lines(con, id_ticket), ticket_discount(con, id_ticket))
+
+
+def _spread(lines: list[Line], asked: TicketDiscount) -> tuple[list[Line], tuple | None]:
     amount = asked.amount(sum((line.montant_ttc for line in lines), ZERO))
     if not amount:
         return lines, None
@@ -386,26 +391,30 @@ def draft_payments(con, id_ticket: str) -> list[PaymentRequest]:
 
 
 def draft_view(con: duckdb.DuckDBPyConnection, id_ticket: str) -> TicketView:
-    rows = con.execute(f"SELECT d.id_ticket, d.statut, c.code, {person()}, d.date_creation FROM ticket_attente d "
+    """A draft as the screens show it, in three queries (the sale screen reads it at every action): its header
+    with the ticket's discount and the next lines' seller, its lines with their sellers' names, its payments."""
+    rows = con.execute(f"SELECT d.id_ticket, d.statut, c.code, {person()}, d.date_creation, d.remise_ticket, "
+                       f"d.taux_remise_ticket, d.motif_remise, {person('v')} FROM ticket_attente d "
                        "JOIN t_caisse c USING (id_caisse) LEFT JOIN t_utilisateur u USING (id_utilisateur) "
-                       "WHERE d.id_ticket = ?", [id_ticket]).fetchall()
+                       "LEFT JOIN t_utilisateur v ON v.id_utilisateur = d.id_vendeur WHERE d.id_ticket = ?",
+                       [id_ticket]).fetchall()
     if not rows:
         raise SaleRefused("Ce ticket n'existe pas.")
-    ident, statut, caisse, vendeur, created = rows[0]
-    lines, discount = lines_to_record(con, id_ticket)
+    ident, statut, caisse, vendeur, created, remise, taux, motif, chosen = rows[0]
+    found = con.execute(f"SELECT {', '.join('l.' + c for c in DRAFT_LINE.split(', '))}, {person('v')} FROM "
+                        "ligne_attente l LEFT JOIN t_utilisateur v ON v.id_utilisateur = l.id_vendeur "
+                        "WHERE l.id_ticket = ? ORDER BY l.num_ligne", [id_ticket]).fetchall()
+    lines = [Line(*row[:10], None, *row[10:-1]) for row in found]
+    names = {line.num_ligne: row[-1] for line, row in zip(lines, found)}
+    lines, discount = _spread(lines, TicketDiscount(remise, taux, motif))
     payments = con.execute("SELECT code_moyen, montant, numero_piece, NULL, num FROM reglement_attente "
                            "WHERE id_ticket = ? ORDER BY num", [id_ticket]).fetchall()
-    names = dict(con.execute(f"SELECT u.id_utilisateur, {person()} FROM t_utilisateur u WHERE u.id_utilisateur IN "
-                             "(SELECT unnest(?::BIGINT[]))", [[li.id_vendeur for li in lines if li.id_vendeur]])
-                 .fetchall()) if lines else {}
-    chosen = con.execute(f"SELECT {person()} FROM ticket_attente d JOIN t_utilisateur u ON u.id_utilisateur = "
-                         "d.id_vendeur WHERE d.id_ticket = ?", [id_ticket]).fetchall()
     amount, taux, motif = discount or (None, None, None)
     return TicketView(ident, None, statut, caisse, vendeur or "", sum((li.montant_ttc for li in lines), ZERO),
                       sum((li.montant_ht for li in lines), ZERO),
-                      [ticket_line(li, names.get(li.id_vendeur)) for li in lines],
+                      [ticket_line(li, names[li.num_ligne] if li.id_vendeur else None) for li in lines],
                       [TicketPayment(*row) for row in payments], date_creation=created, remise_ticket=amount,
-                      taux_remise_ticket=taux, motif_remise=motif, vendeur_suivant=chosen[0][0] if chosen else None)
+                      taux_remise_ticket=taux, motif_remise=motif, vendeur_suivant=chosen)
 
 
 def parked(con: duckdb.DuckDBPyConnection, caisse: str) -> list[TicketView]:

@@ -24,7 +24,7 @@ from caisse.common.words import too_long
 from caisse.fiscal.jet import record_event
 from caisse.paper.printing import open_drawer
 from caisse.rules import auth, discounts, drafts
-from caisse.rules.articles import VARIANT_KEY, Grid, exact_code, model_grid, search_articles
+from caisse.rules.articles import VARIANT_KEY, Grid, exact_code, find_articles_exact, model_grid, search_articles
 from caisse.rules.auth import require_now
 from caisse.rules.payments import CREDIT_NOTE, VOUCHER, PaymentRequest, payment_methods, voucher_rest, voucher_value
 from caisse.rules.sales import connected_sellers, pay_ticket
@@ -159,8 +159,9 @@ def scan(store: Store, session: Session, text: str) -> Outcome:
 def add(store: Store, session: Session, code: str, quantity: Decimal = Decimal("1")) -> Outcome:
     """Add an article (a variant, by its key), or open the model's grid when it is sold by size and colour."""
     if not code.startswith(VARIANT_KEY):
-        with store.connect() as con:
-            grid = model_grid(con, code)
+        with store.connect() as con:  # a model (its variants counted by the lookup) opens its grid
+            found = find_articles_exact(con, [code])[code]
+            grid = model_grid(con, code) if found.variants and found.id_declinaison is None else None
         if grid:
             return Outcome(True, f"{grid.model.libelle} : choisissez la taille et la couleur (flèches puis Entrée, "
                                  "Échap pour fermer ; prix en euros).", grid=grid_data(grid))
