@@ -23,7 +23,7 @@ def lines_table(lines, seller: str | None = None) -> str:
         notes = []
         if li.prix_force is not None:
             notes.append(f"prix forcé {api.eur(li.prix_force)} au lieu de {api.eur(li.prix_unitaire_ttc)}")
-        own = li.own_discount - (_gap(li) if li.prix_force is not None else 0)
+        own = li.own_discount - li.forced_gap
         if own:
             rate = f" ({api.qty(li.taux_remise)} %)" if li.taux_remise is not None else ""
             notes.append(f"remise {api.eur(-own)}{rate}")
@@ -38,10 +38,6 @@ def lines_table(lines, seller: str | None = None) -> str:
                     f"{api.eur(li.prix_unitaire_ttc)}</td><td class='nb'>{api.eur(li.montant_ttc)}</td></tr>")
     return ("<div class='lignes'><table><thead><tr><th>Article</th><th class='nb'>Qté × prix</th>"
             f"<th class='nb'>Montant</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
-
-
-def _gap(line):
-    return line.quantite * line.prix_unitaire_ttc - line.quantite * line.prix_force
 
 
 def line_editor(store, session, lines, command) -> None:

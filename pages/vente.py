@@ -35,12 +35,17 @@ def answer(outcome: api.TillOutcome) -> None:
 
 
 def command(kind: str, **values) -> None:
-    """A button's action, run like a scanner's command (the same sentences, the same rules); one refused for want
-    of a manager's approval waits for it (pages.lignes.manager_approval)."""
-    outcome = _run({"kind": kind, **values})
+    """A button's action, run like a scanner's command (the same sentences, the same rules)."""
+    run_command({"kind": kind, **values})
+
+
+def run_command(cmd: dict) -> None:
+    """A command run and its answer kept; one refused for want of a manager's approval waits for it
+    (pages.lignes.manager_approval), to run again with the manager's password."""
+    outcome = _run(cmd)
     answer(outcome)
     if outcome.needs_manager:
-        st.session_state[lignes.PENDING] = {"kind": kind, **values}
+        st.session_state[lignes.PENDING] = {k: v for k, v in cmd.items() if k != "seq"}
     elif outcome.ok:
         st.session_state.pop(lignes.PENDING, None)
 
@@ -72,7 +77,7 @@ def on_scan() -> None:
     if not cmd or cmd.get("seq", 0) <= st.session_state.get("ack", 0):
         return  # already done (the browser sent it again)
     st.session_state["ack"] = cmd["seq"]
-    answer(_run(cmd))
+    run_command(cmd)
 
 
 def pay_typed(code: str) -> None:

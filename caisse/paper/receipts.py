@@ -10,7 +10,7 @@ from datetime import datetime
 
 import duckdb
 
-from caisse.common.money import ZERO, cents, eur, qty
+from caisse.common.money import eur, qty
 from caisse.fiscal import chains
 from caisse.fiscal.verify import EXCERPT, identity_line
 from caisse.fiscal.version import signature_line
@@ -85,9 +85,8 @@ def lines_block(ticket: TicketView, seller: str | None, width: int) -> list[str]
             out.append(f"  {qty(line.quantite)} x {eur(line.prix_unitaire_ttc)}")
         if line.prix_reference is not None:
             out.append(f"  Prix de référence : {eur(line.prix_reference)}"[:width])
-        gap = ZERO
+        gap = line.forced_gap
         if line.prix_force is not None:
-            gap = cents(line.quantite * line.prix_unitaire_ttc) - cents(line.quantite * line.prix_force)
             out.append(columns(f"  Prix remisé {eur(line.prix_force)}", eur(-gap), width))
         own = line.own_discount - gap
         if own:

@@ -75,6 +75,17 @@ class Line:
         """The line's own discount (typed, or a forced price's gap), without its share of the ticket's."""
         return self.remise - (self.remise_ticket or ZERO)
 
+    @property
+    def forced_gap(self) -> Decimal:
+        return forced_gap(self.quantite, self.prix_unitaire_ttc, self.prix_force)
+
+
+def forced_gap(quantite: Decimal, prix: Decimal, prix_force: Decimal | None) -> Decimal:
+    """What a forced price takes off a line (part of its discount), 0 without one."""
+    if prix_force is None:
+        return ZERO
+    return cents(quantite * prix) - cents(quantite * prix_force)
+
 
 DETAIL = ("id_declinaison", "taille", "couleur", "id_vendeur", "prix_force", "taux_remise", "motif_remise",
           "remise_ticket", "prix_reference")  # Line's fields after id_ligne_origine, as t_ligne_ticket names them

@@ -101,8 +101,8 @@ def authorise(con: duckdb.DuckDBPyConnection, user: User, where: str, amount: De
     try:
         require_now(con, approver, FREE)
     except RightMissing:
-        raise SaleRefused(f"{approver.display} n'a pas le droit d'autoriser une remise au-delà des plafonds "
-                          f"({FREE}).") from None
+        raise SaleRefused(f"{approver.display} n'a pas le droit d'autoriser une remise au-delà des plafonds : "
+                          "un responsable qui l'a doit taper son identifiant et son mot de passe.") from None
     record_event(con, 178, caisse=caisse, login=user.login,
                  detail=f"{detail} : {eur(amount)} ({_pct(pct)}) {WHERE[where]}, autorisée par {approver.login} "
                         f"({why})", now=now)
@@ -120,7 +120,8 @@ def authorise_price(con: duckdb.DuckDBPyConnection, user: User, approver: User |
     try:
         require_now(con, approver, FORCE)
     except RightMissing:
-        raise SaleRefused(f"{approver.display} n'a pas le droit de forcer un prix ({FORCE}).") from None
+        raise SaleRefused(f"{approver.display} n'a pas le droit de forcer un prix : un responsable qui l'a doit "
+                          "taper son identifiant et son mot de passe.") from None
     record_event(con, 179, caisse=caisse, login=user.login, detail=f"{detail}, autorisé par {approver.login}", now=now)
     return f" (autorisé par {approver.display})"
 

@@ -163,7 +163,8 @@ def set_line_seller(store: Store, id_ticket: str, user: User, num_ligne: int, lo
         editable(con, id_ticket, user)
         line = _line(con, id_ticket, num_ligne)
         found = _seller(con, login)
-        _write_line(con, id_ticket, replace(line, id_vendeur=found[0]), replace=True)
+        _write_line(con, id_ticket, replace(line, id_vendeur=found[0]), replace=True,
+                    allowed=_approved(con, id_ticket, num_ligne))
         return found[1]
 
 
@@ -198,18 +199,28 @@ def _rebuilt(con, line: Line, max_quantity: Decimal, *, quantite: Decimal | None
     forced = line.prix_force if prix_force is _KEEP else prix_force
     if remise is None and taux_remise is None:
         taux_remise = line.taux_remise
-        own = line.remise - _gap(line)
+        own = line.remise - line.forced_gap
         remise = own if taux_remise is None else ZERO
     return make_line(line.num_ligne, article, quantite, remise or ZERO, max_quantity, taux_remise=taux_remise,
                      prix_force=forced, motif_remise=line.motif_remise if motif is _KEEP else motif,
                      id_vendeur=line.id_vendeur)
 
 
-def _gap(line: Line) -> Decimal:
-    """What a forced price took off the line."""
-    if line.prix_force is None:
-        return ZERO
-    return cents(line.quantite * line.prix_unitaire_ttc) - cents(line.quantite * line.prix_force)
+def _allowed(con, user: User, line: Line, approver: User | None, id_caisse: int, now, approved=None):
+    """The line's own discount checked against the seller's ceiling (again after a change of quantity or size: a
+    discount in euros on fewer pieces is a larger share), or what a manager approved before, or `approver`: the
+    amount a manager has approved (kept on the draft line), or None."""
+    own = line.own_discount - line.forced_gap
+    if not own or (approved is not None and own <= approved):
+        return approved
+    said = discounts.authorise(con, user, "ligne", own, line.montant_ttc + own, approver, _code(con, id_caisse),
+                               f"remise sur {line.named} (motif {line.motif_remise})", now)
+    return own if said else None
+
+
+def _approved(con, id_ticket: str, num_ligne: int):
+    return scalar(con, "SELECT remise_autorisee FROM ligne_attente WHERE id_ticket = ? AND num_ligne = ?",
+                  [id_ticket, num_ligne])
 
 
 def discount_line(store: Store, id_ticket: str, user: User, num_ligne: int, typed: tuple, reason: str,
@@ -227,10 +238,8 @@ def discount_line(store: Store, id_ticket: str, user: User, num_ligne: int, type
             return draft_view(con, id_ticket)
         code = discounts.reason_code(con, reason)
         new = _rebuilt(con, line, store.limits.max_quantity, remise=euros or ZERO, taux_remise=pct, motif=code)
-        base = new.montant_ttc + new.remise - _gap(new)
-        discounts.authorise(con, user, "ligne", new.remise - _gap(new), base, approver, _code(con, id_caisse),
-                            f"remise sur {new.named} (motif {code})", now)
-        _write_line(con, id_ticket, new, replace=True)
+        allowed = _allowed(con, user, new, approver, id_caisse, now)
+        _write_line(con, id_ticket, new, replace=True, allowed=allowed)
         return draft_view(con, id_ticket)
 
 
@@ -243,14 +252,15 @@ def force_price(store: Store, id_ticket: str, user: User, num_ligne: int, price:
         id_caisse = editable(con, id_ticket, user)[0]
         line = _line(con, id_ticket, num_ligne)
         if price is None:
-            _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, prix_force=None), replace=True)
+            _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, prix_force=None), replace=True,
+                        allowed=_approved(con, id_ticket, num_ligne))
             return draft_view(con, id_ticket)
         code = discounts.reason_code(con, reason)
         new = _rebuilt(con, line, store.limits.max_quantity, prix_force=price, motif=code)
         discounts.authorise_price(con, user, approver, _code(con, id_caisse),
                                   f"prix de {new.named} forcé à {eur(new.prix_force)} au lieu de "
                                   f"{eur(new.prix_unitaire_ttc)} (motif {code})", now)
-        _write_line(con, id_ticket, new, replace=True)
+        _write_line(con, id_ticket, new, replace=True, allowed=_approved(con, id_ticket, num_ligne))
         return draft_view(con, id_ticket)
 
 
@@ -274,23 +284,43 @@ def discount_ticket(store: Store, id_ticket: str, user: User, typed: tuple, reas
         asked = TicketDiscount(euros, pct, code)
         amount = asked.amount(base)
         spread_ticket_discount(lines, amount)  # refused here when it is more than the ticket
-        discounts.authorise(con, user, "ticket", amount, base, approver, _code(con, id_caisse),
-                            f"remise sur le ticket (motif {code})", now)
-        con.execute("UPDATE ticket_attente SET remise_ticket = ?, taux_remise_ticket = ?, motif_remise = ? "
-                    "WHERE id_ticket = ?", [euros if pct is None else None, pct, code, id_ticket])
+        said = discounts.authorise(con, user, "ticket", amount, base, approver, _code(con, id_caisse),
+                                   f"remise sur le ticket (motif {code})", now)
+        con.execute("UPDATE ticket_attente SET remise_ticket = ?, taux_remise_ticket = ?, motif_remise = ?, "
+                    "remise_autorisee = ? WHERE id_ticket = ?",
+                    [euros if pct is None else None, pct, code, amount if said else None, id_ticket])
         return draft_view(con, id_ticket)
 
 
-def change_variant(store: Store, id_ticket: str, user: User, num_ligne: int, key: str) -> TicketView:
+def check_ticket_discount(con, id_ticket: str, user: User, approver: User | None, now) -> None:
+    """At validation: the ticket's discount as it now comes out (a % of a basket that grew, euros on one that
+    shrank) within the seller's ceiling, or what a manager approved, or `approver` (ApprovalNeeded otherwise)."""
+    asked = ticket_discount(con, id_ticket)
+    lines = draft_lines(con, id_ticket)
+    base = sum((line.montant_ttc for line in lines), ZERO)
+    amount = asked.amount(base)
+    approved = scalar(con, "SELECT remise_autorisee FROM ticket_attente WHERE id_ticket = ?", [id_ticket])
+    if amount and not (approved is not None and amount <= approved):
+        caisse = scalar(con, "SELECT c.code FROM ticket_attente d JOIN t_caisse c USING (id_caisse) WHERE "
+                             "d.id_ticket = ?", [id_ticket])
+        discounts.authorise(con, user, "ticket", amount, base, approver, caisse,
+                            f"remise sur le ticket (motif {asked.motif}), au moment de valider", now)
+
+
+def change_variant(store: Store, id_ticket: str, user: User, num_ligne: int, key: str,
+                   approver: User | None = None, now: datetime | None = None) -> TicketView:
     """« Same model, other size »: a line's variant replaced by another of the same model (its quantity, discount
     and seller kept; its price the new variant's)."""
     with store.transaction() as con:
-        editable(con, id_ticket, user)
+        id_caisse = editable(con, id_ticket, user)[0]
         line = _line(con, id_ticket, num_ligne)
         article = find_article(con, key)
         if article.id_article != line.id_article or article.id_declinaison is None:
             raise SaleRefused(f"« {key} » n'est pas une taille ou une couleur de {line.libelle}.")
-        _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, article=article), replace=True)
+        new = _rebuilt(con, line, store.limits.max_quantity, article=article)
+        allowed = _allowed(con, user, new, approver, id_caisse, now or datetime.now(),
+                           _approved(con, id_ticket, num_ligne))
+        _write_line(con, id_ticket, new, replace=True, allowed=allowed)
         return draft_view(con, id_ticket)
 
 
@@ -320,11 +350,15 @@ def _spread(lines: list[Line], asked: TicketDiscount) -> tuple[list[Line], tuple
     return spread_ticket_discount(lines, amount), (amount, asked.taux, asked.motif)
 
 
-def set_quantity(store: Store, id_ticket: str, user: User, num_ligne: int, quantite: Decimal) -> TicketView:
+def set_quantity(store: Store, id_ticket: str, user: User, num_ligne: int, quantite: Decimal,
+                 approver: User | None = None, now: datetime | None = None) -> TicketView:
     with store.transaction() as con:
-        editable(con, id_ticket, user)
+        id_caisse = editable(con, id_ticket, user)[0]
         line = _line(con, id_ticket, num_ligne)
-        _write_line(con, id_ticket, _rebuilt(con, line, store.limits.max_quantity, quantite=quantite), replace=True)
+        new = _rebuilt(con, line, store.limits.max_quantity, quantite=quantite)
+        allowed = _allowed(con, user, new, approver, id_caisse, now or datetime.now(),
+                           _approved(con, id_ticket, num_ligne))
+        _write_line(con, id_ticket, new, replace=True, allowed=allowed)
         return draft_view(con, id_ticket)
 
 
@@ -339,13 +373,15 @@ def _code(con, id_caisse: int) -> str:
     return scalar(con, "SELECT code FROM t_caisse WHERE id_caisse = ?", [id_caisse])
 
 
-def _write_line(con, id_ticket: str, line: Line, replace: bool = False) -> None:
+def _write_line(con, id_ticket: str, line: Line, replace: bool = False, allowed=None) -> None:
+    """A draft line written (`replace`: in place of the one with its number); `allowed`, the discount a manager let
+    through on it (none, when it has none)."""
     if replace:
         con.execute("DELETE FROM ligne_attente WHERE id_ticket = ? AND num_ligne = ?", [id_ticket, line.num_ligne])
-    values = [id_ticket, *astuple_line(line)]
+    values = [id_ticket, *astuple_line(line), allowed]
     del values[11]  # id_ligne_origine: a draft only sells
-    con.execute(f"INSERT INTO ligne_attente (id_ticket, {DRAFT_LINE}) VALUES ({', '.join('?' * len(values))})",
-                values)
+    con.execute(f"INSERT INTO ligne_attente (id_ticket, {DRAFT_LINE}, remise_autorisee) "
+                f"VALUES ({', '.join('?' * len(values))})", values)
 
 
 def add_payment(store: Store, id_ticket: str, user: User, request: PaymentRequest,

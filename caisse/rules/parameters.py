@@ -162,4 +162,16 @@ def shown(rows: dict[str, str | None]) -> list[tuple[str, str]]:
            (WORDS["tolerance_ecart"], eur(typed.tolerance_ecart)),
            (WORDS["comptage_aveugle"], "oui" if typed.comptage_aveugle else "non"),
            (WORDS["ticket_entete"], typed.ticket_entete or "—"), (WORDS["ticket_pied"], typed.ticket_pied or "—")]
-    return out + [(key, "—" if value is None else value) for key, value in sorted(rows.items()) if key not in SPECS]
+    return out + [(_words(key), "—" if value is None else value) for key, value in sorted(rows.items())
+                  if key not in SPECS]
+
+
+def _words(key: str) -> str:
+    """« Plafond de remise sur une ligne (%), groupe 2 » for a ceiling's key; the key itself for an unknown one."""
+    base = ceiling_key(key)
+    if base is None:
+        return "Motifs de remise" if key == "motifs_remise" else key
+    where = "une ligne" if "_ligne_" in base else "un ticket"
+    group = key.partition(".")[2]
+    return (f"Plafond de remise sur {where} ({'%' if base.endswith('_pct') else '€'})"
+            + (f", groupe {group}" if group else ""))

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 
 from caisse.common.errors import RegisterNotOpen, SaleRefused
-from caisse.common.money import ZERO, cents, eur
+from caisse.common.money import ZERO, eur
 from caisse.fiscal.jet import record_event
 from caisse.rules import discounts
 from caisse.rules.articles import find_articles_exact, make_line, search_articles, spread_ticket_discount
@@ -17,6 +17,7 @@ from caisse.rules.auth import User, require_now
 from caisse.rules.drafts import (
     LineRequest,
     TicketDiscount,
+    check_ticket_discount,
     draft_payments,
     draft_view,
     editable,
@@ -85,7 +86,7 @@ def connected_sellers(con: duckdb.DuckDBPyConnection, id_journee: str) -> list[t
 # Validation.
 
 def pay_ticket(store: Store, id_ticket: str, user: User, payments: list[PaymentRequest] | None = None,
-               now: datetime | None = None) -> TicketView:
+               now: datetime | None = None, approver: User | None = None) -> TicketView:
     """Validate the draft being rung with its payments (those entered on it, or `payments`): number, link and
     the ticket written once, in one transaction. A second call finds it validated and is refused."""
     now = now or datetime.now()
@@ -94,6 +95,7 @@ def pay_ticket(store: Store, id_ticket: str, user: User, payments: list[PaymentR
         caisse = scalar(con, "SELECT code FROM t_caisse WHERE id_caisse = ?", [id_caisse])
         if selling_context(con, caisse, user)[1] != id_journee:
             raise SaleRefused("La journée de ce ticket est fermée : il ne peut plus être validé.")
+        check_ticket_discount(con, id_ticket, user, approver, now)
         lines, discount = lines_to_record(con, id_ticket)
         if not lines:
             raise SaleRefused("Un ticket sans ligne ne peut pas être validé.")
@@ -160,13 +162,12 @@ def _requested_line(con, store: Store, caisse: str, user: User, approver: User |
     line = make_line(num, article, request.quantite, request.remise, store.limits.max_quantity,
                      taux_remise=request.taux_remise, prix_force=request.prix_force, motif_remise=code,
                      id_vendeur=seller)
-    gap = ZERO
     if request.prix_force is not None:
         discounts.authorise_price(con, user, approver, caisse, f"prix de {line.named} forcé à "
                                   f"{eur(line.prix_force)} au lieu de {eur(line.prix_unitaire_ttc)} (motif {code})",
                                   now)
-        gap = cents(line.quantite * line.prix_unitaire_ttc) - cents(line.quantite * line.prix_force)
-    discounts.authorise(con, user, "ligne", line.remise - gap, line.montant_ttc + line.remise - gap, approver, caisse,
+    own = line.remise - line.forced_gap
+    discounts.authorise(con, user, "ligne", own, line.montant_ttc + own, approver, caisse,
                         f"remise sur {line.named} (motif {code})", now)
     return line
 

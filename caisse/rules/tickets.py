@@ -14,7 +14,7 @@ import duckdb
 from caisse.common.errors import SaleRefused
 from caisse.common.money import ZERO
 from caisse.fiscal import chains
-from caisse.rules.articles import LINE_COLUMNS, Line, line_label
+from caisse.rules.articles import LINE_COLUMNS, Line, forced_gap, line_label
 from caisse.rules.auth import User, person
 from caisse.storage.store import new_id
 
@@ -50,6 +50,10 @@ class TicketLine(NamedTuple):
     @property
     def own_discount(self) -> Decimal:
         return self.remise - (self.remise_ticket or ZERO)
+
+    @property
+    def forced_gap(self) -> Decimal:
+        return forced_gap(self.quantite, self.prix_unitaire_ttc, self.prix_force)
 
 
 # A line as TicketLine reads it from t_ligne_ticket or ligne_attente (`l`), its seller's name from t_utilisateur `v`.

@@ -197,10 +197,14 @@ def size_grid(store: Store, session: Session, num_ligne: int) -> Outcome:
                    grid=grid_data(grid, {"kind": "change_size", "num": num_ligne}, selected))
 
 
-def change_size(store: Store, session: Session, num_ligne: int, code: str) -> Outcome:
-    view = drafts.change_variant(store, _draft(store, session), session.user, num_ligne, code)
-    line = next(li for li in view.lines if li.num == num_ligne)
-    return Outcome(True, f"Ligne changée : {line.named}, {eur(line.prix_unitaire_ttc)}.")
+def change_size(store: Store, session: Session, num_ligne: int, code: str, manager: str | None = None,
+                password: str | None = None) -> Outcome:
+    def run_it():
+        view = drafts.change_variant(store, _draft(store, session), session.user, num_ligne, code,
+                                     _approver(store, session, manager, password))
+        line = next(li for li in view.lines if li.num == num_ligne)
+        return Outcome(True, f"Ligne changée : {line.named}, {eur(line.prix_unitaire_ttc)}.")
+    return _approval(run_it)
 
 
 def _approver(store: Store, session: Session, login: str | None, password: str | None):
@@ -330,10 +334,16 @@ def remove_payment(store: Store, session: Session, num: int) -> Outcome:
     return Outcome()
 
 
-def set_quantity(store: Store, session: Session, num_ligne: int, quantity: str | Decimal) -> Outcome:
+def set_quantity(store: Store, session: Session, num_ligne: int, quantity: str | Decimal,
+                 manager: str | None = None, password: str | None = None) -> Outcome:
+    """A line's quantity (a discount in euros on fewer pieces may then exceed the ceiling: a manager, again)."""
     quantity = parse_quantity(quantity) if isinstance(quantity, str) else quantity
-    drafts.set_quantity(store, _draft(store, session), session.user, num_ligne, quantity)
-    return Outcome()
+
+    def run_it():
+        drafts.set_quantity(store, _draft(store, session), session.user, num_ligne, quantity,
+                            _approver(store, session, manager, password))
+        return Outcome()
+    return _approval(run_it)
 
 
 def remove_line(store: Store, session: Session, num_ligne: int) -> Outcome:
@@ -341,15 +351,21 @@ def remove_line(store: Store, session: Session, num_ligne: int) -> Outcome:
     return Outcome()
 
 
-def validate(store: Store, settings: Settings, session: Session, now: datetime | None = None) -> Outcome:
+def validate(store: Store, settings: Settings, session: Session, now: datetime | None = None,
+             manager: str | None = None, password: str | None = None) -> Outcome:
     """Validate the ticket with the payments entered; its receipt archived (printed when asked), the drawer
-    opened when cash was paid. A second call (a double click) finds nothing to validate and says the last one."""
+    opened when cash was paid. A second call (a double click) finds nothing to validate and says the last one.
+    A ticket's discount that now exceeds the seller's ceiling (its basket changed) asks for a manager."""
     state = counter(store, session)
     if not state.ticket or not state.ticket.lines:
         if state.confirmation:
             return Outcome(True, confirmation_text(state.confirmation))
         raise SaleRefused("Le ticket est vide : scannez un article.")
-    done = pay_ticket(store, state.ticket.id_ticket, session.user, now=now)
+    try:
+        done = pay_ticket(store, state.ticket.id_ticket, session.user, now=now,
+                          approver=_approver(store, session, manager, password))
+    except discounts.ApprovalNeeded as e:
+        return Outcome(False, str(e), needs_manager=True)
     attach_ticket(store, session, None, validated=done.id_ticket)
     outcome = Outcome(True, confirmation_text(done))
     printed = print_receipt(store, settings, done, session.user)
@@ -420,7 +436,8 @@ def run(store: Store, settings: Settings, session: Session, command: dict) -> Ou
         if kind == "pick":
             return add(store, session, command["code"])
         if kind == "change_size":
-            return change_size(store, session, int(command["num"]), command["code"])
+            return change_size(store, session, int(command["num"]), command["code"], command.get("manager"),
+                               command.get("password"))
         if kind == "size_grid":
             return size_grid(store, session, int(command["num"]))
         if kind == "discount_line":
@@ -439,13 +456,15 @@ def run(store: Store, settings: Settings, session: Session, command: dict) -> Ou
         if kind == "pay":
             return pay(store, session, command["code"], command.get("amount"), command.get("numero"))
         if kind == "validate":
-            return validate(store, settings, session)
+            return validate(store, settings, session, manager=command.get("manager"),
+                            password=command.get("password"))
         if kind == "remove_payment":
             return remove_payment(store, session, int(command["num"]))
         if kind == "remove_line":
             return remove_line(store, session, int(command["num"]))
         if kind == "quantity":
-            return set_quantity(store, session, int(command["num"]), str(command["quantity"]))
+            return set_quantity(store, session, int(command["num"]), str(command["quantity"]),
+                                command.get("manager"), command.get("password"))
         if kind == "park":
             return park(store, session)
         if kind == "resume":

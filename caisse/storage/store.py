@@ -134,10 +134,12 @@ CLOTHING = [
     # reference tables until now, kept as text: their contracts are typed (the next import fills them)
     "DROP TABLE IF EXISTS t_declinaison", "DROP TABLE IF EXISTS t_grille_declinaison",
     CONTRACTS["t_declinaison"].ddl(), CONTRACTS["t_grille_declinaison"].ddl(),
-    *(f"ALTER TABLE ligne_attente ADD COLUMN IF NOT EXISTS {c}" for c in LINE_DETAIL),
+    # remise_autorisee: the discount a manager let through on a draft line or ticket (a change may not exceed it)
+    *(f"ALTER TABLE ligne_attente ADD COLUMN IF NOT EXISTS {c}" for c in
+      (*LINE_DETAIL, "remise_autorisee DECIMAL(18,2)")),
     *(f"ALTER TABLE ticket_attente ADD COLUMN IF NOT EXISTS {c}" for c in
       ("remise_ticket DECIMAL(18,2)", "taux_remise_ticket DECIMAL(18,2)", "motif_remise VARCHAR",
-       "id_vendeur BIGINT")),
+       "id_vendeur BIGINT", "remise_autorisee DECIMAL(18,2)")),
     """CREATE TABLE IF NOT EXISTS prix_article (
         id_article BIGINT, id_declinaison BIGINT, prix_ttc DECIMAL(18,2), prix_precedent DECIMAL(18,2),
         depuis TIMESTAMP, lot VARCHAR)""",

@@ -281,3 +281,102 @@ def test_r07_a_lines_variant_discount_and_seller_are_in_its_chained_record(count
             con.execute("UPDATE t_ligne_ticket SET motif_remise = 'GESTE', id_vendeur = ?, taille = 'M', "
                         "remise_ticket = 1.00", [seller.id_utilisateur])
     assert breaks(store) == []
+
+
+def test_the_readmes_clothing_sale_from_the_command_line_and_its_refusals(settings):
+    from tests.caisse.test_cli import caisse
+    from tests.conftest import MANAGER, SELLER
+
+    def run(*args, user=MANAGER, expect=0, env=None):
+        done = caisse(*args, password=user.password, env=env)
+        assert done.returncode == expect, done.stdout + done.stderr
+        return done
+
+    run("init", "--demo")
+    seen = run("import", "--caisse", "C01", "--user", MANAGER.login, "--apercu")
+    assert "Aperçu seulement" in seen.stdout and "Prix : 2" in seen.stdout
+    run("import", "--caisse", "C01", "--user", MANAGER.login)
+    run("open", "--caisse", "C01", "--user", MANAGER.login, "--fond", "150,00")
+    sell = ["sell", "--caisse", "C01", "--user", SELLER.login]
+    done = run(*sell, "--article", "3780000100029:remise=10%:motif=SOLDES", "--article", "3780000100159",
+               "--remise-ticket", "5,00", "--motif", "FIDELITE", "--pay", "CB=128,91", user=SELLER)
+    assert "Ticket n°1 validé : 128,91 €." in done.stdout
+    over = run(*sell, "--article", "3780000100029:remise=25%:motif=SOLDES", "--pay", "CB=37,42", user=SELLER,
+               expect=1)
+    assert "dépasse votre plafond" in over.stderr and "responsable" in over.stderr
+    allowed = run(*sell, "--article", "3780000100029:remise=25%:motif=SOLDES", "--pay", "CB=37,42",
+                  "--responsable", MANAGER.login, user=SELLER, env={"CAISSE_RESPONSABLE_PASSWORD": MANAGER.password})
+    assert "Ticket n°2 validé : 37,42 €." in allowed.stdout
+    bad = run(*sell, "--article", "ART00001:rabais=2", "--pay", "CB=10,70", user=SELLER, expect=2)
+    assert "mal écrit" in bad.stderr and "remise (10% ou 5,00)" in bad.stderr
+    model = run(*sell, "--article", "CHEM-OXF", "--pay", "CB=49,90", user=SELLER, expect=1)
+    assert "se vend par taille et couleur" in model.stderr
+
+
+def test_a_return_takes_back_the_variant_its_seller_and_the_price_actually_paid(counter):
+    from caisse.rules.returns import return_goods
+    store, seller, manager = counter
+    sold = ring_ticket(store, "C01", seller, [LineRequest(SHIRT_M_BLUE, D(2), taux_remise=D(10), motif="SOLDES")],
+                       [Pay("CB", D("87.82"))], discount=TicketDiscount(D("2.00"), None, "FIDELITE"))
+    back = return_goods(store, "C01", seller, refund="AVOIR", reason="Taille", sale=str(sold.numero),
+                        quantities={1: D(1)}).ticket
+    line = back.lines[0]
+    assert (line.taille, line.couleur, line.vendeur, line.motif_remise) == ("M", "Bleu ciel", "Paul Durand", "SOLDES")
+    assert line.montant_ttc == -D("43.91") and line.remise_ticket == -D("1.00")  # half of 87.82 paid for two
+
+
+def test_r21_a_month_archive_carries_variants_discounts_and_sellers_and_verifies_standalone(settings, store,
+                                                                                            manager, seller):
+    from caisse.fiscal.archive import public_key_hex
+    from caisse.rules.closing import close_day, read_summary
+    from caisse.rules.opening import open_day
+    from caisse.services.workflow import finish_day
+    from tests.caisse.test_periods import verifier
+    day = datetime(2027, 1, 4, 9)
+    open_day(store, "C01", manager, D("150.00"), now=day)
+    connect_seller(store, "C01", seller, now=day)
+    ring_ticket(store, "C01", seller, [LineRequest(SHIRT_M_BLUE, D(1), taux_remise=D(10), motif="SOLDES")],
+                [Pay("CB", D("43.91"))], now=day + timedelta(minutes=5),
+                discount=TicketDiscount(D("1.00"), None, "FIDELITE"))
+    close_day(store, "C01", manager, especes=read_summary(store, "C01").especes_theorique, force=True,
+              now=day + timedelta(hours=9))
+    open_day(store, "C01", manager, D("150.00"), now=datetime(2027, 2, 1, 9))
+    finish_day(store, settings, "C01", manager, especes=read_summary(store, "C01").especes_theorique)
+    archive = settings.home / "archives" / "C01" / "C01-2027-01.xml"
+    root = etree.parse(str(archive)).getroot()
+    line = root.find(".//ligne")
+    assert (line.get("taille"), line.get("motif_remise"), line.get("remise_ticket")) == ("M", "SOLDES", "1.00")
+    assert root.find(".//ticket").get("motif_remise") == "FIDELITE"
+    with store.connect() as con:
+        key = public_key_hex(con)
+    done = verifier(archive, "--cle-publique", key)
+    assert done.returncode == 0 and "Intacte" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_discount_never_grows_past_the_ceiling_by_a_later_change_of_the_ticket(counter):
+    """The family: euros kept on fewer pieces, a percentage of a basket that grew, a size changed, a discount slipped
+    into the line's addition; each asks for a manager (or is refused), and what a manager let through stays."""
+    from caisse.rules import drafts
+    from caisse.rules.sales import pay_ticket
+    store, seller, manager = counter
+    draft = drafts.start_draft(store, "C01", seller)
+    drafts.add_to_draft(store, draft, seller, LineRequest(SHIRT_M_BLUE, D(3)))  # 149,70 €
+    drafts.discount_line(store, draft, seller, 1, (D("25.00"), None), "GESTE")  # 16,7 %: within 20 % and 30 €
+    with pytest.raises(ApprovalNeeded, match="50,1 %"):
+        drafts.set_quantity(store, draft, seller, 1, D(1))  # 25 € on one shirt of 49,90 €
+    drafts.set_quantity(store, draft, seller, 1, D(1), approver=manager)
+    drafts.set_quantity(store, draft, seller, 1, D(2))  # back to 25 % of two: within what was let through
+    drafts.set_quantity(store, draft, seller, 1, D(1))
+    xl = ean(store, "CHEM-OXF", "XL", "Blanc")
+    drafts.change_variant(store, draft, seller, 1, f"declinaison:{10004}")  # the XL: the same 25 € still approved
+    drafts.discount_ticket(store, draft, seller, (None, D(10)), "FIDELITE")  # 10 % of 29,90 € (the line after)
+    drafts.add_to_draft(store, draft, seller, LineRequest(xl, D(5)))  # the basket grows: 10 % is now 30,44 €
+    with pytest.raises(ApprovalNeeded, match="sur le ticket"):
+        pay_ticket(store, draft, seller, [Pay("CB", D("273.96"))])
+    done = pay_ticket(store, draft, seller, [Pay("CB", D("273.96"))], approver=manager)
+    assert done.remise_ticket == D("30.44") and done.total_ttc == D("273.96")
+    with pytest.raises(SaleRefused, match="se donne sur la ligne"):
+        drafts.add_to_draft(store, drafts.start_draft(store, "C01", seller), seller,
+                            LineRequest(SHIRT_M_BLUE, D(1), D("40.00")))
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM jet WHERE code = 178").fetchall() == [(2,)]

@@ -36,8 +36,8 @@ ENGLISH = ["Press Enter", "No options", "Choose an option", "No results", "empty
            "Connecting", "Today", "manual", "Cancel", "Confirm", "preview"]
 RAW = ["Traceback", "None", "True", "False", "NaN", "nan", "null", "undefined", "CAISSE_", "BACKOFFICE", "VALIDE",
        "EN_COURS", "FERMETURE_FORCEE", "a_importer", "a_exporter", "echec_export", "ESP", "CHQCAD"]
-PAGES = ["", "vente", "retour", "mouvements", "fermeture?caisse=C01", "rapprochement", "synchronisation", "journal",
-         "reglages"]
+PAGES = ["", "vente", "retour", "mouvements", "fermeture?caisse=C01", "rapprochement", "ventes", "synchronisation",
+         "journal", "reglages"]
 
 
 def hostile_shop(folder: Path, port: int) -> None:

@@ -116,8 +116,8 @@ def test_a_wrong_password_is_a_sentence_not_a_traceback(imported):
 
 @pytest.mark.parametrize("who,links", [
     (SELLER, ["Ouverture", "Vente", "Retour", "Caisse du jour"]),
-    (MANAGER, ["Ouverture", "Vente", "Retour", "Caisse du jour", "Fermeture", "Rapprochement", "Synchronisation",
-               "Journal", "Réglages"])])
+    (MANAGER, ["Ouverture", "Vente", "Retour", "Caisse du jour", "Fermeture", "Rapprochement", "Ventes",
+               "Synchronisation", "Journal", "Réglages"])])
 def test_the_menu_follows_the_rights(opened, who, links):
     at = as_user(AppTest.from_file(APP, default_timeout=60), opened, who)
     at.run()
@@ -196,7 +196,8 @@ def test_the_back_office_pages_answer_for_a_manager(imported):
     at.checkbox(key="rester").check()  # the manager asks to stay signed in after opening
     at = click(at, "Ouvrir")
     for page, title in [("pages/synchronisation.py", "Synchronisation"), ("pages/journal.py", "Journal"),
-                        ("pages/reglages.py", "Réglages"), ("pages/rapprochement.py", "Rapprochement")]:
+                        ("pages/reglages.py", "Réglages"), ("pages/rapprochement.py", "Rapprochement"),
+                        ("pages/ventes.py", "Ventes")]:
         at.switch_page(page).run()
         assert not at.exception, at.exception
         assert at.title[0].value == title
