@@ -22,20 +22,8 @@ import time
 from pathlib import Path
 
 from .common import record
-from .soak import STILL
-from .till import (
-    ARGS,
-    CHROMIUM,
-    FOCUSED,
-    SIZES,
-    active_codes,
-    build_shop,
-    cpu_ms,
-    free_port,
-    model_codes,
-    start,
-    variant_ean,
-)
+from .soak import sign_in
+from .till import ARGS, CHROMIUM, SIZES, active_codes, build_shop, cpu_ms, free_port, model_codes, start, variant_ean
 
 SELLERS = [(f"vendeur{i}", "vente2026") for i in range(1, 7)]
 POLL_MS = 10
@@ -57,15 +45,7 @@ async def seller(browser, url: str, who, seconds: float, rng, times: dict[str, l
                  go: asyncio.Event) -> None:
     context = await browser.new_context(viewport={"width": 1024, "height": 768})
     page = await context.new_page()
-    await page.add_init_script(FOCUSED)
-    await page.add_init_script(STILL)
-    await page.goto(url)
-    await page.get_by_role("heading", name="Ouverture de la caisse").wait_for(timeout=60_000)
-    await page.get_by_label("Vendeur", exact=True).click()
-    await page.get_by_role("option", name=who[0], exact=True).click()
-    await page.get_by_label("Mot de passe", exact=True).fill(who[1])
-    await page.get_by_role("button", name="Connecter", exact=True).click()
-    await page.locator("input.scan").wait_for(timeout=60_000)
+    await sign_in(page, url, who)
     signed.append(who[0])
     await go.wait()  # every seller signed in: the clock and the CPU count start
     plain, models = active_codes(), model_codes()
@@ -94,7 +74,7 @@ async def seller(browser, url: str, who, seconds: float, rng, times: dict[str, l
             times["validate"].append((time.perf_counter() - started) * 1000)
             last = await page.evaluate("() => document.body.textContent.match(/Ticket n°(\\d+) validé/)[1]")
             lines = 0
-    await context.close()
+    # the context stays open until the browsers' CPU is read (a closed page's process takes its CPU time away)
 
 
 async def ring(url: str, chromium: str, who: list, seconds: float, app: int) -> tuple:
